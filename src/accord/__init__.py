@@ -1,0 +1,3 @@
+"""Accord: federated cross-border criminal-intelligence exchange."""
+
+__version__ = "0.1.0"

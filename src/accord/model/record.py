@@ -1,0 +1,181 @@
+"""A record: one FollowTheMoney entity in its envelope."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from followthemoney import model as ftm
+from followthemoney.proxy import EntityProxy
+from followthemoney.schema import Schema
+from followthemoney.types import registry
+
+from accord.errors import FieldError, ValidationError
+from accord.model.envelope import Envelope, parse_envelope
+
+__all__ = ["PERSON_SCHEMATA", "Record", "content_hash", "parse_record", "validate_entity"]
+
+#: FtM schemata whose records are about a natural person and so carry a subject category.
+PERSON_SCHEMATA = frozenset({"Person"})
+
+_MAX_ID = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    id: str
+    schema: str
+    properties: dict[str, list[str]]
+    envelope: Envelope
+
+    @property
+    def owner(self) -> str:
+        return self.envelope.owner
+
+    def proxy(self) -> EntityProxy:
+        return ftm.get_proxy({"id": self.id, "schema": self.schema, "properties": self.properties})
+
+    @property
+    def caption(self) -> str:
+        return self.proxy().caption
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "schema": self.schema,
+            "properties": self.properties,
+            "accord": self.envelope.to_dict(),
+        }
+
+
+def content_hash(schema: str, properties: Mapping[str, list[str]]) -> str:
+    """Stable digest of an entity's content; ingest uses it to skip unchanged re-runs."""
+    blob = json.dumps([schema, properties], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _schema(errors: list[FieldError], name: Any) -> Schema | None:
+    if not isinstance(name, str) or not name:
+        errors.append(FieldError("schema", "is required"))
+        return None
+    schema = ftm.get(name)
+    if schema is None:
+        errors.append(FieldError("schema", f"unknown FollowTheMoney schema {name!r}"))
+        return None
+    if schema.abstract:
+        errors.append(FieldError("schema", f"{name!r} is abstract; use a concrete schema"))
+        return None
+    return schema
+
+
+def validate_entity(
+    entity_id: Any, schema_name: Any, properties: Any, errors: list[FieldError]
+) -> tuple[Schema | None, dict[str, list[str]]]:
+    """Check an FtM entity strictly: every property known, every value of its type.
+
+    FtM's own `add` drops values it cannot clean; a record system must refuse them instead,
+    so each value is cleaned here and a value that does not clean is an error naming it.
+    Returns the cleaned properties (countries as ISO codes, phones as E.164, and so on).
+    """
+    if not isinstance(entity_id, str) or not entity_id.strip():
+        errors.append(FieldError("id", "is required"))
+    elif len(entity_id) > _MAX_ID or registry.entity.clean(entity_id) is None:
+        errors.append(FieldError("id", f"{entity_id!r} is not a valid entity id"))
+    schema = _schema(errors, schema_name)
+    cleaned: dict[str, list[str]] = {}
+    if schema is None:
+        return None, cleaned
+    if properties is None:
+        properties = {}
+    if not isinstance(properties, Mapping):
+        errors.append(FieldError("properties", "must be an object of property name to values"))
+        return schema, cleaned
+    proxy = ftm.make_entity(schema)
+    # Countries first: phone numbers without a prefix are parsed in the entity's countries.
+    ordered = sorted(properties.items(), key=lambda kv: 0 if _is_country(schema, kv[0]) else 1)
+    for name, raw in ordered:
+        prop = schema.get(name)
+        where = f"properties.{name}"
+        if prop is None:
+            errors.append(FieldError(where, f"unknown property of {schema.name}"))
+            continue
+        if prop.stub:
+            errors.append(FieldError(where, "is a reverse property and cannot be set"))
+            continue
+        values = raw if isinstance(raw, list) else [raw]
+        out: list[str] = []
+        for value in values:
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            if not isinstance(value, str | int | float):
+                errors.append(FieldError(where, f"{value!r} is not a {prop.type.name}"))
+                continue
+            clean = _clean(prop.type, value, proxy)
+            if clean is None:
+                errors.append(FieldError(where, f"{value!r} is not a valid {prop.type.name}"))
+                continue
+            if clean not in out:
+                out.append(clean)
+        if out:
+            cleaned[name] = out
+            proxy.add(prop, out, cleaned=True)
+    return schema, cleaned
+
+
+def _clean(ptype: Any, value: str | int | float, proxy: EntityProxy) -> str | None:
+    if ptype is registry.phone:
+        # National-format numbers are read in the entity's own countries, first that fits.
+        for country in [None, *proxy.countries]:
+            try:
+                clean = ptype.clean(value, format=country)
+            except Exception:  # noqa: BLE001 - FtM raises for a country with no dialling plan
+                clean = None
+            if clean is not None:
+                return str(clean)
+        return None
+    result = ptype.clean(value, proxy=proxy)
+    return None if result is None else str(result)
+
+
+def _is_country(schema: Schema, name: str) -> bool:
+    prop = schema.get(name)
+    return prop is not None and prop.type is registry.country
+
+
+def parse_record(
+    data: Any,
+    defaults: Mapping[str, Any],
+    *,
+    now: datetime,
+) -> Record:
+    """Build a Record from an ingest line or API body: FtM `id`/`schema`/`properties` plus an
+    optional `accord` object whose keys override the batch `defaults`."""
+    errors: list[FieldError] = []
+    if not isinstance(data, Mapping):
+        raise ValidationError(FieldError("record", "must be a JSON object"))
+    for key in sorted(set(data) - {"id", "schema", "properties", "accord"}):
+        errors.append(FieldError(key, "unknown top-level key"))
+    schema, properties = validate_entity(
+        data.get("id"), data.get("schema"), data.get("properties"), errors
+    )
+    overrides = data.get("accord") or {}
+    if not isinstance(overrides, Mapping):
+        errors.append(FieldError("accord", "must be an object of envelope values"))
+        overrides = {}
+    values = dict(defaults)
+    values.update(overrides)
+    is_person = schema is not None and schema.name in PERSON_SCHEMATA
+    if not is_person and "subject_category" not in overrides:
+        values["subject_category"] = None
+    envelope = parse_envelope(values, is_person=is_person, now=now, prefix_errors=errors)
+    assert schema is not None  # parse_envelope raised if anything was wrong
+    return Record(
+        id=str(data["id"]).strip(),
+        schema=schema.name,
+        properties=properties,
+        envelope=envelope,
+    )
