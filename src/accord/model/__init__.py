@@ -20,7 +20,15 @@ from accord.model.envelope import (
     default_review_by,
     parse_envelope,
 )
-from accord.model.record import PERSON_SCHEMATA, Record, content_hash, parse_record, validate_entity
+from accord.model.principal import Principal, PrincipalKind
+from accord.model.record import (
+    PERSON_SCHEMATA,
+    Record,
+    caption_of,
+    content_hash,
+    parse_record,
+    validate_entity,
+)
 
 __all__ = [
     "ENVELOPE_KEYS",
@@ -33,10 +41,13 @@ __all__ = [
     "Envelope",
     "EnvelopeDefaults",
     "Handling",
+    "Principal",
+    "PrincipalKind",
     "Record",
     "Reliability",
     "SubjectCategory",
     "agency_country",
+    "caption_of",
     "content_hash",
     "crime_areas",
     "default_review_by",

@@ -17,7 +17,14 @@ from followthemoney.types import registry
 from accord.errors import FieldError, ValidationError
 from accord.model.envelope import Envelope, parse_envelope
 
-__all__ = ["PERSON_SCHEMATA", "Record", "content_hash", "parse_record", "validate_entity"]
+__all__ = [
+    "PERSON_SCHEMATA",
+    "Record",
+    "caption_of",
+    "content_hash",
+    "parse_record",
+    "validate_entity",
+]
 
 #: FtM schemata whose records are about a natural person and so carry a subject category.
 PERSON_SCHEMATA = frozenset({"Person"})
@@ -41,7 +48,7 @@ class Record:
 
     @property
     def caption(self) -> str:
-        return self.proxy().caption
+        return caption_of(self.schema, self.properties)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +57,18 @@ class Record:
             "properties": self.properties,
             "accord": self.envelope.to_dict(),
         }
+
+
+def caption_of(schema: str, properties: Mapping[str, list[str]]) -> str:
+    """The display label: the first value of the schema's caption properties (FtM order)."""
+    sch = ftm.get(schema)
+    if sch is None:
+        return schema
+    for name in sch.caption:
+        values = properties.get(name)
+        if values:
+            return values[0]
+    return str(sch.label)
 
 
 def content_hash(schema: str, properties: Mapping[str, list[str]]) -> str:

@@ -1,0 +1,80 @@
+"""Request and response bodies of the JSON API (pydantic, at the boundary only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ErrorOut",
+    "RecordIn",
+    "RecordOut",
+    "RecordPatch",
+    "SearchHitOut",
+    "SearchIn",
+    "SearchOut",
+]
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+    errors: list[dict[str, str]] | None = None
+
+
+class RecordIn(BaseModel):
+    """An FtM entity and, optionally, envelope values (the owner is always the caller's agency)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    schema_: str = Field(alias="schema", min_length=1, max_length=64)
+    properties: dict[str, list[str] | str] = Field(default_factory=dict)
+    accord: dict[str, Any] | None = None
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "schema": self.schema_,
+            "properties": self.properties,
+            "accord": self.accord or {},
+        }
+
+
+class RecordPatch(BaseModel):
+    """Properties given replace those properties (an empty list removes one); `accord` keys
+    replace envelope values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    properties: dict[str, list[str] | str] | None = None
+    accord: dict[str, Any] | None = None
+
+
+class RecordOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    schema_: str = Field(alias="schema")
+    properties: dict[str, list[str]]
+    accord: dict[str, Any]
+
+
+class SearchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=500)
+    limit: int = Field(default=20, ge=1, le=500)
+
+
+class SearchHitOut(BaseModel):
+    match: str
+    score: float
+    record: RecordOut
+
+
+class SearchOut(BaseModel):
+    query: str
+    total: int
+    results: list[SearchHitOut]

@@ -1,0 +1,43 @@
+"""The `accord` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from accord.errors import AccordError
+
+from . import records
+from .common import fail
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="accord",
+    help="Accord: federated cross-border criminal-intelligence exchange.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(records.init)
+app.command()(records.ingest)
+app.command()(records.search)
+app.command()(records.show)
+app.command()(records.serve)
+
+
+def main() -> None:
+    """Console entry point: domain errors become messages and exit codes, never tracebacks."""
+    try:
+        app(standalone_mode=False)
+    except AccordError as exc:
+        raise SystemExit(fail(exc).exit_code) from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        raise SystemExit(130) from None

@@ -1,0 +1,187 @@
+"""`accord init`, `ingest`, `search`, `show`, `serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from accord.model import EnvelopeDefaults
+from accord.services import records as record_service
+from accord.services.ingest import IngestFormat, ingest_stream
+from accord.services.node import init_node
+from accord.services.search import search_local
+from accord.settings import Settings
+
+from .common import console, err_console, node_from_env, print_json
+
+__all__ = ["ingest", "init", "search", "serve", "show"]
+
+
+def init(
+    agency: Annotated[str, typer.Option(help="This node's agency code, CC-NAME (e.g. DE-BKA).")],
+    name: Annotated[str, typer.Option(help="The agency's name.")],
+) -> None:
+    """Create the node: data directory, database and identity."""
+    settings = Settings()
+    node = init_node(settings, agency, name)
+    console.print(f"Node [bold]{node.agency}[/] ({node.name}) ready in {settings.home}")
+
+
+def ingest(
+    file: Annotated[
+        Path,
+        typer.Argument(help="FtM JSON lines, or CSV with --mapping.", exists=True, dir_okay=False),
+    ],
+    fmt: Annotated[
+        IngestFormat, typer.Option("--format", help="ftm (JSON lines) or csv.")
+    ] = IngestFormat.FTM,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="FtM mapping file (YAML) for CSV.", exists=True, dir_okay=False),
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Owner agency (default: this node's).")] = None,
+    handling: Annotated[str, typer.Option(help="Handling code H0-H3.")] = "H0",
+    handling_conditions: Annotated[
+        str | None, typer.Option(help="Restrictions text for H3.")
+    ] = None,
+    tlp: Annotated[str, typer.Option(help="TLP 2.0 label.")] = "AMBER",
+    reliability: Annotated[str, typer.Option(help="Source reliability A, B, C or X.")] = "X",
+    assessment: Annotated[str, typer.Option(help="Information assessment 1-4.")] = "4",
+    subject_category: Annotated[
+        str | None, typer.Option(help="Data-subject category for people.")
+    ] = None,
+    crime_area: Annotated[
+        list[str] | None, typer.Option(help="Crime-area code; repeat for several.")
+    ] = None,
+    legal_basis: Annotated[str | None, typer.Option(help="Legal basis of the processing.")] = None,
+    strict: Annotated[
+        bool, typer.Option(help="Abort the whole file on the first bad line.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Load records; bad lines are reported by number and the good ones still load."""
+    node = node_from_env()
+    if fmt is IngestFormat.FTM and file.suffix.lower() == ".csv":
+        fmt = IngestFormat.CSV
+    defaults = EnvelopeDefaults(
+        owner=owner or node.agency,
+        handling=handling,
+        handling_conditions=handling_conditions,
+        tlp=tlp,
+        reliability=reliability,
+        assessment=assessment,
+        subject_category=subject_category,
+        crime_areas=tuple(crime_area or ()),
+        legal_basis=legal_basis,
+    )
+    mapping_text = mapping.read_text("utf-8") if mapping else None
+    size = file.stat().st_size
+    with (
+        Progress(
+            TextColumn("[bold]ingest[/] {task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+            disable=json_out,
+        ) as bar,
+        file.open("rb") as stream,
+    ):
+        task = bar.add_task(file.name, total=size)
+        report = ingest_stream(
+            node,
+            node.operator(),
+            stream,
+            defaults=defaults,
+            fmt=fmt,
+            mapping_text=mapping_text,
+            strict=strict,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+        bar.update(task, completed=size)
+    if json_out:
+        print_json(report.to_dict())
+        return
+    console.print(
+        f"{file.name}: {report.lines} lines, [green]{report.created} created[/], "
+        f"{report.updated} updated, {report.unchanged} unchanged, "
+        f"[red]{report.rejected} rejected[/]"
+    )
+    for e in report.errors[:50]:
+        err_console.print(f"  line {e.line}: [red]{e.field}[/]: {e.reason}", highlight=False)
+    if len(report.errors) > 50:
+        err_console.print(f"  … and {len(report.errors) - 50} more (use --json for all)")
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="A name, document number, phone, email or IBAN.")],
+    limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+) -> None:
+    """Search this node's records."""
+    node = node_from_env()
+    hits = search_local(node, node.operator(), query, limit=limit)
+    if json_out:
+        print_json([h.to_dict() for h in hits])
+        return
+    if not hits:
+        console.print("No hit.")
+        return
+    table = Table(title=f"{len(hits)} result(s) for {query!r}")
+    for col in ("id", "schema", "caption", "owner", "match", "handling", "tlp", "crime areas"):
+        table.add_column(col)
+    for h in hits:
+        env = h.record.envelope
+        table.add_row(
+            h.record.id,
+            h.record.schema,
+            h.record.caption,
+            env.owner,
+            f"{h.match} {h.score:.2f}",
+            env.handling.value,
+            env.tlp.value,
+            ", ".join(env.crime_areas),
+        )
+    console.print(table)
+
+
+def show(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's entity id.")],
+    owner: Annotated[str | None, typer.Option(help="Owner agency, if several hold the id.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+) -> None:
+    """Show one record with its envelope."""
+    node = node_from_env()
+    record = record_service.get_record(node, node.operator(), record_id, owner)
+    if json_out:
+        print_json(record.to_dict())
+        return
+    table = Table(title=f"{record.schema} {record.id}: {record.caption}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for name, values in sorted(record.properties.items()):
+        table.add_row(name, "; ".join(values))
+    for key, value in record.envelope.to_dict().items():
+        if value not in (None, [], ""):
+            table.add_row(
+                f"accord.{key}", ", ".join(value) if isinstance(value, list) else str(value)
+            )
+    console.print(table)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8400,
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from accord.api import create_app
+
+    node = node_from_env()
+    uvicorn.run(create_app(node), host=host, port=port, log_level="info")

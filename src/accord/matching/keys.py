@@ -1,0 +1,111 @@
+"""Search keys: how a record is found by identifier and by name.
+
+Keys are (kind, value) pairs stored beside each record. Identifier-like values are compared
+exactly after normalisation; names are split into tokens folded to lower-case ASCII
+(diacritics removed, other scripts transliterated), so `Müller` finds `MULLER` and
+`Коваленко` finds `Kovalenko`. Cross-script fuzzy matching adds its own kinds later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import phonenumbers
+from followthemoney import model as ftm
+from followthemoney.types import registry
+from normality import normalize
+
+__all__ = [
+    "KIND_EMAIL",
+    "KIND_ID",
+    "KIND_NAME",
+    "KIND_PHONE",
+    "identifier_key",
+    "name_tokens",
+    "query_keys",
+    "record_keys",
+]
+
+KIND_ID = "id"
+KIND_PHONE = "phone"
+KIND_EMAIL = "email"
+KIND_NAME = "name"
+
+_MAX_KEY = 200
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def identifier_key(value: str) -> str | None:
+    """A document, account or registration number compared exactly: upper-case letters and
+    digits only (`DE89 3704 0044` = `de89-3704-0044`)."""
+    key = _NON_ALNUM.sub("", value.upper())
+    return key[:_MAX_KEY] if len(key) >= 2 else None
+
+
+@lru_cache(maxsize=65536)
+def name_tokens(value: str) -> tuple[str, ...]:
+    """Name tokens folded to lower-case ASCII: case, diacritics and script removed."""
+    folded = normalize(value, lowercase=True, ascii=True)
+    if not folded:
+        return ()
+    return tuple(t[:_MAX_KEY] for t in folded.split() if t)
+
+
+def record_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:
+    """Every search key of an entity's (already cleaned) properties."""
+    keys: set[tuple[str, str]] = set()
+    sch = ftm.get(schema)
+    if sch is None:
+        return keys
+    for name, values in properties.items():
+        prop = sch.get(name)
+        if prop is None:
+            continue
+        ptype = prop.type
+        if ptype is registry.name:
+            for v in values:
+                keys.update((KIND_NAME, t) for t in name_tokens(v))
+        elif ptype is registry.identifier:
+            for v in values:
+                key = identifier_key(v)
+                if key:
+                    keys.add((KIND_ID, key))
+        elif ptype is registry.phone:
+            keys.update((KIND_PHONE, v) for v in values)
+        elif ptype is registry.email:
+            keys.update((KIND_EMAIL, v.lower()) for v in values)
+    return keys
+
+
+def _phone(query: str) -> str | None:
+    if not query.strip().startswith("+"):
+        return None
+    try:
+        parsed = phonenumbers.parse(query, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def query_keys(query: str) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
+    """Split free text into exact keys to look up (identifier, phone, email) and name tokens.
+
+    Returns (exact keys, name tokens). A query is tried as every kind it could be: a user
+    typing `AB123456` may mean a passport number or a name.
+    """
+    query = query.strip()
+    exact: list[tuple[str, str]] = []
+    if _EMAIL.match(query):
+        exact.append((KIND_EMAIL, query.lower()))
+    phone = _phone(query)
+    if phone:
+        exact.append((KIND_PHONE, phone))
+    ident = identifier_key(query)
+    if ident and any(c.isdigit() for c in ident):
+        exact.append((KIND_ID, ident))
+    return exact, name_tokens(query)

@@ -1,0 +1,85 @@
+"""The node: its settings, database and identity, opened once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert, select
+
+from accord.errors import AccordError, Conflict, FieldError, ValidationError
+from accord.model import Principal, PrincipalKind, is_agency_code
+from accord.settings import Settings
+from accord.store.db import create_db_engine, current_revision, head_revision, migrate
+from accord.store.tables import node as node_table
+
+__all__ = ["Node", "NodeNotInitialised", "init_node", "open_node"]
+
+
+class NodeNotInitialised(AccordError):
+    status = 503
+    code = "node_not_initialised"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    settings: Settings
+    engine: Engine
+    agency: str
+    name: str
+
+    def operator(self) -> Principal:
+        """The node's own administrator at the local command line."""
+        return Principal(
+            subject="cli",
+            agency=self.agency,
+            kind=PrincipalKind.OPERATOR,
+            roles=frozenset({"node_admin", "analyst", "investigator"}),
+        )
+
+
+def init_node(settings: Settings, agency: str, name: str) -> Node:
+    """Create the data directory and database, migrate, and record the node's identity."""
+    if not is_agency_code(agency):
+        raise ValidationError(
+            FieldError("agency", f"{agency!r} is not an agency code CC-NAME (e.g. DE-BKA)")
+        )
+    if not name.strip():
+        raise ValidationError(FieldError("name", "is required"))
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.resolved_database_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        existing = conn.execute(select(node_table)).first()
+        if existing is not None:
+            if existing.agency != agency:
+                raise Conflict(
+                    f"this node is already initialised for {existing.agency}; "
+                    "use a new ACCORD_HOME or database for another agency"
+                )
+            return Node(settings, engine, existing.agency, existing.name)
+        conn.execute(
+            insert(node_table).values(
+                id=1, agency=agency, name=name.strip(), created_at=datetime.now(UTC)
+            )
+        )
+    return Node(settings, engine, agency, name.strip())
+
+
+def open_node(settings: Settings, *, upgrade: bool = True) -> Node:
+    """Open an initialised node, applying pending migrations when `upgrade` is set."""
+    missing = NodeNotInitialised(
+        f"no Accord node at {settings.home}: run `accord init --agency CC-NAME --name ...`"
+    )
+    if settings.database_url is None and not (settings.home / "accord.db").exists():
+        raise missing
+    engine = create_db_engine(settings.resolved_database_url)
+    if current_revision(engine) is None:
+        raise missing
+    if upgrade and current_revision(engine) != head_revision():
+        migrate(engine)
+    with engine.connect() as conn:
+        row = conn.execute(select(node_table)).first()
+    if row is None:
+        raise NodeNotInitialised("the database has no node identity: run `accord init`")
+    return Node(settings, engine, row.agency, row.name)

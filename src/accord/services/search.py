@@ -1,0 +1,56 @@
+"""Local search: exact identifiers (document numbers, phones, emails, IBANs) and folded names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from accord.errors import FieldError, ValidationError
+from accord.matching import query_keys
+from accord.model import Principal, Record
+from accord.services.node import Node
+from accord.store import records as store
+
+__all__ = ["SearchHit", "search_local"]
+
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    record: Record
+    match: str  # "identifier" or "name"
+    score: float  # 1.0 for an exact identifier; share of query name tokens found otherwise
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"match": self.match, "score": round(self.score, 3), "record": self.record.to_dict()}
+
+
+def search_local(
+    node: Node, principal: Principal, query: str, *, limit: int = 20
+) -> list[SearchHit]:
+    """Records of this node matching `query`: identifier hits first, then names by coverage."""
+    if not query or not query.strip():
+        raise ValidationError(FieldError("query", "is required"))
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
+    exact, tokens = query_keys(query)
+    hits: list[SearchHit] = []
+    seen: set[int] = set()
+    with node.engine.connect() as conn:
+        id_pks = store.find_by_keys(conn, exact, limit)
+        for stored in store.get_records(conn, id_pks):
+            seen.add(stored.pk)
+            hits.append(SearchHit(stored.record, "identifier", 1.0))
+        if tokens and len(hits) < limit:
+            ranked = [
+                (pk, n)
+                for pk, n in store.find_by_name_tokens(conn, tokens, limit + len(seen))
+                if pk not in seen
+            ][: limit - len(hits)]
+            by_pk = {s.pk: s for s in store.get_records(conn, [pk for pk, _ in ranked])}
+            unique = len(set(tokens))
+            for pk, matched in ranked:
+                if pk in by_pk:
+                    hits.append(SearchHit(by_pk[pk].record, "name", matched / unique))
+    return hits

@@ -1,0 +1,293 @@
+"""Record storage: current versions, append-only history and search keys.
+
+Functions take a Connection inside the caller's transaction, so a service decides what is
+atomic (a whole ingest file, one API update with its ledger entry)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, delete, func, insert, select, tuple_, update
+
+from accord.model import (
+    TLP,
+    Assessment,
+    Envelope,
+    Handling,
+    Record,
+    Reliability,
+    SubjectCategory,
+    content_hash,
+)
+from accord.store.tables import record_history, record_keys, records
+
+__all__ = [
+    "Existing",
+    "StoredRecord",
+    "find_by_keys",
+    "find_by_name_tokens",
+    "get_record",
+    "get_records",
+    "history",
+    "insert_records",
+    "list_records",
+    "lookup_existing",
+    "mark_deleted",
+    "replace_record",
+]
+
+_LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    pk: int
+    record: Record
+    deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    pk: int
+    content_hash: str
+    version: int
+    deleted: bool
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every timestamp we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _envelope(row: Row[Any]) -> Envelope:
+    m = row._mapping
+    review = m["review_by"]
+    return Envelope(
+        owner=m["owner"],
+        handling=Handling(m["handling"]),
+        handling_conditions=m["handling_conditions"],
+        tlp=TLP(m["tlp"]),
+        reliability=Reliability(m["reliability"]),
+        assessment=Assessment(m["assessment"]),
+        subject_category=SubjectCategory(m["subject_category"]) if m["subject_category"] else None,
+        crime_areas=tuple(m["crime_areas"]),
+        legal_basis=m["legal_basis"],
+        created_at=_utc(m["created_at"]),
+        updated_at=_utc(m["updated_at"]),
+        review_by=review if isinstance(review, date) else date.fromisoformat(str(review)),
+        version=m["version"],
+    )
+
+
+def _stored(row: Row[Any]) -> StoredRecord:
+    m = row._mapping
+    record = Record(
+        id=m["entity_id"], schema=m["schema"], properties=m["properties"], envelope=_envelope(row)
+    )
+    return StoredRecord(pk=m["pk"], record=record, deleted=bool(m["deleted"]))
+
+
+def _row(record: Record, caption: str) -> dict[str, Any]:
+    env = record.envelope
+    return {
+        "entity_id": record.id,
+        "owner": env.owner,
+        "schema": record.schema,
+        "caption": caption[:500],
+        "properties": record.properties,
+        "handling": env.handling.value,
+        "handling_conditions": env.handling_conditions,
+        "tlp": env.tlp.value,
+        "reliability": env.reliability.value,
+        "assessment": env.assessment.value,
+        "subject_category": env.subject_category.value if env.subject_category else None,
+        "crime_areas": list(env.crime_areas),
+        "legal_basis": env.legal_basis,
+        "created_at": env.created_at,
+        "updated_at": env.updated_at,
+        "review_by": env.review_by,
+        "version": env.version,
+        "content_hash": content_hash(record.schema, record.properties),
+        "deleted": False,
+    }
+
+
+def lookup_existing(conn: Connection, owner: str, ids: Sequence[str]) -> dict[str, Existing]:
+    """Current rows for these entity ids of one owner (for idempotent ingest)."""
+    found: dict[str, Existing] = {}
+    c = records.c
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start : start + _LOOKUP_CHUNK]
+        stmt = select(c.entity_id, c.pk, c.content_hash, c.version, c.deleted).where(
+            c.owner == owner, c.entity_id.in_(chunk)
+        )
+        for row in conn.execute(stmt):
+            found[row.entity_id] = Existing(row.pk, row.content_hash, row.version, row.deleted)
+    return found
+
+
+def insert_records(
+    conn: Connection, items: Sequence[tuple[Record, str, set[tuple[str, str]]]]
+) -> list[int]:
+    """Insert new records (record, caption, search keys); returns their primary keys."""
+    if not items:
+        return []
+    rows = [_row(rec, caption) for rec, caption, _ in items]
+    result = conn.execute(
+        insert(records).returning(records.c.pk, sort_by_parameter_order=True), rows
+    )
+    pks = [r[0] for r in result]
+    key_rows = [
+        {"record_pk": pk, "kind": kind, "value": value}
+        for pk, (_, _, keys) in zip(pks, items, strict=True)
+        for kind, value in keys
+    ]
+    if key_rows:
+        conn.execute(insert(record_keys), key_rows)
+    return pks
+
+
+def _archive(conn: Connection, pk: int, actor: str, change: str, at: datetime) -> None:
+    current = get_records(conn, [pk], include_deleted=True)
+    if not current:
+        return
+    old = current[0].record
+    env = old.envelope.to_dict()
+    conn.execute(
+        insert(record_history).values(
+            record_pk=pk,
+            version=old.envelope.version,
+            schema=old.schema,
+            properties=old.properties,
+            envelope=env,
+            superseded_at=at,
+            superseded_by=actor,
+            change=change,
+        )
+    )
+
+
+def replace_record(
+    conn: Connection,
+    pk: int,
+    record: Record,
+    caption: str,
+    keys: set[tuple[str, str]],
+    *,
+    actor: str,
+) -> None:
+    """Make `record` the current version of row `pk`, keeping the old version in history."""
+    _archive(conn, pk, actor, "update", record.envelope.updated_at)
+    values = _row(record, caption)
+    conn.execute(update(records).where(records.c.pk == pk).values(**values))
+    conn.execute(delete(record_keys).where(record_keys.c.record_pk == pk))
+    if keys:
+        conn.execute(
+            insert(record_keys), [{"record_pk": pk, "kind": k, "value": v} for k, v in keys]
+        )
+
+
+def mark_deleted(conn: Connection, pk: int, *, actor: str, at: datetime) -> None:
+    """Withdraw a record: it leaves search and reads; its versions stay for auditors."""
+    _archive(conn, pk, actor, "delete", at)
+    conn.execute(
+        update(records)
+        .where(records.c.pk == pk)
+        .values(deleted=True, updated_at=at, version=records.c.version + 1)
+    )
+    conn.execute(delete(record_keys).where(record_keys.c.record_pk == pk))
+
+
+def get_record(
+    conn: Connection, entity_id: str, owner: str | None = None, *, include_deleted: bool = False
+) -> list[StoredRecord]:
+    """Current versions with this entity id (one per owner unless `owner` is given)."""
+    c = records.c
+    stmt = select(records).where(c.entity_id == entity_id)
+    if owner is not None:
+        stmt = stmt.where(c.owner == owner)
+    if not include_deleted:
+        stmt = stmt.where(c.deleted.is_(False))
+    return [_stored(r) for r in conn.execute(stmt.order_by(c.owner))]
+
+
+def get_records(
+    conn: Connection, pks: Iterable[int], *, include_deleted: bool = False
+) -> list[StoredRecord]:
+    wanted = list(pks)
+    if not wanted:
+        return []
+    stmt = select(records).where(records.c.pk.in_(wanted))
+    if not include_deleted:
+        stmt = stmt.where(records.c.deleted.is_(False))
+    by_pk = {r.pk: _stored(r) for r in conn.execute(stmt)}
+    return [by_pk[pk] for pk in wanted if pk in by_pk]
+
+
+def find_by_keys(conn: Connection, keys: Sequence[tuple[str, str]], limit: int) -> list[int]:
+    """Records holding any of these exact keys."""
+    if not keys:
+        return []
+    k = record_keys.c
+    stmt = (
+        select(k.record_pk)
+        .where(tuple_(k.kind, k.value).in_(list(keys)))
+        .distinct()
+        .order_by(k.record_pk)
+        .limit(limit)
+    )
+    return [r[0] for r in conn.execute(stmt)]
+
+
+def find_by_name_tokens(
+    conn: Connection, tokens: Sequence[str], limit: int
+) -> list[tuple[int, int]]:
+    """Records whose name tokens include all query tokens, or failing that most of them:
+    (pk, tokens matched), best first."""
+    unique = sorted(set(tokens))
+    if not unique:
+        return []
+    k = record_keys.c
+    matched = func.count(func.distinct(k.value)).label("matched")
+    need = max(1, (len(unique) + 1) // 2)
+    stmt = (
+        select(k.record_pk, matched)
+        .where(and_(k.kind == "name", k.value.in_(unique)))
+        .group_by(k.record_pk)
+        .having(matched >= need)
+        .order_by(matched.desc(), k.record_pk)
+        .limit(limit)
+    )
+    return [(r[0], r[1]) for r in conn.execute(stmt)]
+
+
+def history(conn: Connection, pk: int) -> list[dict[str, Any]]:
+    """Superseded versions of a record, oldest first."""
+    h = record_history.c
+    stmt = select(record_history).where(h.record_pk == pk).order_by(h.version)
+    return [
+        {
+            "version": r.version,
+            "schema": r.schema,
+            "properties": r.properties,
+            "accord": r.envelope,
+            "superseded_at": _utc(r.superseded_at).isoformat(),
+            "superseded_by": r.superseded_by,
+            "change": r.change,
+        }
+        for r in conn.execute(stmt)
+    ]
+
+
+def list_records(
+    conn: Connection, schema: str | None, limit: int, offset: int
+) -> list[StoredRecord]:
+    c = records.c
+    stmt = select(records).where(c.deleted.is_(False))
+    if schema:
+        stmt = stmt.where(c.schema == schema)
+    stmt = stmt.order_by(c.updated_at.desc(), c.pk.desc()).limit(limit).offset(offset)
+    return [_stored(r) for r in conn.execute(stmt)]

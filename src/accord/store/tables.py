@@ -1,0 +1,117 @@
+"""Table definitions (SQLAlchemy Core). Migrations in `store/migrations` create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = ["api_tokens", "metadata", "node", "record_history", "record_keys", "records"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: One row: this node's identity.
+node = Table(
+    "node",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agency", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Current version of every record. Superseded versions move to `record_history`.
+records = Table(
+    "records",
+    metadata,
+    Column(
+        "pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("entity_id", String(200), nullable=False),
+    Column("owner", String(40), nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("caption", String(500), nullable=False),
+    Column("properties", JSON, nullable=False),
+    Column("handling", String(2), nullable=False),
+    Column("handling_conditions", Text),
+    Column("tlp", String(16), nullable=False),
+    Column("reliability", String(1), nullable=False),
+    Column("assessment", String(1), nullable=False),
+    Column("subject_category", String(32)),
+    Column("crime_areas", JSON, nullable=False),
+    Column("legal_basis", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("review_by", Date, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    UniqueConstraint("owner", "entity_id"),
+    Index(None, "entity_id"),
+)
+
+#: Every superseded or deleted version, append-only: auditors read a record's past here.
+record_history = Table(
+    "record_history",
+    metadata,
+    Column(
+        "pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("record_pk", ForeignKey("records.pk"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("properties", JSON, nullable=False),
+    Column("envelope", JSON, nullable=False),
+    Column("superseded_at", DateTime(timezone=True), nullable=False),
+    Column("superseded_by", String(200), nullable=False),
+    Column("change", String(16), nullable=False),
+    UniqueConstraint("record_pk", "version"),
+)
+
+#: Search keys of current records: normalised identifiers and folded name tokens.
+#: `kind` lets later matchers add their own keys (phonetic codes, blocking keys).
+record_keys = Table(
+    "record_keys",
+    metadata,
+    Column("record_pk", ForeignKey("records.pk", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(200), nullable=False),
+    Index(None, "kind", "value"),
+    Index(None, "record_pk"),
+)
+
+#: Machine and user bearer tokens; only a SHA-256 of the secret is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("agency", String(40), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+)
