@@ -117,6 +117,15 @@ class EnvelopeDefaults:
         }
 
 
+#: Values used where neither the batch nor the line gives one (EnvelopeDefaults' defaults).
+_FALLBACK: dict[str, Any] = {
+    "handling": "H0",
+    "tlp": "AMBER",
+    "reliability": "X",
+    "assessment": "4",
+}
+
+
 def _enum(errors: list[FieldError], name: str, cls: Any, value: Any) -> Any:
     try:
         return cls(value)
@@ -149,6 +158,7 @@ def parse_envelope(
 ) -> Envelope:
     """Validate envelope values; raise one ValidationError naming every bad field."""
     errors: list[FieldError] = prefix_errors if prefix_errors is not None else []
+    values = {**_FALLBACK, **{k: v for k, v in values.items() if v is not None}}
     unknown = sorted(set(values) - ENVELOPE_KEYS)
     for key in unknown:
         errors.append(FieldError(f"accord.{key}", "unknown envelope key"))

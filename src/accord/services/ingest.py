@@ -16,7 +16,7 @@ from typing import IO, Any
 from sqlalchemy import Connection
 
 from accord.errors import FieldError, Forbidden, ValidationError
-from accord.interop import BadLine, load_mapping, read_json_lines, read_mapped_csv
+from accord.interop import BadLine, CsvMapping, load_mapping, read_json_lines, read_mapped_csv
 from accord.matching import record_keys
 from accord.model import EnvelopeDefaults, Principal, Record, caption_of, content_hash, parse_record
 from accord.services.node import Node
@@ -114,21 +114,16 @@ class _Batch:
 
 
 def _entities(
-    stream: IO[bytes], fmt: IngestFormat, mapping_text: str | None, max_line: int
+    stream: IO[bytes], mapping: CsvMapping | None, max_line: int
 ) -> Iterator[tuple[int, int, dict[str, Any] | BadLine]]:
-    if fmt is IngestFormat.FTM:
+    if mapping is None:
         yield from read_json_lines(stream, max_line)
         return
-    if mapping_text is None:
-        raise ValidationError(FieldError("mapping", "a CSV file needs a mapping file (--mapping)"))
-    mapping = load_mapping(mapping_text)
     for line, consumed, row in read_mapped_csv(stream, mapping):
         if isinstance(row, BadLine):
             yield line, consumed, row
             continue
         for entity in row:
-            if mapping.envelope:
-                entity["accord"] = dict(mapping.envelope)
             yield line, consumed, entity
 
 
@@ -153,13 +148,20 @@ def ingest_stream(
         )
     now = now or datetime.now(UTC)
     base = defaults.as_mapping()
+    mapping: CsvMapping | None = None
+    if fmt is IngestFormat.CSV:
+        if mapping_text is None:
+            raise ValidationError(
+                FieldError("mapping", "a CSV file needs a mapping file (--mapping)")
+            )
+        mapping = load_mapping(mapping_text)
+        # The mapping's `accord:` block is a batch default, like the command-line flags.
+        base.update({k: v for k, v in mapping.envelope.items() if k != "owner"})
     report = IngestReport()
     last_line = 0
     with node.engine.begin() as conn:
         batch = _Batch(conn, report, principal.label)
-        for line, consumed, item in _entities(
-            stream, fmt, mapping_text, node.settings.max_line_bytes
-        ):
+        for line, consumed, item in _entities(stream, mapping, node.settings.max_line_bytes):
             if line != last_line:
                 report.lines += 1
                 last_line = line

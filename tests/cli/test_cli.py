@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accord.cli import app
+
+SAMPLE = Path(str(resources.files("accord.data").joinpath("sample/DE-BKA.ftm.jsonl")))
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"ACCORD_HOME": str(tmp_path / "node"), "COLUMNS": "200"}
+
+
+def run(env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_tour_init_ingest_search_show(env: dict[str, str]) -> None:
+    code, out = run(env, "init", "--agency", "DE-BKA", "--name", "Bundeskriminalamt")
+    assert code == 0, out
+    code, out = run(env, "ingest", str(SAMPLE), "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["created"] == report["lines"] > 0
+    assert report["rejected"] == 0
+
+    code, out = run(env, "search", "Коваленко", "--json")
+    hits = json.loads(out)
+    assert hits[0]["record"]["properties"]["name"] == ["Oleksandr Kovalenko"]
+
+    code, out = run(env, "search", "DE89 3704 0044 0532 0130 00")
+    assert "de-acc-001" in out
+
+    code, out = run(env, "show", "de-p-001", "--json")
+    assert json.loads(out)["accord"]["handling"] == "H2"
+
+
+def test_ingest_reports_bad_lines_with_numbers(env: dict[str, str], tmp_path: Path) -> None:
+    run(env, "init", "--agency", "DE-BKA", "--name", "BKA")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "a", "schema": "Person", "properties": {"name": ["Anna"]}}\n'
+        '{"id": "b", "schema": "Person", "properties": {"birthDate": ["soon"]}}\n'
+    )
+    code, out = run(env, "ingest", str(bad), "--crime-area", "fraud")
+    assert code == 0
+    assert "1 created" in out
+    assert "line 2" in out
+    assert "properties.birthDate" in out
+
+
+def _accord(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "accord"
+    return subprocess.run(
+        [str(exe), *args], env={**os.environ, **env}, capture_output=True, text=True, check=False
+    )
+
+
+def test_errors_are_messages_not_tracebacks(env: dict[str, str]) -> None:
+    res = _accord(env, "search", "anna")
+    assert res.returncode == 1
+    assert "run `accord init" in res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
+
+    _accord(env, "init", "--agency", "DE-BKA", "--name", "BKA")
+    res = _accord(env, "show", "nope")
+    assert res.returncode == 1
+    assert "no record 'nope'" in res.stderr
+    res = _accord(env, "init", "--agency", "de-bka", "--name", "BKA")
+    assert res.returncode == 2
+    assert "agency" in res.stderr
+    assert "Traceback" not in res.stderr

@@ -1,0 +1,41 @@
+from accord.matching import identifier_key, name_tokens, query_keys, record_keys
+
+
+def test_identifiers_compare_without_case_spaces_or_dashes() -> None:
+    assert identifier_key("de89 3704-0044") == identifier_key("DE8937040044") == "DE8937040044"
+
+
+def test_name_tokens_fold_case_diacritics_and_script() -> None:
+    assert name_tokens("Jürgen MÜLLER") == ("jurgen", "muller")
+    assert name_tokens("Олександр Коваленко") == ("oleksandr", "kovalenko")
+    assert name_tokens("张伟") == ("zhang", "wei")
+
+
+def test_record_keys_cover_names_identifiers_phones_and_emails() -> None:
+    keys = record_keys(
+        "Person",
+        {
+            "name": ["Anna Schmidt"],
+            "passportNumber": ["c01x-00t47"],
+            "phone": ["+4915112345678"],
+            "email": ["Anna@Example.org"],
+            "birthDate": ["1980-01-01"],
+        },
+    )
+    assert keys == {
+        ("name", "anna"),
+        ("name", "schmidt"),
+        ("id", "C01X00T47"),
+        ("phone", "+4915112345678"),
+        ("email", "anna@example.org"),
+    }
+
+
+def test_query_is_tried_as_every_kind_it_could_be() -> None:
+    exact, tokens = query_keys("+49 151 12345678")
+    assert ("phone", "+4915112345678") in exact
+    exact, tokens = query_keys("anna@example.org")
+    assert ("email", "anna@example.org") in exact
+    exact, tokens = query_keys("Anna Schmidt")
+    assert exact == []
+    assert tokens == ("anna", "schmidt")

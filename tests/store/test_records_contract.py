@@ -1,0 +1,82 @@
+"""The storage contract, run on every backend (SQLite always, PostgreSQL when configured)."""
+
+from sqlalchemy import select
+
+from accord.matching import record_keys
+from accord.model import Record
+from accord.services.node import Node
+from accord.store import records as store
+from accord.store.db import current_revision, head_revision
+from accord.store.tables import record_keys as keys_table
+from tests.conftest import person
+
+
+def _insert(node: Node, *recs: Record) -> list[int]:
+    with node.engine.begin() as conn:
+        return store.insert_records(
+            conn, [(r, r.caption, record_keys(r.schema, r.properties)) for r in recs]
+        )
+
+
+def test_schema_is_migrated_to_head(node: Node) -> None:
+    assert current_revision(node.engine) == head_revision()
+
+
+def test_insert_and_read_back_keeps_properties_and_envelope(node: Node) -> None:
+    rec = person("Олександр Коваленко", "p1", dob="1981-03-02", accord={"crime_areas": ["thb"]})
+    (pk,) = _insert(node, rec)
+    with node.engine.connect() as conn:
+        (stored,) = store.get_records(conn, [pk])
+    assert stored.record == rec
+
+
+def test_same_entity_id_may_exist_for_two_owners(node: Node) -> None:
+    _insert(node, person("A", "p1", owner="DE-BKA"), person("B", "p1", owner="NL-POLITIE"))
+    with node.engine.connect() as conn:
+        assert [s.record.owner for s in store.get_record(conn, "p1")] == ["DE-BKA", "NL-POLITIE"]
+        assert store.get_record(conn, "p1", "NL-POLITIE")[0].record.caption == "B"
+
+
+def test_replace_keeps_old_version_in_history_and_reindexes(node: Node) -> None:
+    old = person("Anna Schmidt", "p1")
+    (pk,) = _insert(node, old)
+    new = person("Anna Weber", "p1", accord={"version": 2})
+    with node.engine.begin() as conn:
+        store.replace_record(
+            conn, pk, new, new.caption, record_keys(new.schema, new.properties), actor="t"
+        )
+    with node.engine.connect() as conn:
+        assert store.get_records(conn, [pk])[0].record.properties["name"] == ["Anna Weber"]
+        (past,) = store.history(conn, pk)
+        assert past["version"] == 1
+        assert past["properties"]["name"] == ["Anna Schmidt"]
+        assert store.find_by_name_tokens(conn, ["schmidt"], 10) == []
+        assert store.find_by_name_tokens(conn, ["weber"], 10) == [(pk, 1)]
+
+
+def test_deleted_record_leaves_search_but_not_history(node: Node) -> None:
+    (pk,) = _insert(node, person("Anna Schmidt", "p1", passportNumber="C01X00T47"))
+    with node.engine.begin() as conn:
+        store.mark_deleted(conn, pk, actor="t", at=person("x").envelope.created_at)
+    with node.engine.connect() as conn:
+        assert store.get_records(conn, [pk]) == []
+        assert store.find_by_keys(conn, [("id", "C01X00T47")], 10) == []
+        assert store.get_record(conn, "p1", include_deleted=True)[0].deleted
+        assert [h["change"] for h in store.history(conn, pk)] == ["delete"]
+        assert conn.execute(select(keys_table).where(keys_table.c.record_pk == pk)).first() is None
+
+
+def test_name_tokens_rank_full_matches_first(node: Node) -> None:
+    a, b = _insert(node, person("Anna Maria Schmidt", "p1"), person("Anna Weber", "p2"))
+    with node.engine.connect() as conn:
+        assert store.find_by_name_tokens(conn, ["anna", "schmidt"], 10) == [(a, 2), (b, 1)]
+
+
+def test_lookup_existing_reports_hash_and_version(node: Node) -> None:
+    rec = person("Anna", "p1")
+    (pk,) = _insert(node, rec)
+    with node.engine.connect() as conn:
+        found = store.lookup_existing(conn, "DE-BKA", ["p1", "p2"])
+    assert list(found) == ["p1"]
+    assert found["p1"].pk == pk
+    assert found["p1"].version == 1
