@@ -4,7 +4,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accord.errors import Unauthorized
-
 from accord.services.node import Node
 from accord.services.tokens import authenticate_token, issue_token, revoke_token
 from accord.store import records as store
