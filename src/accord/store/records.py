@@ -140,14 +140,26 @@ def insert_records(
         insert(records).returning(records.c.pk, sort_by_parameter_order=True), rows
     )
     pks = [r[0] for r in result]
-    key_rows = [
-        {"record_pk": pk, "kind": kind, "value": value}
-        for pk, (_, _, keys) in zip(pks, items, strict=True)
-        for kind, value in keys
-    ]
-    if key_rows:
-        conn.execute(insert(record_keys), key_rows)
+    _insert_keys(
+        conn,
+        [
+            (pk, kind, value)
+            for pk, (_, _, keys) in zip(pks, items, strict=True)
+            for kind, value in keys
+        ],
+    )
     return pks
+
+
+def _insert_keys(conn: Connection, rows: list[tuple[int, str, str]]) -> None:
+    """Search keys are the bulk of ingest's rows; they go straight to the driver's executemany
+    (SQLAlchemy's per-row parameter processing cost more than the insert itself)."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    # Only the driver's placeholder is interpolated; the values travel as parameters.
+    sql = f"INSERT INTO record_keys (record_pk, kind, value) VALUES ({mark}, {mark}, {mark})"  # noqa: S608
+    conn.exec_driver_sql(sql, rows)
 
 
 def _archive(conn: Connection, pk: int, actor: str, change: str, at: datetime) -> None:
@@ -184,10 +196,7 @@ def replace_record(
     values = _row(record, caption)
     conn.execute(update(records).where(records.c.pk == pk).values(**values))
     conn.execute(delete(record_keys).where(record_keys.c.record_pk == pk))
-    if keys:
-        conn.execute(
-            insert(record_keys), [{"record_pk": pk, "kind": k, "value": v} for k, v in keys]
-        )
+    _insert_keys(conn, [(pk, k, v) for k, v in keys])
 
 
 def mark_deleted(conn: Connection, pk: int, *, actor: str, at: datetime) -> None:

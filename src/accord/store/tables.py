@@ -14,13 +14,25 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
-__all__ = ["api_tokens", "metadata", "node", "record_history", "record_keys", "records"]
+__all__ = [
+    "api_tokens",
+    "ledger_entries",
+    "ledger_heads",
+    "ledger_nodes",
+    "ledger_state",
+    "metadata",
+    "node",
+    "record_history",
+    "record_keys",
+    "records",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -114,4 +126,48 @@ api_tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
+)
+
+
+_BIG = BigInteger().with_variant(Integer, "sqlite")
+
+#: The audit ledger: append-only entries, the leaves of an RFC 9162 Merkle tree.
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("idx", _BIG, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("event", String(48), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Index(None, "event", "at"),
+)
+
+#: Hash of every perfect subtree (level, index) of the ledger's Merkle tree.
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", _BIG, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+#: Signed tree heads, one per signing; each commits to the first `size` entries.
+ledger_heads = Table(
+    "ledger_heads",
+    metadata,
+    Column("size", _BIG, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("timestamp", DateTime(timezone=True), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("key_id", String(100), nullable=False),
+)
+
+#: One row holding the ledger's size; appends update it first, which serialises writers.
+ledger_state = Table(
+    "ledger_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", _BIG, nullable=False),
 )
