@@ -1,6 +1,8 @@
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accord.ledger import Problem, TreeAppender, TreeHead, leaf_hash, sign_tree_head, verify_log
 
@@ -206,3 +208,50 @@ def test_verification_streams_a_generator_once():
     entries = (b'{"event": "read", "seq": %d}' % i for i in range(n))
     result = verify_log(entries, heads, verifier, recorded=iter(recorded))
     assert result.ok and result.checked == n and result.verified_size == n
+
+
+EDITS = ["alter", "remove", "insert", "swap", "move"]
+EXPECTED = {
+    "alter": Problem.ALTERED,
+    "remove": Problem.REMOVED,
+    "insert": Problem.INSERTED,
+    "swap": Problem.REORDERED,
+    "move": Problem.REORDERED,
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(2, 80).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.sets(st.integers(1, n)),
+            st.sampled_from(EDITS),
+            st.integers(0, n - 1),
+            st.integers(0, n - 1),
+        )
+    )
+)
+def test_any_single_edit_is_named_at_its_first_index(case):
+    n, head_sizes, edit, i, j = case
+    entries, recorded, heads = log(n, head_sizes | {n})
+    low, high = min(i, j), max(i, j)
+    if edit in ("swap", "move") and low == high:
+        high = low + 1 if low + 1 < n else low - 1
+        low, high = min(low, high), max(low, high)
+    if edit == "alter":
+        entries[low] = b"forged"
+    elif edit == "remove":
+        del entries[low]
+    elif edit == "insert":
+        entries.insert(low, b"forged")
+    elif edit == "swap":
+        entries[low], entries[high] = entries[high], entries[low]
+    else:
+        entries.insert(high, entries.pop(low))
+    result = verify_log(entries, heads, verifier, recorded=recorded)
+    assert not result.ok
+    assert (result.first_bad_index, result.exact, result.problem) == (low, True, EXPECTED[edit])
+    assert result.verified_size <= low
+    heads_only = verify_log(entries, heads, verifier)
+    assert heads_only.verified_size <= low <= heads_only.first_bad_index
