@@ -10,7 +10,7 @@ __all__ = ["Principal", "PrincipalKind"]
 
 class PrincipalKind(StrEnum):
     USER = "user"  # a person who logged in (password + TOTP)
-    TOKEN = "token"  # noqa: S105 - a kind, not a secret; a machine client with an API token
+    TOKEN = "token"  # a machine client with an API token
     NODE = "node"  # a partner node over mutual TLS
     OPERATOR = "operator"  # the local command line of the node's own administrator
 

@@ -85,31 +85,31 @@ class _Batch:
     def flush(self) -> None:
         if not self.items:
             return
-        by_owner: dict[str, list[Record]] = {}
-        for rec in self.items.values():
-            by_owner.setdefault(rec.owner, []).append(rec)
-        new: list[tuple[Record, str, set[tuple[str, str]]]] = []
-        for owner, recs in by_owner.items():
-            existing = store.lookup_existing(self.conn, owner, [r.id for r in recs])
-            for rec in recs:
-                caption = caption_of(rec.schema, rec.properties)
-                keys = record_keys(rec.schema, rec.properties)
-                old = existing.get(rec.id)
-                if old is None:
-                    new.append((rec, caption, keys))
-                    self.report.created += 1
-                elif not old.deleted and old.content_hash == content_hash(
-                    rec.schema, rec.properties
-                ):
+        prepared = {
+            key: (
+                rec,
+                caption_of(rec.schema, rec.properties),
+                record_keys(rec.schema, rec.properties),
+            )
+            for key, rec in self.items.items()
+        }
+        existing_keys = store.insert_new_records(self.conn, list(prepared.values()))
+        self.report.created += len(prepared) - len(existing_keys)
+        by_owner: dict[str, list[str]] = {}
+        for owner, entity_id in existing_keys:
+            by_owner.setdefault(owner, []).append(entity_id)
+        for owner, ids in by_owner.items():
+            existing = store.lookup_existing(self.conn, owner, ids)
+            for entity_id in ids:
+                rec, caption, keys = prepared[(owner, entity_id)]
+                old = existing[entity_id]
+                if not old.deleted and old.content_hash == content_hash(rec.schema, rec.properties):
                     self.report.unchanged += 1
-                else:
-                    env = rec.envelope.evolve(version=old.version + 1)
-                    updated = Record(rec.id, rec.schema, rec.properties, env)
-                    store.replace_record(
-                        self.conn, old.pk, updated, caption, keys, actor=self.actor
-                    )
-                    self.report.updated += 1
-        store.insert_records(self.conn, new)
+                    continue
+                env = rec.envelope.evolve(version=old.version + 1)
+                updated = Record(rec.id, rec.schema, rec.properties, env)
+                store.replace_record(self.conn, old.pk, updated, caption, keys, actor=self.actor)
+                self.report.updated += 1
         self.items.clear()
 
 

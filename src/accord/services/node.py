@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Engine, insert, select
 
+from accord.crypto import NodeKeys, generate_node_keys
+from accord.crypto.files import read_private_key, write_private_key
 from accord.errors import AccordError, Conflict, FieldError, ValidationError
 from accord.model import Principal, PrincipalKind, is_agency_code
 from accord.settings import Settings
@@ -27,6 +32,7 @@ class Node:
     engine: Engine
     agency: str
     name: str
+    keys: NodeKeys
 
     def operator(self) -> Principal:
         """The node's own administrator at the local command line."""
@@ -38,6 +44,35 @@ class Node:
         )
 
 
+def _key_paths(settings: Settings) -> tuple[Path, Path]:
+    keys = settings.home / "keys"
+    return keys / "signing.pem", keys / "encryption.pem"
+
+
+def _ensure_keys(settings: Settings) -> NodeKeys:
+    """Create the node's Ed25519 signing and X25519 encryption keys once (mode 0600)."""
+    signing_path, encryption_path = _key_paths(settings)
+    if not signing_path.exists():
+        signing_path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = generate_node_keys()
+        write_private_key(signing_path, fresh.signing)
+        write_private_key(encryption_path, fresh.encryption)
+    return _load_keys(settings)
+
+
+def _load_keys(settings: Settings) -> NodeKeys:
+    signing_path, encryption_path = _key_paths(settings)
+    if not signing_path.exists() or not encryption_path.exists():
+        raise NodeNotInitialised(
+            f"the node's keys are missing from {signing_path.parent}; restore them from backup"
+        )
+    signing = read_private_key(signing_path)
+    encryption = read_private_key(encryption_path)
+    if not isinstance(signing, Ed25519PrivateKey) or not isinstance(encryption, X25519PrivateKey):
+        raise NodeNotInitialised("the node's key files hold keys of the wrong type")
+    return NodeKeys(signing, encryption)
+
+
 def init_node(settings: Settings, agency: str, name: str) -> Node:
     """Create the data directory and database, migrate, and record the node's identity."""
     if not is_agency_code(agency):
@@ -47,6 +82,7 @@ def init_node(settings: Settings, agency: str, name: str) -> Node:
     if not name.strip():
         raise ValidationError(FieldError("name", "is required"))
     settings.home.mkdir(parents=True, exist_ok=True)
+    keys = _ensure_keys(settings)
     engine = create_db_engine(settings.resolved_database_url)
     migrate(engine)
     with engine.begin() as conn:
@@ -57,13 +93,13 @@ def init_node(settings: Settings, agency: str, name: str) -> Node:
                     f"this node is already initialised for {existing.agency}; "
                     "use a new ACCORD_HOME or database for another agency"
                 )
-            return Node(settings, engine, existing.agency, existing.name)
+            return Node(settings, engine, existing.agency, existing.name, keys)
         conn.execute(
             insert(node_table).values(
                 id=1, agency=agency, name=name.strip(), created_at=datetime.now(UTC)
             )
         )
-    return Node(settings, engine, agency, name.strip())
+    return Node(settings, engine, agency, name.strip(), keys)
 
 
 def open_node(settings: Settings, *, upgrade: bool = True) -> Node:
@@ -82,4 +118,4 @@ def open_node(settings: Settings, *, upgrade: bool = True) -> Node:
         row = conn.execute(select(node_table)).first()
     if row is None:
         raise NodeNotInitialised("the database has no node identity: run `accord init`")
-    return Node(settings, engine, row.agency, row.name)
+    return Node(settings, engine, row.agency, row.name, _load_keys(settings))

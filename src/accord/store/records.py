@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from accord.model import (
     TLP,
@@ -32,6 +34,7 @@ __all__ = [
     "get_record",
     "get_records",
     "history",
+    "insert_new_records",
     "insert_records",
     "list_records",
     "lookup_existing",
@@ -149,6 +152,36 @@ def insert_records(
         ],
     )
     return pks
+
+
+def insert_new_records(
+    conn: Connection, items: Sequence[tuple[Record, str, set[tuple[str, str]]]]
+) -> set[tuple[str, str]]:
+    """Insert the records whose (owner, entity id) is not stored yet, with their search keys.
+
+    Returns the (owner, entity id) pairs that were NOT inserted because they exist. One
+    INSERT .. ON CONFLICT DO NOTHING instead of a look-up first: new data, the common case,
+    costs no read (and PostgreSQL's planner cannot misjudge a table growing inside the
+    transaction)."""
+    if not items:
+        return set()
+    rows = [_row(rec, caption) for rec, caption, _ in items]
+    dialect = conn.dialect.name
+    ins = pg_insert(records) if dialect == "postgresql" else sqlite_insert(records)
+    stmt = ins.on_conflict_do_nothing(index_elements=["owner", "entity_id"]).returning(
+        records.c.pk, records.c.owner, records.c.entity_id
+    )
+    inserted = {(r.owner, r.entity_id): r.pk for r in conn.execute(stmt, rows)}
+    _insert_keys(
+        conn,
+        [
+            (inserted[(rec.owner, rec.id)], kind, value)
+            for rec, _, keys in items
+            if (rec.owner, rec.id) in inserted
+            for kind, value in keys
+        ],
+    )
+    return {(rec.owner, rec.id) for rec, _, _ in items} - set(inserted)
 
 
 def _insert_keys(conn: Connection, rows: list[tuple[int, str, str]]) -> None:

@@ -1,0 +1,157 @@
+"""SQL storage of the audit ledger: entries, perfect-subtree hashes, signed heads.
+
+Entries and node rows are only ever inserted. The one-row `ledger_state` holds the size and is
+updated first in every append, which takes the row lock (PostgreSQL) or the write lock
+(SQLite) and so serialises appenders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, tuple_, update
+
+from accord.ledger import NodeKey, NodeRow
+from accord.store.tables import ledger_entries, ledger_heads, ledger_nodes, ledger_state
+
+__all__ = [
+    "EntryRow",
+    "HeadRow",
+    "SqlNodes",
+    "heads",
+    "insert_entries",
+    "insert_head",
+    "iter_entries",
+    "latest_head",
+    "ledger_size",
+    "reserve",
+]
+
+_CHUNK = 400
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    idx: int
+    at: datetime
+    event: str
+    actor: str
+    payload: str
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class HeadRow:
+    size: int
+    root: bytes
+    timestamp: datetime
+    signature: bytes
+    key_id: str
+
+
+class SqlNodes:
+    """The ledger's NodeReader and NodeWriter on a connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
+        found: dict[tuple[int, int], bytes] = {}
+        n = ledger_nodes.c
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            stmt = select(n.level, n.idx, n.hash).where(tuple_(n.level, n.idx).in_(chunk))
+            for row in self.conn.execute(stmt):
+                found[(row.level, row.idx)] = bytes(row.hash)
+        return [found[k] for k in keys if k in found]
+
+    def put_nodes(self, rows: Sequence[NodeRow]) -> None:
+        if rows:
+            self.conn.execute(
+                insert(ledger_nodes), [{"level": lv, "idx": i, "hash": h} for lv, i, h in rows]
+            )
+
+
+def ledger_size(conn: Connection) -> int:
+    return int(conn.execute(select(ledger_state.c.size).where(ledger_state.c.id == 1)).scalar_one())
+
+
+def reserve(conn: Connection, count: int) -> int:
+    """Take the append lock and reserve `count` indexes; returns the first one."""
+    s = ledger_state.c
+    new_size = conn.execute(
+        update(ledger_state).where(s.id == 1).values(size=s.size + count).returning(s.size)
+    ).scalar_one()
+    return int(new_size) - count
+
+
+def insert_entries(conn: Connection, rows: Sequence[EntryRow]) -> None:
+    if rows:
+        conn.execute(
+            insert(ledger_entries),
+            [
+                {
+                    "idx": r.idx,
+                    "at": r.at,
+                    "event": r.event,
+                    "actor": r.actor,
+                    "payload": r.payload,
+                    "leaf_hash": r.leaf_hash,
+                }
+                for r in rows
+            ],
+        )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _entry(row: Any) -> EntryRow:
+    return EntryRow(row.idx, _utc(row.at), row.event, row.actor, row.payload, bytes(row.leaf_hash))
+
+
+def iter_entries(
+    conn: Connection, start: int = 0, end: int | None = None, batch: int = 5000
+) -> Iterator[EntryRow]:
+    """Entries with start <= idx < end in index order, fetched in batches."""
+    e = ledger_entries.c
+    cursor = start
+    while end is None or cursor < end:
+        stmt = select(ledger_entries).where(e.idx >= cursor).order_by(e.idx).limit(batch)
+        if end is not None:
+            stmt = stmt.where(e.idx < end)
+        rows = conn.execute(stmt).all()
+        if not rows:
+            return
+        for row in rows:
+            yield _entry(row)
+        cursor = rows[-1].idx + 1
+
+
+def insert_head(conn: Connection, head: HeadRow) -> None:
+    conn.execute(
+        insert(ledger_heads).values(
+            size=head.size,
+            root=head.root,
+            timestamp=head.timestamp,
+            signature=head.signature,
+            key_id=head.key_id,
+        )
+    )
+
+
+def _head(row: Any) -> HeadRow:
+    return HeadRow(row.size, bytes(row.root), _utc(row.timestamp), bytes(row.signature), row.key_id)
+
+
+def latest_head(conn: Connection) -> HeadRow | None:
+    row = conn.execute(select(ledger_heads).order_by(ledger_heads.c.size.desc()).limit(1)).first()
+    return None if row is None else _head(row)
+
+
+def heads(conn: Connection) -> list[HeadRow]:
+    return [_head(r) for r in conn.execute(select(ledger_heads).order_by(ledger_heads.c.size))]
