@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from hashlib import sha256
 
-from accord.ledger.hashing import EMPTY_ROOT
+from accord.ledger.hashing import EMPTY_ROOT, largest_power_of_two_below
 
 __all__ = [
     "NodeKey",
@@ -71,7 +71,7 @@ def inclusion_plan(index: int, size: int) -> Plan:
     ranges: list[tuple[int, int]] = []
     lo, hi = 0, size
     while hi - lo > 1:
-        mid = lo + (1 << ((hi - lo - 1).bit_length() - 1))
+        mid = lo + largest_power_of_two_below(hi - lo)
         if index < mid:
             ranges.append((mid, hi))
             hi = mid
@@ -93,7 +93,7 @@ def consistency_plan(first: int, second: int) -> Plan:
     lo, hi = 0, second
     complete = True
     while first != hi:
-        mid = lo + (1 << ((hi - lo - 1).bit_length() - 1))
+        mid = lo + largest_power_of_two_below(hi - lo)
         if first <= mid:
             outer.append((mid, hi))
             hi = mid
