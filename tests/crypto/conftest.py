@@ -1,5 +1,5 @@
 """Shared fixtures: a federation CA, a second unrelated CA, and two nodes with keys and a signed
-directory. Keys are cheap, but the CA is made once per session to keep the suite quick."""
+directory. Keys are cheap, but the CAs are made once per test run to keep the suite quick."""
 
 from __future__ import annotations
 

@@ -56,3 +56,15 @@ def test_parse_fingerprint_normalises_every_pasted_form(pasted: str) -> None:
 def test_parse_fingerprint_refuses_anything_but_32_hex_bytes(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_fingerprint(bad)
+
+
+def test_naive_times_are_refused_and_missing_times_mean_now() -> None:
+    from datetime import UTC, datetime
+
+    from accord.crypto.encoding import aware
+
+    with pytest.raises(ValueError, match="timezone-aware"):
+        aware(datetime(2026, 3, 1, 12, 0))
+    moment = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert aware(moment) is moment
+    assert aware(None).tzinfo is not None

@@ -9,11 +9,14 @@ from accord.crypto import (
     generate_node_keys,
     issue_node_certificate,
     key_fingerprint,
+    load_ca,
+    load_signing_key_pem,
 )
 from accord.crypto.files import (
     read_certificate,
     read_pem,
     read_private_key,
+    read_private_pem,
     write_certificate,
     write_pem,
     write_private_key,
@@ -74,6 +77,23 @@ def test_a_private_key_readable_by_others_is_refused(tmp_path: Path) -> None:
     path.chmod(0o640)
     with pytest.raises(KeyFormatError, match="chmod 600"):
         read_private_key(path)
+    with pytest.raises(KeyFormatError, match="chmod 600"):
+        read_private_pem(path)
+
+
+def test_private_pem_feeds_the_typed_loaders(tmp_path: Path, ca: FederationCA) -> None:
+    write_certificate(tmp_path / "ca.crt", ca.certificate)
+    write_private_key(tmp_path / "ca.key", ca.key, passphrase=b"pw")
+    write_private_key(tmp_path / "directory.key", ca.directory_key, passphrase=b"pw")
+    loaded = load_ca(
+        read_pem(tmp_path / "ca.crt"),
+        read_private_pem(tmp_path / "ca.key"),
+        read_private_pem(tmp_path / "directory.key"),
+        passphrase=b"pw",
+    )
+    assert loaded.fingerprint == ca.fingerprint
+    signing = load_signing_key_pem(read_private_pem(tmp_path / "directory.key"), b"pw")
+    assert key_fingerprint(signing.public_key()) == key_fingerprint(ca.directory_key.public_key())
 
 
 def test_certificates_are_written_world_readable_and_read_back(

@@ -356,6 +356,8 @@ def test_signing_refuses_values_the_verifier_would_refuse(de_keys: NodeKeys) -> 
         request(de_keys, method="post")
     with pytest.raises(ValueError):
         request(de_keys, request_id="")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        request(de_keys, now=NOW.replace(tzinfo=None))
 
 
 def test_a_stored_message_reverifies_long_after_without_touching_nonces(

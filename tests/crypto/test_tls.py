@@ -36,6 +36,7 @@ class Outcome:
     server_error: Exception | None = None
     server_saw: str | None = None
     client_saw: str | None = None
+    client_saw_low_level: str | None = None
 
 
 def files(tmp_path: Path, name: str, issued: IssuedCertificate) -> tuple[Path, Path]:
@@ -74,6 +75,8 @@ def handshake(
         ):
             outcome.version = tls.version()
             outcome.client_saw = peer_certificate_fingerprint(tls)
+            # httpx hands out this low-level object as a response's "ssl_object".
+            outcome.client_saw_low_level = peer_certificate_fingerprint(tls._sslobj)  # type: ignore[attr-defined]
             tls.sendall(b"ping")
             outcome.reply = tls.recv(4) or None
     except (OSError, ssl.SSLError) as exc:
@@ -134,6 +137,7 @@ def test_mutual_tls_13_handshake_succeeds_between_two_nodes_of_the_federation(
     assert outcome.version == "TLSv1.3"
     assert outcome.server_saw == client.fingerprint
     assert outcome.client_saw == server.fingerprint
+    assert outcome.client_saw_low_level == server.fingerprint
 
 
 def test_server_refuses_a_client_certificate_from_another_ca(

@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from accord.crypto.encoding import sha256_fingerprint, utc_now
+from accord.crypto.encoding import aware, sha256_fingerprint
 from accord.crypto.errors import CertificateError
 
 __all__ = [
@@ -50,7 +50,7 @@ def verify_node_certificate(
         certificate.verify_directly_issued_by(ca_certificate)
     except (ValueError, TypeError, InvalidSignature) as exc:
         raise CertificateError("certificate was not issued by the federation CA") from exc
-    now = now or utc_now()
+    now = aware(now)
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise CertificateError("certificate is not valid at this time")
     usage = certificate_extension(certificate, x509.ExtendedKeyUsage)

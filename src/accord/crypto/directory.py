@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from accord.crypto.encoding import parse_fingerprint, utc_now
+from accord.crypto.encoding import aware, parse_fingerprint
 from accord.crypto.errors import CryptoError, DirectoryError
 from accord.crypto.jose import JWS_ALG, decode_protected_header, jws_registry, okp_key
 from accord.crypto.keys import (
@@ -172,14 +172,12 @@ class PartnerDirectory:
         *,
         issued_at: datetime | None = None,
     ) -> PartnerDirectory:
-        return cls(
-            federation, serial, (issued_at or utc_now()).replace(microsecond=0), tuple(entries)
-        )
+        return cls(federation, serial, aware(issued_at).replace(microsecond=0), tuple(entries))
 
     def entry(self, node_id: str, now: datetime | None = None) -> PartnerEntry | None:
         """The entry of a node, or None if the directory has none or it has expired at `now`."""
         found = self._by_id.get(node_id)
-        if found is None or not found.is_valid(now or utc_now()):
+        if found is None or not found.is_valid(aware(now)):
             return None
         return found
 

@@ -15,6 +15,7 @@ import re
 from datetime import UTC, datetime
 
 __all__ = [
+    "aware",
     "b64url_decode",
     "b64url_encode",
     "format_fingerprint",
@@ -78,3 +79,13 @@ def parse_fingerprint(text: str) -> str:
 def utc_now() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def aware(now: datetime | None) -> datetime:
+    """`now`, or the current time when None; refuses a naive datetime, whose meaning would depend
+    on the machine's local time zone."""
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("times must be timezone-aware")
+    return now

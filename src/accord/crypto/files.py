@@ -26,6 +26,7 @@ __all__ = [
     "read_certificate",
     "read_pem",
     "read_private_key",
+    "read_private_pem",
     "write_certificate",
     "write_pem",
     "write_private_key",
@@ -44,10 +45,16 @@ def write_private_key(
 
 def read_private_key(path: Path, *, passphrase: bytes | None = None) -> PrivateKey:
     """Read a private key file; refuses one readable or writable by group or others."""
+    return load_private_key_pem(read_private_pem(path), passphrase)
+
+
+def read_private_pem(path: Path) -> bytes:
+    """The PEM bytes of a private key file, for the typed loaders (`load_signing_key_pem`,
+    `load_tls_key_pem`, `load_ca`); refuses a file readable or writable by group or others."""
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise KeyFormatError(f"private key file {path.name} has mode {mode:04o}; chmod 600 it")
-    return load_private_key_pem(path.read_bytes(), passphrase)
+    return path.read_bytes()
 
 
 def write_certificate(path: Path, certificate: x509.Certificate, *, overwrite: bool = True) -> None:

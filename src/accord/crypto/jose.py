@@ -1,6 +1,6 @@
 """The JOSE profile Accord uses, shared by messages, the directory and sealed payloads.
 
-- JWS algorithm `Ed25519` (RFC 9864 §2.2): EdDSA over Ed25519 (RFC 8032), with OKP keys
+- JWS algorithm `Ed25519` (RFC 9864 §2): EdDSA over Ed25519 (RFC 8032), with OKP keys
   (RFC 8037). RFC 9864 deprecates the polymorphic `EdDSA` identifier of RFC 8037 §3.1 in favour of
   this fully specified one; the signature bytes are the same.
 - JWE key management `ECDH-ES+A256KW` over X25519 (RFC 7518 §4.6, RFC 8037 §3.2) with content

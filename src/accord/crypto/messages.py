@@ -6,7 +6,7 @@ by its SHA-256 digest in the protected header, together with who sent it to whom
 which request target (the approach of RFC 9449 DPoP proofs and RFC 8555 §6.2, carried in JWS
 header parameters):
 
-    alg    "Ed25519" (RFC 9864 §2.2)
+    alg    "Ed25519" (RFC 9864 §2)
     typ    "accord-request+jws" or "accord-response+jws" (RFC 8725 §3.11 explicit typing)
     kid    sender node id, looked up in the signed partner directory
     aud    recipient node id
@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from accord.crypto.encoding import b64url_encode, utc_now
+from accord.crypto.encoding import aware, b64url_encode
 from accord.crypto.errors import (
     BadSignature,
     BodyDigestMismatch,
@@ -126,7 +126,7 @@ def sign_message(
         kind=kind,
         sender=sender,
         recipient=recipient,
-        issued_at=(now or utc_now()).replace(microsecond=0),
+        issued_at=aware(now).replace(microsecond=0),
         nonce=b64url_encode(secrets.token_bytes(16)),
         request_id=request_id,
         method=method,

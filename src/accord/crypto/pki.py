@@ -34,7 +34,7 @@ from accord.crypto.certificates import (
     certificate_to_pem,
     load_certificate_pem,
 )
-from accord.crypto.encoding import utc_now
+from accord.crypto.encoding import aware
 from accord.crypto.errors import CertificateError, KeyFormatError
 from accord.crypto.keys import load_private_key_pem, load_signing_key_pem
 from accord.model import agency_country, is_agency_code
@@ -122,7 +122,7 @@ def init_ca(
     """Create a federation CA: a self-signed root (BasicConstraints CA=true, pathLen=0, KeyUsage
     keyCertSign+cRLSign) and a separate Ed25519 directory key."""
     _check_label("federation_name", federation_name)
-    now = now or utc_now()
+    now = aware(now)
     key = generate_tls_key(key_type)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, federation_name)])
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
@@ -217,7 +217,7 @@ def sign_node_certificate(
     ca_ski = certificate_extension(ca.certificate, x509.SubjectKeyIdentifier)
     if ca_ski is None:
         raise CertificateError("CA certificate lacks a subject key identifier")
-    now = now or utc_now()
+    now = aware(now)
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, country),
@@ -261,7 +261,7 @@ def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
 
 
 def _hash_for(key: TLSKey) -> hashes.SHA256 | None:
-    """Ed25519 signs the message itself (RFC 8410 §6); ECDSA P-256 pairs with SHA-256."""
+    """Ed25519 signs the message itself (RFC 8410); ECDSA P-256 pairs with SHA-256."""
     return None if isinstance(key, Ed25519PrivateKey) else hashes.SHA256()
 
 

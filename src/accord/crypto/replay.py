@@ -16,7 +16,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from accord.crypto.encoding import utc_now
+from accord.crypto.encoding import aware
 from accord.crypto.errors import ReplayedNonce, StaleTimestamp
 
 __all__ = ["DEFAULT_WINDOW", "MemoryNonceStore", "NonceStore", "ReplayGuard"]
@@ -86,8 +86,8 @@ class ReplayGuard:
     ) -> None:
         """Accept the message or raise StaleTimestamp / ReplayedNonce. Accepting records the
         pair, so call this last, after the signature and every other check passed."""
-        now_s = (now or utc_now()).timestamp()
-        iat_s = issued_at.timestamp()
+        now_s = aware(now).timestamp()
+        iat_s = aware(issued_at).timestamp()
         window_s = self.window.total_seconds()
         if abs(now_s - iat_s) > window_s:
             raise StaleTimestamp("message timestamp is outside the accepted window")

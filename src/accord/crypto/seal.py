@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from joserfc import jwe, jws
 from joserfc.errors import JoseError
 
-from accord.crypto.encoding import utc_now
+from accord.crypto.encoding import aware
 from accord.crypto.errors import BadSignature, SealError, UnknownSender, WrongTarget
 from accord.crypto.jose import (
     JWE_ALG,
@@ -94,7 +94,7 @@ def sign_and_seal(
     now: datetime | None = None,
 ) -> str:
     """Sign `payload` as the sender (JWS, `aud` = recipient), then seal the JWS to the recipient."""
-    issued_at = int((now or utc_now()).timestamp())
+    issued_at = int(aware(now).timestamp())
     header = {"alg": JWS_ALG, "typ": SEALED_TYP, "kid": sender, "aud": recipient, "iat": issued_at}
     signed = jws.serialize_compact(header, payload, okp_key(signing_key), registry=_JWS)
     return seal(signed.encode("ascii"), recipient_key, recipient=recipient, content_type="JOSE")

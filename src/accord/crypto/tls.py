@@ -51,8 +51,11 @@ def client_context(
 
 def peer_certificate_fingerprint(connection: ssl.SSLSocket | ssl.SSLObject) -> str | None:
     """The SHA-256 fingerprint (`AB:CD:…`) of the certificate the other end presented, to compare
-    with the pinned fingerprint of a partner; None before the handshake or without a certificate."""
-    der = connection.getpeercert(binary_form=True)
+    with the pinned fingerprint of a partner; None before the handshake or without a certificate.
+
+    Works as well on the low-level `_ssl._SSLSocket` that httpx reports as the `ssl_object` of a
+    response's `network_stream`, which takes its argument by position only."""
+    der = connection.getpeercert(True)
     return sha256_fingerprint(der) if der else None
 
 
