@@ -8,6 +8,7 @@ __all__ = [
     "FieldError",
     "Forbidden",
     "NotFound",
+    "TooManyAttempts",
     "Unauthorized",
     "ValidationError",
 ]
@@ -82,3 +83,17 @@ class Forbidden(AccordError):
 class Conflict(AccordError):
     status = 409
     code = "conflict"
+
+
+class TooManyAttempts(AccordError):
+    """Refused without being checked: too many failures; try again after `retry_after` s."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "retry_after": self.retry_after}

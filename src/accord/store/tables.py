@@ -27,11 +27,15 @@ __all__ = [
     "ledger_heads",
     "ledger_nodes",
     "ledger_state",
+    "login_throttle",
     "metadata",
     "node",
     "record_history",
     "record_keys",
     "records",
+    "user_recovery_codes",
+    "user_sessions",
+    "users",
 ]
 
 metadata = MetaData(
@@ -159,7 +163,7 @@ ledger_heads = Table(
     metadata,
     Column("size", _BIG, primary_key=True, autoincrement=False),
     Column("root", LargeBinary(32), nullable=False),
-    Column("timestamp", DateTime(timezone=True), nullable=False),
+    Column("timestamp_ms", BigInteger, nullable=False),
     Column("signature", LargeBinary, nullable=False),
     Column("key_id", String(100), nullable=False),
 )
@@ -170,4 +174,60 @@ ledger_state = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("size", _BIG, nullable=False),
+)
+
+#: Human users of this node's agency. `totp_secret` is sealed (AES-GCM under a key derived from
+#: the node's key), `totp_pending` holds an enrolment not yet confirmed with a code, and
+#: `totp_last_step` the time step of the last accepted code (no code is accepted twice).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("agency", String(40), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("totp_secret", LargeBinary),
+    Column("totp_pending", LargeBinary),
+    Column("totp_last_step", BigInteger),
+    Column("mfa_enrolled_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+#: Single-use MFA recovery codes; only a SHA-256 of each is kept.
+user_recovery_codes = Table(
+    "user_recovery_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("code_hash", LargeBinary(32), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    UniqueConstraint("user_id", "code_hash"),
+)
+
+#: Users' short-lived access tokens (opaque; only a SHA-256 of the secret is kept).
+#: `stage` is `full` (password and TOTP checked) or `enrolment` (password only, MFA pending).
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("stage", String(16), nullable=False),
+    Column("authenticated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+#: Consecutive failed logins per user name (known or not), and the lock they earned.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("username", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True)),
+    Column("locked_until", DateTime(timezone=True)),
 )
