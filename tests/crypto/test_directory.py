@@ -123,6 +123,22 @@ def test_a_message_signature_is_not_accepted_as_a_directory(
         verify_directory(token, ca.directory_key.public_key())
 
 
+@pytest.mark.parametrize("extra", [{"b64": False, "crit": ["b64"]}, {"jwk": {"kty": "OKP"}}])
+def test_a_directory_header_beyond_alg_typ_kid_is_refused_even_if_signed(
+    extra: dict[str, object], ca: FederationCA, directory: PartnerDirectory
+) -> None:
+    header = {
+        "alg": "Ed25519",
+        "typ": "accord-directory+jws",
+        "kid": key_fingerprint(ca.directory_key.public_key()),
+    } | extra
+    head = b64url_encode(json.dumps(header).encode())
+    payload = b64url_encode(json.dumps(directory.to_dict()).encode())
+    signature = b64url_encode(ca.directory_key.sign(f"{head}.{payload}".encode()))
+    with pytest.raises(DirectoryError, match="exactly alg, typ and kid"):
+        verify_directory(f"{head}.{payload}.{signature}", ca.directory_key.public_key())
+
+
 @pytest.mark.parametrize("token", ["", "not a jws", "a.b.c"])
 def test_garbage_is_not_a_directory(token: str, ca: FederationCA) -> None:
     with pytest.raises(DirectoryError):
@@ -149,7 +165,7 @@ def test_validly_signed_but_malformed_content_is_refused(ca: FederationCA) -> No
         "typ": "accord-directory+jws",
         "kid": key_fingerprint(ca.directory_key.public_key()),
     }
-    for content in (b"[]", b'{"federation": "F"}', b"\xff"):
+    for content in (b"[]", b'{"federation": "F"}', b"\xff", b"[" * 5000):
         token = jws.serialize_compact(
             header, content, okp_key(ca.directory_key), algorithms=["Ed25519"]
         )

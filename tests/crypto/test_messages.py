@@ -426,3 +426,9 @@ def test_replacing_any_character_of_the_signature_header_is_refused(
     tampered = signature[:index] + char + signature[index + 1 :]
     with pytest.raises(MessageRejected):
         verify(tampered, directory)
+
+
+def test_a_deeply_nested_header_is_malformed_not_a_crash(directory: PartnerDirectory) -> None:
+    head = b64url_encode(b"[" * 3000)
+    with pytest.raises(MalformedSignature):
+        verify(f"{head}..AAAA", directory)

@@ -93,6 +93,27 @@ def test_a_downgraded_algorithm_is_refused(nl_keys: NodeKeys) -> None:
         open_sealed(".".join(parts), nl_keys.encryption)
 
 
+@pytest.mark.parametrize(
+    "epk",
+    [
+        None,
+        "not a key",
+        {"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"},
+        {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
+        {"kty": "OKP", "crv": "X25519"},
+    ],
+)
+def test_a_sealed_payload_with_an_unusable_ephemeral_key_is_refused(
+    epk: object, nl_keys: NodeKeys
+) -> None:
+    parts = seal(SECRET, nl_keys.public.encryption).split(".")
+    header = json.loads(b64url_decode(parts[0]))
+    header["epk"] = epk
+    parts[0] = b64url_encode(json.dumps(header).encode())
+    with pytest.raises(SealError):
+        open_sealed(".".join(parts), nl_keys.encryption)
+
+
 def test_oversized_payloads_are_refused_before_encryption(nl_keys: NodeKeys) -> None:
     with pytest.raises(SealError, match="exceeds"):
         seal(b"\0" * (MAX_SEALED_BYTES + 1), nl_keys.public.encryption)

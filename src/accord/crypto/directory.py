@@ -230,6 +230,8 @@ def verify_directory(
         header, _ = decode_protected_header(token, max_length=2 * _MAX_DIRECTORY)
     except ValueError as exc:
         raise DirectoryError("directory is not a compact JWS") from exc
+    if set(header) != {"alg", "typ", "kid"}:
+        raise DirectoryError("directory header must carry exactly alg, typ and kid")
     if header.get("typ") != DIRECTORY_TYP or header.get("alg") != JWS_ALG:
         raise DirectoryError(f"directory must be a {DIRECTORY_TYP} signed with {JWS_ALG}")
     if header.get("kid") != key_fingerprint(key):
@@ -240,7 +242,7 @@ def verify_directory(
         raise DirectoryError("directory signature does not verify") from exc
     try:
         directory = PartnerDirectory.from_dict(json.loads(signed.payload))
-    except (ValueError, CryptoError, ValidationError) as exc:
+    except (ValueError, RecursionError, CryptoError, ValidationError) as exc:
         raise DirectoryError(f"directory content is invalid: {exc}") from exc
     if min_serial is not None and directory.serial < min_serial:
         raise DirectoryError(f"directory serial {directory.serial} is older than {min_serial}")

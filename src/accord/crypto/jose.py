@@ -67,7 +67,10 @@ def decode_protected_header(token: str, *, max_length: int) -> tuple[dict[str, A
     if len(token) > max_length:
         raise ValueError("token too long")
     parts = token.split(".")
-    header = json.loads(b64url_decode(parts[0]), object_pairs_hook=_no_duplicates)
+    try:
+        header = json.loads(b64url_decode(parts[0]), object_pairs_hook=_no_duplicates)
+    except RecursionError as exc:
+        raise ValueError("protected header nests too deeply") from exc
     if not isinstance(header, dict):
         raise ValueError("protected header is not a JSON object")
     return header, parts

@@ -72,6 +72,7 @@ _TYP: dict[str, MessageKind] = {
     "accord-request+jws": "request",
     "accord-response+jws": "response",
 }
+_TYP_OF = {kind: typ for typ, kind in _TYP.items()}
 _STRING_FIELDS = ("typ", "kid", "aud", "nonce", "rid", "htm", "htu", "bd")
 _FIELDS = frozenset({"alg", "iat", *_STRING_FIELDS})
 _REGISTRY = jws_registry(
@@ -133,9 +134,10 @@ def sign_message(
         target=target,
         body_digest=body_digest(body),
     )
-    header = _to_header(claims)
+    if kind not in _TYP_OF:
+        raise ValueError("kind must be 'request' or 'response'")
     _check_claims(claims, ValueError)
-    return jws.serialize_compact(header, b"", okp_key(key), registry=_REGISTRY)
+    return jws.serialize_compact(_to_header(claims), b"", okp_key(key), registry=_REGISTRY)
 
 
 def read_message_claims(signature: str) -> MessageClaims:
@@ -235,10 +237,9 @@ def _verify_signature(signature: str, key: Ed25519PublicKey) -> None:
 
 
 def _to_header(claims: MessageClaims) -> dict[str, Any]:
-    typ = next(t for t, k in _TYP.items() if k == claims.kind)
     return {
         "alg": JWS_ALG,
-        "typ": typ,
+        "typ": _TYP_OF[claims.kind],
         "kid": claims.sender,
         "aud": claims.recipient,
         "iat": int(claims.issued_at.timestamp()),

@@ -19,7 +19,13 @@ from joserfc import jwe, jws
 from joserfc.errors import JoseError
 
 from accord.crypto.encoding import aware
-from accord.crypto.errors import BadSignature, SealError, UnknownSender, WrongTarget
+from accord.crypto.errors import (
+    BadSignature,
+    KeyFormatError,
+    SealError,
+    UnknownSender,
+    WrongTarget,
+)
 from accord.crypto.jose import (
     JWE_ALG,
     JWE_ENC,
@@ -29,6 +35,7 @@ from accord.crypto.jose import (
     jws_registry,
     okp_key,
 )
+from accord.crypto.keys import encryption_key_from_jwk
 from accord.crypto.messages import KeyLookup
 
 __all__ = [
@@ -121,12 +128,14 @@ def open_and_verify(
         raise SealError("sealed payload does not contain a compact JWS") from exc
     sender, aud, iat = inner.get("kid"), inner.get("aud"), inner.get("iat")
     if (
-        inner.get("typ") != SEALED_TYP
+        set(inner) != {"alg", "typ", "kid", "aud", "iat"}
+        or inner.get("alg") != JWS_ALG
+        or inner.get("typ") != SEALED_TYP
         or not isinstance(sender, str)
         or not isinstance(aud, str)
         or type(iat) is not int
     ):
-        raise SealError("inner signature lacks typ, kid, aud or iat")
+        raise SealError("inner signature must carry exactly alg, typ, kid, aud and iat")
     public_key = keys(sender)
     if public_key is None:
         raise UnknownSender("sender is not a partner in the directory")
@@ -150,8 +159,12 @@ def _decrypt(token: str, private_key: X25519PrivateKey) -> tuple[dict[str, objec
         header, _ = decode_protected_header(token, max_length=_MAX_TOKEN)
         if header.get("alg") != JWE_ALG or header.get("enc") != JWE_ENC:
             raise SealError(f"sealed payload must use {JWE_ALG} with {JWE_ENC}")
+        epk = header.get("epk")
+        if not isinstance(epk, dict):
+            raise SealError("sealed payload needs an ephemeral X25519 public key (epk)")
+        encryption_key_from_jwk(epk)  # RFC 7518 §4.6.1.1: an X25519 public JWK, nothing else
         opened = jwe.decrypt_compact(token, okp_key(private_key), registry=_JWE)
-    except (JoseError, ValueError) as exc:
+    except (JoseError, ValueError, KeyError, TypeError, KeyFormatError) as exc:
         raise SealError("sealed payload cannot be opened with this key") from exc
     if opened.plaintext is None:
         raise SealError("sealed payload is empty")
