@@ -10,6 +10,7 @@ from accord.store import records as store
 from tests.conftest import entity, person
 
 API = "/api/v1"
+PURPOSE = {"reference": "BKA-2026-0042", "crime_area": "fraud"}
 
 
 def test_create_read_update_delete_round_trip(client: TestClient) -> None:
@@ -68,9 +69,11 @@ def test_search_finds_by_identifier_and_folded_name(client: TestClient) -> None:
         f"{API}/records",
         json=entity("BankAccount", "a1", iban="DE89 3704 0044 0532 0130 00"),
     )
-    by_name = client.post(f"{API}/search", json={"query": "jurgen MULLER"}).json()
+    by_name = client.post(f"{API}/search", json={"query": "jurgen MULLER", **PURPOSE}).json()
     assert [r["record"]["id"] for r in by_name["results"]] == ["p1"]
-    by_iban = client.post(f"{API}/search", json={"query": "de89370400440532013000"}).json()
+    by_iban = client.post(
+        f"{API}/search", json={"query": "de89370400440532013000", **PURPOSE}
+    ).json()
     assert by_iban["results"][0]["record"]["id"] == "a1"
     assert by_iban["results"][0]["match"] == "identifier"
 
@@ -82,7 +85,7 @@ def test_every_route_but_health_needs_a_token(client: TestClient) -> None:
     assert res.status_code == 401
     assert res.json()["code"] == "unauthorized"
     client.headers["Authorization"] = "Bearer acc_not-a-real-token"
-    assert client.post(f"{API}/search", json={"query": "x"}).status_code == 401
+    assert client.post(f"{API}/search", json={"query": "x", **PURPOSE}).status_code == 401
 
 
 def test_revoked_and_expired_tokens_are_refused(client: TestClient, node: Node) -> None:
@@ -101,3 +104,15 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {f"{API}/records", f"{API}/records/{{record_id}}", f"{API}/search"} <= set(paths)
+
+
+def test_search_without_purpose_is_refused_naming_the_fields(client: TestClient) -> None:
+    res = client.post(f"{API}/search", json={"query": "anna"})
+    assert res.status_code == 422
+    assert {e["field"] for e in res.json()["errors"]} == {"reference", "crime_area"}
+    res = client.post(
+        f"{API}/search",
+        json={"query": "anna", "purpose": "curiosity", "reference": " ", "crime_area": "x"},
+    )
+    assert res.status_code == 422
+    assert {e["field"] for e in res.json()["errors"]} == {"purpose", "reference", "crime_area"}

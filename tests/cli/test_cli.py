@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from accord.cli import app
 
+CASE = ("--case", "BKA-2026-0042", "--crime-area", "thb")
 SAMPLE = Path(str(resources.files("accord.data").joinpath("sample/DE-BKA.ftm.jsonl")))
 
 
@@ -34,11 +35,11 @@ def test_tour_init_ingest_search_show(env: dict[str, str]) -> None:
     assert report["created"] == report["lines"] > 0
     assert report["rejected"] == 0
 
-    code, out = run(env, "search", "Коваленко", "--json")
+    code, out = run(env, "search", "Коваленко", "--json", *CASE)
     hits = json.loads(out)
     assert hits[0]["record"]["properties"]["name"] == ["Oleksandr Kovalenko"]
 
-    code, out = run(env, "search", "DE89 3704 0044 0532 0130 00")
+    code, out = run(env, "search", "DE89 3704 0044 0532 0130 00", *CASE)
     assert "de-acc-001" in out
 
     code, out = run(env, "show", "de-p-001", "--json")
@@ -67,7 +68,7 @@ def _accord(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 def test_errors_are_messages_not_tracebacks(env: dict[str, str]) -> None:
-    res = _accord(env, "search", "anna")
+    res = _accord(env, "search", "anna", *CASE)
     assert res.returncode == 1
     assert "run `accord init" in res.stderr
     assert "Traceback" not in res.stderr + res.stdout

@@ -62,9 +62,15 @@ class RecordOut(BaseModel):
 
 
 class SearchIn(BaseModel):
+    """A search states its purpose: the purpose code, the case reference or a free-text
+    justification, and the crime area. The ledger keeps all three."""
+
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(min_length=1, max_length=500)
+    purpose: str = Field(default="investigation", description="Purpose code, e.g. investigation.")
+    reference: str = Field(description="Case reference or free-text justification.")
+    crime_area: str = Field(description="Crime-area code, e.g. thb, fraud.")
     limit: int = Field(default=20, ge=1, le=500)
 
 

@@ -9,7 +9,7 @@ import typer
 
 from accord.errors import AccordError
 
-from . import records
+from . import audit, records
 from .common import fail
 
 __all__ = ["app", "main"]
@@ -25,6 +25,7 @@ app.command()(records.ingest)
 app.command()(records.search)
 app.command()(records.show)
 app.command()(records.serve)
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from accord.model import EnvelopeDefaults
 from accord.services import records as record_service
 from accord.services.ingest import IngestFormat, ingest_stream
 from accord.services.node import init_node
+from accord.services.purpose import parse_purpose
 from accord.services.search import search_local
 from accord.settings import Settings
 
@@ -102,6 +103,7 @@ def ingest(
             mapping_text=mapping_text,
             strict=strict,
             progress=lambda done: bar.update(task, completed=done),
+            source=file.name,
         )
         bar.update(task, completed=size)
     if json_out:
@@ -120,12 +122,18 @@ def ingest(
 
 def search(
     query: Annotated[str, typer.Argument(help="A name, document number, phone, email or IBAN.")],
+    case: Annotated[
+        str, typer.Option("--case", help="Case reference or free-text justification (required).")
+    ],
+    crime_area: Annotated[str, typer.Option(help="Crime-area code, e.g. thb (required).")],
+    purpose: Annotated[str, typer.Option(help="Purpose code.")] = "investigation",
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
     """Search this node's records."""
     node = node_from_env()
-    hits = search_local(node, node.operator(), query, limit=limit)
+    stated = parse_purpose(purpose, case, crime_area)
+    hits = search_local(node, node.operator(), query, stated, limit=limit)
     if json_out:
         print_json([h.to_dict() for h in hits])
         return

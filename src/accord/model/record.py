@@ -113,7 +113,7 @@ def validate_entity(
     if not isinstance(properties, Mapping):
         errors.append(FieldError("properties", "must be an object of property name to values"))
         return schema, cleaned
-    proxy = ftm.make_entity(schema)
+    countries: list[str] = []
     # Countries first: phone numbers without a prefix are parsed in the entity's countries.
     ordered = sorted(properties.items(), key=lambda kv: 0 if _is_country(schema, kv[0]) else 1)
     for name, raw in ordered:
@@ -133,7 +133,7 @@ def validate_entity(
             if not isinstance(value, str | int | float):
                 errors.append(FieldError(where, f"{value!r} is not a {prop.type.name}"))
                 continue
-            clean = _clean(prop.type, value, proxy)
+            clean = _clean(prop.type, value, countries)
             if clean is None:
                 errors.append(FieldError(where, f"{value!r} is not a valid {prop.type.name}"))
                 continue
@@ -141,14 +141,15 @@ def validate_entity(
                 out.append(clean)
         if out:
             cleaned[name] = out
-            proxy.add(prop, out, cleaned=True)
+            if prop.type is registry.country:
+                countries.extend(out)
     return schema, cleaned
 
 
-def _clean(ptype: Any, value: str | int | float, proxy: EntityProxy) -> str | None:
+def _clean(ptype: Any, value: str | int | float, countries: list[str]) -> str | None:
     if ptype is registry.phone:
         # National-format numbers are read in the entity's own countries, first that fits.
-        for country in [None, *proxy.countries]:
+        for country in [None, *countries]:
             try:
                 clean = ptype.clean(value, format=country)
             except Exception:  # noqa: BLE001 - FtM raises for a country with no dialling plan
@@ -156,7 +157,7 @@ def _clean(ptype: Any, value: str | int | float, proxy: EntityProxy) -> str | No
             if clean is not None:
                 return str(clean)
         return None
-    result = ptype.clean(value, proxy=proxy)
+    result = ptype.clean(value)
     return None if result is None else str(result)
 
 

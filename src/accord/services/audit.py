@@ -7,10 +7,10 @@ time, event, actor and details; the payload bytes are the Merkle leaf (RFC 9162 
 from __future__ import annotations
 
 import json
+from base64 import b64encode
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from itertools import tee
 from typing import Any
 
 from sqlalchemy import Connection
@@ -108,8 +108,7 @@ def record_event(
 
 
 def _signed(head: HeadRow) -> SignedTreeHead:
-    ms = int(head.timestamp.timestamp() * 1000)
-    return SignedTreeHead(TreeHead(head.size, head.root, ms), head.signature)
+    return SignedTreeHead(TreeHead(head.size, head.root, head.timestamp_ms), head.signature)
 
 
 def sign_tree_head(node: Node) -> SignedTreeHead:
@@ -128,7 +127,7 @@ def sign_tree_head(node: Node) -> SignedTreeHead:
             HeadRow(
                 size,
                 root,
-                datetime.fromtimestamp(now_ms / 1000, UTC),
+                now_ms,
                 signature,
                 key_fingerprint(node.keys.signing.public_key()),
             ),
@@ -182,7 +181,7 @@ def entries(node: Node, start: int, end: int) -> list[dict[str, Any]]:
                 "event": e.event,
                 "actor": e.actor,
                 "payload": e.payload,
-                "leaf_hash": e.leaf_hash.hex(),
+                "leaf_hash": b64encode(e.leaf_hash).decode("ascii"),
             }
             for e in store.iter_entries(conn, start, min(end, size))
         ]
@@ -201,7 +200,7 @@ def verify(node: Node) -> LogVerification:
 
     with node.engine.connect() as conn:
         heads = [_signed(h) for h in store.heads(conn)]
-        stream_a, stream_b = tee(store.iter_entries(conn))
-        payloads = (e.payload.encode("utf-8") for e in stream_a)
-        recorded = (e.leaf_hash for e in stream_b)
-        return verify_log(payloads, heads, verifier, recorded=recorded)
+        payloads = (e.payload.encode("utf-8") for e in store.iter_entries(conn))
+        with node.engine.connect() as second:
+            recorded = store.recorded_leaf_hashes(second)
+            return verify_log(payloads, heads, verifier, recorded=recorded)

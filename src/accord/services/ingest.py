@@ -19,6 +19,7 @@ from accord.errors import FieldError, Forbidden, ValidationError
 from accord.interop import BadLine, CsvMapping, load_mapping, read_json_lines, read_mapped_csv
 from accord.matching import record_keys
 from accord.model import EnvelopeDefaults, Principal, Record, caption_of, content_hash, parse_record
+from accord.services.audit import Event, record_event
 from accord.services.node import Node
 from accord.store import records as store
 
@@ -138,6 +139,7 @@ def ingest_stream(
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    source: str = "stream",
 ) -> IngestReport:
     """Load one file. Raises ValidationError (nothing written) for an empty file, a broken
     mapping, or — with `strict` — the first bad line."""
@@ -193,4 +195,8 @@ def ingest_stream(
         batch.flush()
         if report.lines == 0:
             raise ValidationError(FieldError("file", "is empty: no records to ingest"))
+        summary = {k: v for k, v in report.to_dict().items() if k != "errors"}
+        record_event(
+            conn, Event.INGEST, principal, {"source": source, "format": fmt.value, **summary}
+        )
     return report

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Engine, insert, select
 
-from accord.crypto import NodeKeys, generate_node_keys
+from accord.crypto import NodeKeys, generate_node_keys, key_fingerprint
 from accord.crypto.files import read_private_key, write_private_key
 from accord.errors import AccordError, Conflict, FieldError, ValidationError
 from accord.model import Principal, PrincipalKind, is_agency_code
@@ -33,6 +33,11 @@ class Node:
     agency: str
     name: str
     keys: NodeKeys
+
+    @property
+    def signing_fingerprint(self) -> str:
+        """SHA-256 fingerprint of the node's Ed25519 public key (as in the partner directory)."""
+        return key_fingerprint(self.keys.signing.public_key())
 
     def operator(self) -> Principal:
         """The node's own administrator at the local command line."""

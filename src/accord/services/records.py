@@ -9,6 +9,7 @@ from typing import Any
 from accord.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from accord.matching import record_keys
 from accord.model import Principal, Record, caption_of, parse_record
+from accord.services.audit import Event, record_event
 from accord.services.node import Node
 from accord.store import records as store
 from accord.store.records import StoredRecord
@@ -46,14 +47,23 @@ def create_record(node: Node, principal: Principal, data: Mapping[str, Any]) -> 
         store.insert_records(
             conn, [(record, caption, record_keys(record.schema, record.properties))]
         )
+        record_event(conn, Event.RECORD_CREATE, principal, _ref(record))
     return record
+
+
+def _ref(record: Record) -> dict[str, Any]:
+    env = record.envelope
+    return {"owner": record.owner, "id": record.id, "schema": record.schema, "version": env.version}
 
 
 def get_record(
     node: Node, principal: Principal, entity_id: str, owner: str | None = None
 ) -> Record:
-    with node.engine.connect() as conn:
-        return _one(conn, entity_id, owner).record
+    """Read one record; the read goes to the ledger."""
+    with node.engine.begin() as conn:
+        record = _one(conn, entity_id, owner).record
+        record_event(conn, Event.RECORD_READ, principal, _ref(record))
+        return record
 
 
 def update_record(
@@ -98,6 +108,9 @@ def update_record(
         caption = caption_of(record.schema, record.properties)
         keys = record_keys(record.schema, record.properties)
         store.replace_record(conn, current.pk, record, caption, keys, actor=principal.label)
+        record_event(
+            conn, Event.RECORD_UPDATE, principal, {**_ref(record), "changed": sorted(changes)}
+        )
     return record
 
 
@@ -111,13 +124,15 @@ def delete_record(
         if current.record.owner != principal.agency:
             raise Forbidden(f"only {current.record.owner} may delete record {entity_id!r}")
         store.mark_deleted(conn, current.pk, actor=principal.label, at=now)
+        record_event(conn, Event.RECORD_DELETE, principal, _ref(current.record))
 
 
 def record_history(
     node: Node, principal: Principal, entity_id: str, owner: str | None = None
 ) -> list[dict[str, Any]]:
-    with node.engine.connect() as conn:
+    with node.engine.begin() as conn:
         current = _one(conn, entity_id, owner)
+        record_event(conn, Event.RECORD_READ, principal, {**_ref(current.record), "history": True})
         return store.history(conn, current.pk)
 
 

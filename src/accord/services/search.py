@@ -8,7 +8,9 @@ from typing import Any
 from accord.errors import FieldError, ValidationError
 from accord.matching import query_keys
 from accord.model import Principal, Record
+from accord.services.audit import Event, record_event
 from accord.services.node import Node
+from accord.services.purpose import Purpose
 from accord.store import records as store
 
 __all__ = ["SearchHit", "search_local"]
@@ -27,9 +29,11 @@ class SearchHit:
 
 
 def search_local(
-    node: Node, principal: Principal, query: str, *, limit: int = 20
+    node: Node, principal: Principal, query: str, purpose: Purpose, *, limit: int = 20
 ) -> list[SearchHit]:
-    """Records of this node matching `query`: identifier hits first, then names by coverage."""
+    """Records of this node matching `query`: identifier hits first, then names by coverage.
+
+    The search, its stated purpose and the ids it returned go to the ledger."""
     if not query or not query.strip():
         raise ValidationError(FieldError("query", "is required"))
     if not 1 <= limit <= MAX_LIMIT:
@@ -53,4 +57,15 @@ def search_local(
             for pk, matched in ranked:
                 if pk in by_pk:
                     hits.append(SearchHit(by_pk[pk].record, "name", matched / unique))
+    with node.engine.begin() as conn:
+        record_event(
+            conn,
+            Event.SEARCH,
+            principal,
+            {
+                "query": query,
+                **purpose.to_dict(),
+                "results": [[h.record.owner, h.record.id] for h in hits],
+            },
+        )
     return hits

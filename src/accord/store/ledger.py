@@ -26,6 +26,7 @@ __all__ = [
     "iter_entries",
     "latest_head",
     "ledger_size",
+    "recorded_leaf_hashes",
     "reserve",
 ]
 
@@ -46,7 +47,7 @@ class EntryRow:
 class HeadRow:
     size: int
     root: bytes
-    timestamp: datetime
+    timestamp_ms: int
     signature: bytes
     key_id: str
 
@@ -137,7 +138,7 @@ def insert_head(conn: Connection, head: HeadRow) -> None:
         insert(ledger_heads).values(
             size=head.size,
             root=head.root,
-            timestamp=head.timestamp,
+            timestamp_ms=head.timestamp_ms,
             signature=head.signature,
             key_id=head.key_id,
         )
@@ -145,12 +146,23 @@ def insert_head(conn: Connection, head: HeadRow) -> None:
 
 
 def _head(row: Any) -> HeadRow:
-    return HeadRow(row.size, bytes(row.root), _utc(row.timestamp), bytes(row.signature), row.key_id)
+    return HeadRow(row.size, bytes(row.root), row.timestamp_ms, bytes(row.signature), row.key_id)
 
 
 def latest_head(conn: Connection) -> HeadRow | None:
     row = conn.execute(select(ledger_heads).order_by(ledger_heads.c.size.desc()).limit(1)).first()
     return None if row is None else _head(row)
+
+
+def recorded_leaf_hashes(conn: Connection) -> Iterator[bytes]:
+    """Leaf hashes as recorded at append time (level 0 of the node table), in index order.
+
+    Taken from the node table rather than the entry rows: a deleted or swapped entry row takes
+    its own hash column with it, but not the node row at its index."""
+    n = ledger_nodes.c
+    stmt = select(n.hash).where(n.level == 0).order_by(n.idx)
+    for row in conn.execution_options(yield_per=5000).execute(stmt):
+        yield bytes(row.hash)
 
 
 def heads(conn: Connection) -> list[HeadRow]:

@@ -46,7 +46,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("root", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("timestamp_ms", sa.BigInteger(), nullable=False),
         sa.Column("signature", sa.LargeBinary(), nullable=False),
         sa.Column("key_id", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("size", name=op.f("pk_ledger_heads")),

@@ -1,0 +1,52 @@
+"""/api/v1/audit — the ledger's signed tree head, RFC 9162 proofs and entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from accord.api.deps import CurrentNode, CurrentPrincipal
+from accord.services import audit
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get("/tree-head")
+def tree_head(node: CurrentNode, principal: CurrentPrincipal) -> dict[str, Any]:
+    """The latest signed tree head (RFC 9162 §4.10 TreeHeadDataV2, Ed25519 signature)."""
+    head = audit.tree_head(node)
+    return {**head.to_json(), "key_fingerprint": node.signing_fingerprint}
+
+
+@router.get("/proof/inclusion")
+def inclusion(
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    index: int = Query(description="Entry index, 0-based."),
+    tree_size: int = Query(description="Size of the tree the proof is against."),
+) -> dict[str, object]:
+    """Audit path of entry `index` in the tree of `tree_size` entries (RFC 9162 §2.1.3)."""
+    return audit.inclusion_proof(node, index, tree_size).to_json()
+
+
+@router.get("/proof/consistency")
+def consistency(
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    first: int = Query(description="Size of the older tree."),
+    second: int = Query(description="Size of the newer tree."),
+) -> dict[str, object]:
+    """Proof that the first `first` entries are a prefix of the first `second` (RFC 9162 §2.1.4)."""
+    return audit.consistency_proof(node, first, second).to_json()
+
+
+@router.get("/entries")
+def entries(
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    start: int = Query(description="First index, inclusive."),
+    end: int = Query(description="Last index, exclusive; at most start + 1000."),
+) -> list[dict[str, Any]]:
+    """Ledger entries with their canonical payloads and leaf hashes."""
+    return audit.entries(node, start, end)
