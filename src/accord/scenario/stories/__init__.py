@@ -1,0 +1,75 @@
+"""Labelled storylines: small, fixed casts whose members, roles and expected hits go to the
+truth file. Each storyline adapts to the agencies of the scenario (see `pick_country`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from accord.scenario.context import Context
+from accord.scenario.sink import Sink
+from accord.scenario.stories.cast import Story
+from accord.scenario.stories.cyber import PERSONS as CYBER_PERSONS
+from accord.scenario.stories.cyber import cyber
+from accord.scenario.stories.singles import (
+    DOCUMENT_PERSONS,
+    FUGITIVE_PERSONS,
+    MISSING_PERSONS,
+    documents,
+    fugitive,
+    missing,
+)
+from accord.scenario.stories.trafficking import PERSONS as THB_PERSONS
+from accord.scenario.stories.trafficking import trafficking
+from accord.scenario.stories.visa import PERSONS as VISA_PERSONS
+from accord.scenario.stories.visa import visa
+
+__all__ = ["STORIES", "STORY_PERSONS", "Story", "tell"]
+
+STORIES: tuple[tuple[str, str, str, Callable[[Story], None]], ...] = (
+    (
+        "thb-1",
+        "trafficking",
+        "Trafficking network: recruitment, transport, forged documents, "
+        "laundering through a shell company",
+        trafficking,
+    ),
+    (
+        "cyber-1",
+        "cyber_fraud",
+        "Phishing ring: look-alike domains, hosting addresses, mule accounts, crypto wallets",
+        cyber,
+    ),
+    (
+        "visa-1",
+        "immigration_fraud",
+        "Visa-fraud ring: applications sharing addresses, phones, a sponsor and photographs",
+        visa,
+    ),
+    ("missing-1", "missing_person", "Teenager reported missing at home, found abroad", missing),
+    ("fugitive-1", "fugitive", "Fugitive travelling on a stolen passport", fugitive),
+    (
+        "documents-1",
+        "reported_documents",
+        "Documents reported stolen, lost and revoked by their issuing countries",
+        documents,
+    ),
+)
+
+#: Persons the storylines add to the world.
+STORY_PERSONS = (
+    THB_PERSONS
+    + CYBER_PERSONS
+    + VISA_PERSONS
+    + MISSING_PERSONS
+    + FUGITIVE_PERSONS
+    + DOCUMENT_PERSONS
+)
+
+
+def tell(ctx: Context, sink: Sink) -> Iterator[str]:
+    """Write each storyline; yield its key once it is written."""
+    for key, kind, title, plot in STORIES:
+        story = Story(ctx, sink, key, kind, title)
+        plot(story)
+        story.finish()
+        yield key
