@@ -1,33 +1,83 @@
-"""API tokens for machine clients: random secrets shown once, stored only as SHA-256 hashes."""
+"""API tokens for machine clients: random secrets shown once, stored only as SHA-256 hashes.
+
+A token carries roles and scopes: a route needs one of its roles *and* its scope (see
+`accord.auth.matrix`). Without explicit scopes a token gets every scope its roles can use.
+Issuing and revoking are appended to the ledger in the same transaction."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 
+from accord.auth import (
+    API_TOKEN_PREFIX,
+    SCOPES,
+    Role,
+    new_bearer_secret,
+    parse_roles,
+    scopes_for,
+    secret_digest,
+)
 from accord.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationError
 from accord.model import Principal, PrincipalKind
+from accord.services.audit import Event, record_event
 from accord.services.node import Node
 from accord.store.tables import api_tokens
 
-__all__ = ["IssuedToken", "authenticate_token", "issue_token", "list_tokens", "revoke_token"]
-
-PREFIX = "acc_"
+__all__ = [
+    "IssuedToken",
+    "TokenInfo",
+    "authenticate_token",
+    "issue_token",
+    "list_tokens",
+    "revoke_token",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
     name: str
     secret: str
+    roles: tuple[str, ...]
+    scopes: tuple[str, ...]
     expires_at: datetime | None
 
 
-def _digest(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode("utf-8")).digest()
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _check(
+    name: str,
+    roles: list[str],
+    scopes: list[str] | None,
+    expires_at: datetime | None,
+    now: datetime,
+) -> tuple[list[str], list[str]]:
+    """Valid (roles, scopes) or a ValidationError naming every problem."""
+    errors = []
+    if not name.strip() or len(name) > 100:
+        errors.append(FieldError("name", "is required, at most 100 characters"))
+    known, unknown = parse_roles(roles)
+    if unknown or not known:
+        choices = ", ".join(r.value for r in Role)
+        what = f"unknown role(s) {', '.join(unknown)}" if unknown else "at least one is required"
+        errors.append(FieldError("role", f"{what}; choose from {choices}"))
+    usable = scopes_for(known)
+    wanted = set(usable if scopes is None else scopes)
+    for scope in sorted(wanted - SCOPES):
+        errors.append(
+            FieldError("scopes", f"unknown scope {scope!r}; known: {', '.join(sorted(SCOPES))}")
+        )
+    for scope in sorted((wanted & SCOPES) - usable):
+        errors.append(FieldError("scopes", f"{scope!r} opens no route to these roles"))
+    if expires_at is not None and _utc(expires_at) <= now:
+        errors.append(FieldError("expires", "must be in the future"))
+    if errors:
+        raise ValidationError(errors)
+    return sorted(r.value for r in known), sorted(wanted)
 
 
 def issue_token(
@@ -36,55 +86,92 @@ def issue_token(
     roles: list[str],
     scopes: list[str] | None = None,
     expires_at: datetime | None = None,
+    *,
+    actor: Principal | None = None,
+    now: datetime | None = None,
 ) -> IssuedToken:
-    """Create a token; the secret is returned once and never stored."""
-    if not name.strip():
-        raise ValidationError(FieldError("name", "is required"))
-    if not roles:
-        raise ValidationError(FieldError("role", "at least one role is required"))
-    if expires_at is not None and expires_at <= datetime.now(UTC):
-        raise ValidationError(FieldError("expires", "must be in the future"))
-    secret = PREFIX + secrets.token_urlsafe(32)
+    """Create a token; the secret is returned once and never stored. `scopes=None` gives
+    every scope the roles can use; `actor` (default: the node's operator) goes in the ledger."""
+    now = now or datetime.now(UTC)
+    role_names, scope_names = _check(name, roles, scopes, expires_at, now)
+    secret = new_bearer_secret(API_TOKEN_PREFIX)
     with node.engine.begin() as conn:
         if conn.execute(select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
             raise Conflict(f"a token named {name!r} exists; revoke it or choose another name")
         conn.execute(
             insert(api_tokens).values(
                 name=name,
-                token_hash=_digest(secret),
+                token_hash=secret_digest(secret),
                 agency=node.agency,
-                roles=sorted(set(roles)),
-                scopes=sorted(set(scopes or [])),
-                created_at=datetime.now(UTC),
+                roles=role_names,
+                scopes=scope_names,
+                created_at=now,
                 expires_at=expires_at,
             )
         )
-    return IssuedToken(name=name, secret=secret, expires_at=expires_at)
+        record_event(
+            conn,
+            Event.TOKEN_ISSUED,
+            actor or node.operator(),
+            {
+                "name": name,
+                "roles": role_names,
+                "scopes": scope_names,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+        )
+    return IssuedToken(name, secret, tuple(role_names), tuple(scope_names), expires_at)
 
 
-def revoke_token(node: Node, name: str) -> None:
+def revoke_token(
+    node: Node, name: str, *, actor: Principal | None = None, now: datetime | None = None
+) -> None:
+    """Refuse the token from now on."""
     with node.engine.begin() as conn:
         done = conn.execute(
             update(api_tokens)
             .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC))
+            .values(revoked_at=now or datetime.now(UTC))
         )
         if done.rowcount == 0:
             raise NotFound(f"no active token named {name!r}")
+        record_event(conn, Event.TOKEN_REVOKED, actor or node.operator(), {"name": name})
 
 
-def list_tokens(node: Node) -> list[dict[str, object]]:
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as listed: everything but its secret, which is not kept."""
+
+    name: str
+    roles: tuple[str, ...]
+    scopes: tuple[str, ...]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "roles": list(self.roles),
+            "scopes": list(self.scopes),
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "revoked": self.revoked,
+        }
+
+
+def list_tokens(node: Node) -> list[TokenInfo]:
     with node.engine.connect() as conn:
         rows = conn.execute(select(api_tokens).order_by(api_tokens.c.name)).all()
     return [
-        {
-            "name": r.name,
-            "roles": r.roles,
-            "scopes": r.scopes,
-            "created_at": r.created_at,
-            "expires_at": r.expires_at,
-            "revoked": r.revoked_at is not None,
-        }
+        TokenInfo(
+            name=r.name,
+            roles=tuple(r.roles),
+            scopes=tuple(r.scopes),
+            created_at=_utc(r.created_at),
+            expires_at=None if r.expires_at is None else _utc(r.expires_at),
+            revoked=r.revoked_at is not None,
+        )
         for r in rows
     ]
 
@@ -94,17 +181,14 @@ def authenticate_token(node: Node, secret: str, now: datetime | None = None) -> 
     now = now or datetime.now(UTC)
     with node.engine.connect() as conn:
         row = conn.execute(
-            select(api_tokens).where(api_tokens.c.token_hash == _digest(secret))
+            select(api_tokens).where(api_tokens.c.token_hash == secret_digest(secret))
         ).first()
     if row is None:
         raise Unauthorized("unknown token")
     if row.revoked_at is not None:
         raise Unauthorized("token revoked")
-    expires = row.expires_at
-    if expires is not None:
-        expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
-        if expires <= now:
-            raise Unauthorized("token expired")
+    if row.expires_at is not None and _utc(row.expires_at) <= now:
+        raise Unauthorized("token expired")
     return Principal(
         subject=row.name,
         agency=row.agency,

@@ -1,0 +1,154 @@
+"""The role × route access matrix: who may call each route of the API, and which scope a
+machine token needs for it. One table, enforced by one request dependency
+(`accord.api.deps.current_principal`), published in docs/security.md.
+
+Keys are `"METHOD /path"`, the path being the route's template as the app registers it
+(`/api/v1/records/{record_id}`). A HEAD request is checked as the GET of the same path. A
+route without an entry is closed to everyone, and the matrix test names it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from accord.auth.roles import Role
+from accord.model import Principal, PrincipalKind
+
+__all__ = [
+    "ACCESS",
+    "ENROLMENT_SCOPE",
+    "EVERY_ROLE",
+    "PUBLIC",
+    "SCOPES",
+    "Access",
+    "AccessDecision",
+    "access_for",
+    "allow",
+    "decide",
+    "route_key",
+    "scopes_for",
+]
+
+#: The only scope of a human user's session that has checked the password but not yet a TOTP
+#: code: it opens the MFA enrolment routes and nothing else.
+ENROLMENT_SCOPE = "mfa:enrol"
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Who may call one route.
+
+    `roles`: a caller needs at least one of them. `scope`: the scope a machine token must also
+    carry; `None` means machine tokens may not call the route at all. `public`: no identity
+    needed. `enrolment`: also open to a user who has not finished MFA enrolment. `partners`:
+    open to partner nodes (mutual TLS), whose roles are not ours to check."""
+
+    roles: frozenset[Role] = frozenset()
+    scope: str | None = None
+    public: bool = False
+    enrolment: bool = False
+    partners: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccessDecision:
+    """Whether a principal may call a route; `reason` says why not, for the 403 message."""
+
+    allowed: bool
+    reason: str = ""
+
+
+PUBLIC = Access(public=True)
+EVERY_ROLE = frozenset(Role)
+
+
+def allow(
+    *roles: Role, scope: str | None = None, enrolment: bool = False, partners: bool = False
+) -> Access:
+    """`allow(Role.ANALYST, Role.INVESTIGATOR, scope="search")`."""
+    return Access(frozenset(roles), scope=scope, enrolment=enrolment, partners=partners)
+
+
+_A, _I, _L, _S = Role.ANALYST, Role.INVESTIGATOR, Role.LIAISON_OFFICER, Role.SUPERVISOR
+_DPO, _AUD = Role.DATA_PROTECTION_OFFICER, Role.AUDITOR
+_CASEWORK = (_A, _I, _L, _S)
+
+#: The matrix. Add one line per new route (and method); docs/security.md is generated from it.
+ACCESS: Mapping[str, Access] = {
+    # Open to anyone: liveness, the API description, and the login itself.
+    "GET /api/v1/health": PUBLIC,
+    "GET /openapi.json": PUBLIC,
+    "GET /docs": PUBLIC,
+    "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /redoc": PUBLIC,
+    "POST /api/v1/auth/login": PUBLIC,
+    # A human user's own session (machine tokens have none).
+    "GET /api/v1/auth/me": allow(*EVERY_ROLE, enrolment=True),
+    "POST /api/v1/auth/mfa/enrol": allow(*EVERY_ROLE, enrolment=True),
+    "POST /api/v1/auth/mfa/verify": allow(*EVERY_ROLE, enrolment=True),
+    "POST /api/v1/auth/refresh": allow(*EVERY_ROLE),
+    "POST /api/v1/auth/logout": allow(*EVERY_ROLE, enrolment=True),
+    # Records: casework roles write; data-protection officers and auditors read, not list.
+    "POST /api/v1/records": allow(*_CASEWORK, scope="records:write"),
+    "GET /api/v1/records": allow(*_CASEWORK, scope="records:read"),
+    "GET /api/v1/records/{record_id}": allow(*_CASEWORK, _DPO, _AUD, scope="records:read"),
+    "PATCH /api/v1/records/{record_id}": allow(*_CASEWORK, scope="records:write"),
+    "DELETE /api/v1/records/{record_id}": allow(_I, _S, scope="records:write"),
+    "GET /api/v1/records/{record_id}/history": allow(*_CASEWORK, _DPO, _AUD, scope="records:read"),
+    "POST /api/v1/search": allow(*_CASEWORK, scope="search"),
+    # The audit ledger: signed heads and proofs reveal only hashes, so every role may check
+    # them; the entries say who did what, so only those who answer for the log read them.
+    "GET /api/v1/audit/tree-head": allow(*EVERY_ROLE, scope="audit:verify"),
+    "GET /api/v1/audit/proof/inclusion": allow(*EVERY_ROLE, scope="audit:verify"),
+    "GET /api/v1/audit/proof/consistency": allow(*EVERY_ROLE, scope="audit:verify"),
+    "GET /api/v1/audit/entries": allow(_DPO, _AUD, scope="audit:read"),
+}
+
+#: Every scope a machine token can be given.
+SCOPES: frozenset[str] = frozenset(a.scope for a in ACCESS.values() if a.scope is not None)
+
+
+def route_key(method: str, path: str) -> str:
+    """The matrix key of a request: HEAD is checked as GET."""
+    method = method.upper()
+    return f"{'GET' if method == 'HEAD' else method} {path}"
+
+
+def access_for(method: str, path: str) -> Access | None:
+    """The matrix entry of a route, or None when it has none (closed)."""
+    return ACCESS.get(route_key(method, path))
+
+
+def scopes_for(roles: Iterable[Role | str]) -> frozenset[str]:
+    """The scopes of every route open to at least one of `roles`: a token's default scopes."""
+    held = {Role(r) for r in roles}
+    return frozenset(a.scope for a in ACCESS.values() if a.scope is not None and held & a.roles)
+
+
+def decide(access: Access, principal: Principal | None) -> AccessDecision:
+    """Whether `principal` (None: no identity) may call a route with `access`."""
+    if access.public:
+        return AccessDecision(True)
+    if principal is None:
+        return AccessDecision(False, "authentication required")
+    if principal.kind is PrincipalKind.NODE:
+        if access.partners:
+            return AccessDecision(True)
+        return AccessDecision(False, "not open to partner nodes")
+    if (
+        principal.kind is PrincipalKind.USER
+        and ENROLMENT_SCOPE in principal.scopes
+        and not access.enrolment
+    ):
+        return AccessDecision(
+            False, "finish MFA enrolment first (POST /api/v1/auth/mfa/enrol, then /verify)"
+        )
+    if not access.roles & principal.roles:
+        wanted = ", ".join(sorted(access.roles)) or "none"
+        return AccessDecision(False, f"this needs one of the roles: {wanted}")
+    if principal.kind is PrincipalKind.TOKEN:
+        if access.scope is None:
+            return AccessDecision(False, "not open to API tokens; log in as a user")
+        if access.scope not in principal.scopes:
+            return AccessDecision(False, f"this token lacks the scope {access.scope!r}")
+    return AccessDecision(True)
