@@ -9,7 +9,7 @@ import typer
 
 from accord.errors import AccordError
 
-from . import audit, records
+from . import audit, records, tokens, users
 from .common import fail
 
 __all__ = ["app", "main"]
@@ -26,6 +26,8 @@ app.command()(records.search)
 app.command()(records.show)
 app.command()(records.serve)
 app.add_typer(audit.app, name="audit")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
 
 
 def main() -> None:
