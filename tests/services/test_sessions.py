@@ -1,3 +1,4 @@
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -258,3 +259,21 @@ def test_unknown_bearer_secrets_are_refused(node: Node) -> None:
     for secret in ("acs_nothing", "acc_nothing", "garbage"):
         with pytest.raises(Unauthorized, match="unknown token"):
             authenticate(node, secret)
+
+
+def test_concurrent_logins_with_one_code_let_only_one_in(node: Node) -> None:
+    enrolment, _, _ = enrolled_user(node, "anna")
+    now = T0 + timedelta(minutes=1)
+    same = code(enrolment, now)
+
+    def attempt(_: int) -> str:
+        try:
+            login(node, "anna", PASSWORD, code=same, now=now)
+        except Unauthorized as exc:
+            return exc.message
+        return "in"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = sorted(pool.map(attempt, range(4)))
+    assert outcomes.count("in") == 1
+    assert all("already used" in o for o in outcomes if o != "in")
