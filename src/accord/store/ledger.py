@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Connection, insert, select, update
 
 from accord.ledger import NodeKey, NodeRow
 from accord.store.tables import ledger_entries, ledger_heads, ledger_nodes, ledger_state
@@ -52,6 +53,15 @@ class HeadRow:
     key_id: str
 
 
+@lru_cache(maxsize=256)
+def _nodes_sql(count: int, mark: str) -> str:
+    """A proof reads ~2 log2(n) nodes at once. An OR of primary-key equalities, sent straight
+    to the driver: SQLite scans the table for a row-value IN, and building the statement
+    through SQLAlchemy cost more than running it."""
+    terms = " OR ".join([f"(level = {mark} AND idx = {mark})"] * count)
+    return f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}"  # noqa: S608
+
+
 class SqlNodes:
     """The ledger's NodeReader and NodeWriter on a connection."""
 
@@ -60,13 +70,15 @@ class SqlNodes:
 
     def get_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
         found: dict[tuple[int, int], bytes] = {}
-        n = ledger_nodes.c
         wanted = list(dict.fromkeys(keys))
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            stmt = select(n.level, n.idx, n.hash).where(tuple_(n.level, n.idx).in_(chunk))
-            for row in self.conn.execute(stmt):
-                found[(row.level, row.idx)] = bytes(row.hash)
+            params = tuple(v for key in chunk for v in key)
+            for level, idx, digest in self.conn.exec_driver_sql(
+                _nodes_sql(len(chunk), mark), params
+            ):
+                found[(level, idx)] = bytes(digest)
         return [found[k] for k in keys if k in found]
 
     def put_nodes(self, rows: Sequence[NodeRow]) -> None:
