@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -276,7 +276,8 @@ def find_by_keys(conn: Connection, keys: Sequence[tuple[str, str]], limit: int) 
     k = record_keys.c
     stmt = (
         select(k.record_pk)
-        .where(tuple_(k.kind, k.value).in_(list(keys)))
+        # OR of equalities: SQLite scans the table for a row-value IN but uses the index here.
+        .where(or_(*(and_(k.kind == kind, k.value == value) for kind, value in keys)))
         .distinct()
         .order_by(k.record_pk)
         .limit(limit)
