@@ -22,7 +22,10 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "agreement_files",
+    "agreement_state",
     "api_tokens",
+    "consents",
     "ledger_entries",
     "ledger_heads",
     "ledger_nodes",
@@ -230,4 +233,39 @@ login_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", DateTime(timezone=True)),
     Column("locked_until", DateTime(timezone=True)),
+)
+
+#: Agreement files as loaded (YAML text). A change adds a row and withdraws the one it
+#: replaces; nothing is deleted, so what was in force when is always known.
+agreement_files = Table(
+    "agreement_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_name", String(200), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_by", String(200), nullable=False),
+    Column("withdrawn_at", DateTime(timezone=True)),
+)
+
+#: One row; its revision grows with every agreement change so workers know to reload.
+agreement_state = Table(
+    "agreement_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
+)
+
+#: An originator's consent for a recipient to pass a received record on (H2, onward transfer).
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_owner", String(40), nullable=False),
+    Column("record_id", String(200), nullable=False),
+    Column("recipient", String(40), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("reference", Text),
+    UniqueConstraint("record_owner", "record_id", "recipient"),
 )
