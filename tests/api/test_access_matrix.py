@@ -130,7 +130,16 @@ def test_a_token_has_only_the_scopes_it_was_given(node: Node) -> None:
     narrow = issue_token(node, "narrow", ["auditor"], ["audit:verify"])
     assert narrow.scopes == ("audit:verify",)
     wide = issue_token(node, "wide", ["auditor"])
-    assert set(wide.scopes) == {"records:read", "audit:read", "audit:verify"} <= SCOPES
+    assert (
+        set(wide.scopes)
+        == {
+            "records:read",
+            "audit:read",
+            "audit:verify",
+            "agreements:read",
+        }
+        <= SCOPES
+    )
     with TestClient(create_app(node), raise_server_exceptions=False) as client:
         for token, status in ((narrow, 403), (wide, 200)):
             res = client.get(

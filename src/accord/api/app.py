@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from accord import __version__
 from accord.api.errors import install_error_handlers
-from accord.api.routers import audit, auth, health, records, search
+from accord.api.routers import agreements, audit, auth, health, records, search
 from accord.services.node import Node
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -25,6 +25,13 @@ def create_app(node: Node) -> FastAPI:
     )
     app.state.node = node
     install_error_handlers(app)
-    for router in (health.router, auth.router, records.router, search.router, audit.router):
+    for router in (
+        health.router,
+        auth.router,
+        records.router,
+        search.router,
+        audit.router,
+        agreements.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -102,6 +102,15 @@ ACCESS: Mapping[str, Access] = {
     "GET /api/v1/audit/proof/inclusion": allow(*EVERY_ROLE, scope="audit:verify"),
     "GET /api/v1/audit/proof/consistency": allow(*EVERY_ROLE, scope="audit:verify"),
     "GET /api/v1/audit/entries": allow(_DPO, _AUD, scope="audit:read"),
+    # Agreements: everyone who works with partners may read them; only the node's
+    # administrator changes them. A policy check sends nothing; an export does.
+    "GET /api/v1/agreements": allow(
+        *_CASEWORK, _DPO, _AUD, Role.NODE_ADMIN, scope="agreements:read"
+    ),
+    "PUT /api/v1/agreements/{file_name}": allow(Role.NODE_ADMIN, scope="agreements:write"),
+    "DELETE /api/v1/agreements/{file_name}": allow(Role.NODE_ADMIN, scope="agreements:write"),
+    "POST /api/v1/policy/check": allow(*_CASEWORK, _DPO, scope="policy:check"),
+    "POST /api/v1/exports": allow(_I, _L, _S, scope="exports"),
 }
 
 #: Every scope a machine token can be given.

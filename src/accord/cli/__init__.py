@@ -9,7 +9,7 @@ import typer
 
 from accord.errors import AccordError
 
-from . import audit, records, tokens, users
+from . import audit, policy, records, tokens, users
 from .common import fail
 
 __all__ = ["app", "main"]
@@ -28,6 +28,9 @@ app.command()(records.serve)
 app.add_typer(audit.app, name="audit")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(policy.agreements_app, name="agreements")
+app.add_typer(policy.policy_app, name="policy")
+app.command()(policy.export)
 
 
 def main() -> None:

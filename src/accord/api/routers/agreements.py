@@ -1,0 +1,80 @@
+"""/api/v1/agreements, /api/v1/policy/check and /api/v1/exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from accord.api.deps import CurrentNode, CurrentPrincipal
+from accord.services import agreements as service
+from accord.services import policy_tools
+from accord.services.purpose import parse_purpose
+
+router = APIRouter(tags=["agreements"])
+
+
+class PolicyCheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(description="The receiving agency, CC-NAME.")
+    record_id: str
+    purpose: str = "investigation"
+    reference: str = Field(description="Case reference or free-text justification.")
+    crime_area: str
+
+
+class ExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(description="The receiving agency, CC-NAME.")
+    ids: list[str] = Field(min_length=1, max_length=1000)
+    purpose: str = "investigation"
+    reference: str
+    crime_area: str
+
+
+@router.get("/agreements")
+def list_agreements(node: CurrentNode, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Agreements in force at this node."""
+    return service.list_agreements(node)
+
+
+@router.put("/agreements/{file_name}")
+def put_agreement(
+    file_name: str,
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    text: str = Body(media_type="application/yaml", description="The agreement file (YAML)."),
+) -> dict[str, str]:
+    """Add or replace one agreement file. The whole set is recompiled first; a file that does
+    not load is refused with its line numbers and the set in force stays as it was."""
+    return {"file": file_name, "id": service.put_agreement(node, principal, file_name, text)}
+
+
+@router.delete("/agreements/{file_name}", status_code=status.HTTP_204_NO_CONTENT)
+def withdraw_agreement(file_name: str, node: CurrentNode, principal: CurrentPrincipal) -> Response:
+    """Take an agreement out of force (its text stays on record)."""
+    service.withdraw_agreement(node, principal, file_name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/policy/check")
+def policy_check(body: PolicyCheckIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
+    """The decision for sending one record to an agency, with every clause and why it did or
+    did not apply. Nothing is sent."""
+    purpose = parse_purpose(body.purpose, body.reference, body.crime_area)
+    return policy_tools.check(
+        node, principal, to=body.to, record_id=body.record_id, purpose=purpose
+    ).to_dict()
+
+
+@router.post("/exports")
+def export(body: ExportIn, node: CurrentNode, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Records prepared for another agency as the agreements allow (denied ones omitted)."""
+    purpose = parse_purpose(body.purpose, body.reference, body.crime_area)
+    items = policy_tools.export_records(
+        node, principal, to=body.to, record_ids=body.ids, purpose=purpose
+    )
+    return {"to": body.to, "items": items}

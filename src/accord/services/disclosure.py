@@ -1,0 +1,152 @@
+"""The one door out of the node. Every path that sends records to another agency — partner
+API reads, federated search answers, follow-up approvals, exports, messages with records —
+calls `release`, which asks the policy engine about each record, shapes the answer so a denied
+record is indistinguishable from an absent one, and writes the disclosure to the ledger with
+the clauses that allowed it, in the caller's transaction."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Connection, select
+
+from accord.errors import FieldError, NotFound, ValidationError
+from accord.model import Principal, Record
+from accord.policy import Consent, Decision, decide, disclose
+from accord.services.agreements import agreement_set
+from accord.services.audit import Event, record_event
+from accord.services.node import Node
+from accord.services.purpose import Purpose
+from accord.store.tables import consents as consents_table
+
+__all__ = ["Released", "open_reference", "release"]
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """What `release` decided: the items to send (denied records absent) and every decision."""
+
+    items: list[dict[str, Any]]
+    decisions: list[tuple[Record, Decision]]
+
+
+def _reference_key(node: Node) -> bytes:
+    key = node.cache.get("reference_key")
+    if key is None:
+        raw = node.keys.signing.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"accord reference v1"
+        ).derive(raw)
+        node.cache["reference_key"] = key
+    return bytes(key)
+
+
+def make_reference(node: Node, recipient: str, record: Record) -> str:
+    """An opaque reference for `recipient` to a record: AES-GCM over (recipient, owner, id)
+    under a key only this node has. It reveals nothing and differs per recipient and call."""
+    nonce = os.urandom(12)
+    plain = json.dumps([recipient, record.owner, record.id], separators=(",", ":")).encode()
+    sealed = AESGCM(_reference_key(node)).encrypt(nonce, plain, b"accord-ref")
+    return "ref_" + base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+
+def open_reference(node: Node, recipient: str, reference: str) -> tuple[str, str]:
+    """(owner, record id) behind a reference this node gave `recipient`; NotFound otherwise
+    (a forged reference and another recipient's reference look the same)."""
+    try:
+        if not reference.startswith("ref_"):
+            raise ValueError
+        blob = base64.urlsafe_b64decode(reference[4:] + "=" * (-len(reference[4:]) % 4))
+        plain = AESGCM(_reference_key(node)).decrypt(blob[:12], blob[12:], b"accord-ref")
+        to, owner, record_id = json.loads(plain)
+    except (ValueError, InvalidTag, json.JSONDecodeError):
+        raise NotFound("no such reference") from None
+    if to != recipient:
+        raise NotFound("no such reference")
+    return str(owner), str(record_id)
+
+
+def _consents(conn: Connection, records: Sequence[Record]) -> set[Consent]:
+    ids = [r.id for r in records]
+    if not ids:
+        return set()
+    c = consents_table.c
+    rows = conn.execute(select(c.record_id, c.recipient).where(c.record_id.in_(ids)))
+    return {Consent(record_id=r.record_id, recipient=r.recipient) for r in rows}
+
+
+def release(
+    conn: Connection,
+    node: Node,
+    *,
+    recipient: str,
+    purpose: Purpose,
+    records: Sequence[Record],
+    channel: str,
+    actor: Principal | str,
+    now: datetime | None = None,
+) -> Released:
+    """Decide, shape and record one outbound answer. `channel` names the path
+    (`federated_search`, `follow_up`, `export`, `partner_read`, …) for the ledger."""
+    if recipient == node.agency:
+        raise ValidationError(FieldError("recipient", "is this node's own agency"))
+    now = now or datetime.now(UTC)
+    agreements = agreement_set(node)
+    consents = _consents(conn, records)
+    decisions = [
+        (
+            record,
+            decide(
+                recipient,
+                purpose.code,
+                purpose.crime_area,
+                record,
+                agreements=agreements,
+                holder=node.agency,
+                now=now,
+                consents=consents,
+            ),
+        )
+        for record in records
+    ]
+    items: list[dict[str, Any]] = []
+    for record, decision in decisions:
+        item = disclose(record, decision, make_reference(node, recipient, record))
+        if item is not None:
+            items.append(item)
+    record_event(
+        conn,
+        Event.DISCLOSURE,
+        actor,
+        {
+            "recipient": recipient,
+            "channel": channel,
+            **purpose.to_dict(),
+            "decisions": [
+                {
+                    "owner": r.owner,
+                    "id": r.id,
+                    "mode": d.mode.value,
+                    "clauses": list(d.clauses),
+                    "reasons": list(d.reasons),
+                    "redactions": list(d.redactions),
+                }
+                for r, d in decisions
+            ],
+        },
+    )
+    return Released(items=items, decisions=decisions)

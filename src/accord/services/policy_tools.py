@@ -1,0 +1,117 @@
+"""Policy use cases for people: explain a decision, simulate an agreement, export records.
+
+`export_records` is an outbound path like a federated answer: it goes through
+`disclosure.release`, the one decision point."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from accord.errors import FieldError, ValidationError
+from accord.model import Principal, Record, is_agency_code
+from accord.policy import Explanation, SimulationReport, explain, parse_agreement, simulate
+from accord.services import records as record_service
+from accord.services.agreements import agreement_set
+from accord.services.audit import Event, record_event
+from accord.services.disclosure import release
+from accord.services.node import Node
+from accord.services.purpose import Purpose
+from accord.store import records as store
+from accord.store.tables import records as records_table
+
+__all__ = ["check", "export_records", "simulate_file"]
+
+
+def _recipient(agency: str) -> str:
+    if not is_agency_code(agency):
+        raise ValidationError(FieldError("to", f"{agency!r} is not an agency code CC-NAME"))
+    return agency
+
+
+def check(
+    node: Node, principal: Principal, *, to: str, record_id: str, purpose: Purpose
+) -> Explanation:
+    """What `decide` would answer for sending `record_id` to `to`, with every clause weighed."""
+    record = record_service.get_record(node, principal, record_id)
+    result = explain(
+        _recipient(to),
+        purpose.code,
+        purpose.crime_area,
+        record,
+        agreements=agreement_set(node),
+        holder=node.agency,
+        now=datetime.now(UTC),
+    )
+    with node.engine.begin() as conn:
+        record_event(
+            conn,
+            Event.POLICY_DECISION,
+            principal,
+            {"to": to, "id": record_id, **purpose.to_dict(), "decision": result.decision.to_dict()},
+        )
+    return result
+
+
+def _all_records(node: Node, batch: int = 2000) -> Iterator[Record]:
+    last = 0
+    c = records_table.c
+    while True:
+        with node.engine.connect() as conn:
+            pks = [
+                r[0]
+                for r in conn.execute(
+                    select(c.pk)
+                    .where(c.pk > last, c.deleted.is_(False))
+                    .order_by(c.pk)
+                    .limit(batch)
+                )
+            ]
+            if not pks:
+                return
+            stored = store.get_records(conn, pks)
+        yield from (s.record for s in stored)
+        last = pks[-1]
+
+
+def simulate_file(node: Node, file_name: str, text: str) -> SimulationReport:
+    """Before an agreement is signed: how many of this node's records would flow to each party
+    in each mode (nothing is loaded or changed)."""
+    agreement = parse_agreement(file_name, text)
+    return simulate(agreement, _all_records(node), now=datetime.now(UTC))
+
+
+def export_records(
+    node: Node,
+    principal: Principal,
+    *,
+    to: str,
+    record_ids: list[str],
+    purpose: Purpose,
+) -> list[dict[str, Any]]:
+    """Records prepared for hand-over to another agency, as the agreements allow: full or
+    redacted records, references, or nothing. The disclosure goes to the ledger."""
+    recipient = _recipient(to)
+    if not record_ids:
+        raise ValidationError(FieldError("ids", "name at least one record"))
+    with node.engine.begin() as conn:
+        found = [s.record for rid in record_ids for s in store.get_record(conn, rid, node.agency)]
+        released = release(
+            conn,
+            node,
+            recipient=recipient,
+            purpose=purpose,
+            records=found,
+            channel="export",
+            actor=principal,
+        )
+        record_event(
+            conn,
+            Event.EXPORT,
+            principal,
+            {"to": recipient, "requested": len(record_ids), "released": len(released.items)},
+        )
+    return released.items
