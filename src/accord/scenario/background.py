@@ -30,7 +30,7 @@ from accord.scenario.options import AgencySpec
 from accord.scenario.people import Human, make_human
 from accord.scenario.profile import Profile, draw, profile
 from accord.scenario.sink import Sink
-from accord.scenario.views import Seen, declare, write_person, write_reports
+from accord.scenario.views import Seen, declare, person_account, write_person, write_reports
 
 __all__ = ["business", "household", "observers", "record", "unit"]
 
@@ -148,7 +148,7 @@ def household(ctx: Context, sink: Sink, rng: random.Random, remaining: int) -> i
                 env = theirs.profile.envelope(theirs.agency, person=False)
                 sink.emit(code, "Family", props, env)
     fiu = ctx.fiu_of(residence.code)
-    if fiu is not None and rng.random() < ctx.options.suspicious_activity * 0.1:
+    if fiu is not None and rng.random() < ctx.options.suspicious_activity * 0.2:
         _personal_report(ctx, sink, rng, head, fiu)
     return size
 
@@ -160,8 +160,7 @@ def _personal_report(
     prof = _fiu_profile(ctx, rng)
     seen = write_person(ctx, sink, rng, h, fiu, prof)
     env = prof.envelope(fiu, person=False)
-    own = make_account(ctx, rng, h.residence.code, h.key)
-    declare_account(sink, own)
+    own = person_account(ctx, sink, rng, h)
     own_id = write_account(ctx, sink, rng, fiu, own, env)
     write_ownership(sink, fiu, seen.person_id, own_id, env, role="account holder")
     for _ in range(rng.randrange(2, 6)):

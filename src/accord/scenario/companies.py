@@ -13,7 +13,7 @@ from accord.scenario import identifiers as ids
 from accord.scenario.context import Context, Country
 from accord.scenario.data import load_yaml
 from accord.scenario.people import Address, Human, make_address
-from accord.scenario.translit import table
+from accord.scenario.translit import spell
 
 __all__ = [
     "Account",
@@ -97,12 +97,17 @@ def make_company(
             else ids.from_pattern(rng, [["123456789", 1], ["0123456789", 7]])
         )
     elif code == "ua":
-        native = f"{rng.choice(spec['forms'])} «{surname.native}-{rng.choice(spec['sectors'])}»"
-        latin = table("uk_national_2010")(native)
+        form, sector = str(rng.choice(spec["forms"])), str(rng.choice(spec["sectors"]))
+        native = f"{form} «{surname.native}-{sector}»"
+        # Word by word, so that the transliteration cache holds words, not company names.
+        t = "uk_national_2010"
+        latin = f"{spell(t, form)} «{surname.latin('passport')}-{spell(t, sector)}»"
         reg = ids.ua_edrpou(rng)
     elif code == "gr":
-        native = f"{surname.native} {rng.choice(spec['sectors'])} {rng.choice(spec['forms'])}"
-        latin = table("el_elot743")(native)
+        form, sector = str(rng.choice(spec["forms"])), str(rng.choice(spec["sectors"]))
+        native = f"{surname.native} {sector} {form}"
+        t = "el_elot743"
+        latin = f"{surname.latin('passport')} {spell(t, sector)} {spell(t, form)}"
         reg = ids.from_pattern(rng, [["0123456789", 12]])
         tax = ids.gr_afm(rng)
     elif code in ("eg", "jo"):

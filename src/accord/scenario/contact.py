@@ -172,7 +172,7 @@ def latin_plate(value: str) -> str:
         letters = [_EG_LATIN.get(c, c) for c in out]
         digits = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
         out = "".join(letters).translate(digits)
-    return out.replace("·", "")
+    return out.replace("·", "-")
 
 
 # --- crypto-currency addresses ----------------------------------------------------------------

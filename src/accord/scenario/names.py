@@ -28,7 +28,11 @@ _CYRILLIC_STANDARDS = {
     "uk_iso9": "uk_iso9",
 }
 _RUSSIAN_STANDARDS = {"ru_bgn_pcgn": "ru_bgn_pcgn", "ru_duden": "ru_duden"}
-_GREEK_STANDARDS = {"passport": "el_elot743", "el_phonetic": "el_phonetic"}
+_GREEK_STANDARDS = {
+    "passport": "el_elot743",
+    "el_phonetic": "el_phonetic",
+    "el_duden": "el_duden",
+}
 _UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
 
 
@@ -109,7 +113,7 @@ def _greek(entry: Mapping[str, Any], native: str) -> Token:
     return Token(
         native=native,
         forms=forms,
-        variants=_unique([forms["el_phonetic"], *alt], forms["passport"]),
+        variants=_unique([forms["el_phonetic"], forms["el_duden"], *alt], forms["passport"]),
         intl=entry.get("intl"),
         nicks=_strs(entry.get("nick")),
     )

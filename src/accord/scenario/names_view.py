@@ -59,7 +59,8 @@ def _alias(rng: random.Random, h: Human, spell: Callable[[Token], str], latin: b
         return (
             rng.choice(("Kevin", "Jack", "Tony", "Lily", "Coco", "Jason", "Vivian")) + " " + surname
         )
-    other = rng.choice(h.country.culture.surnames)[0 if h.male else 1]
+    others = [p for p in h.country.culture.surnames if p[0].native != h.family[0].native]
+    other = rng.choice(others)[0 if h.male else 1]
     if h.culture == "zh":
         return other.native + first.native
     return spell(first) + " " + spell(other)
@@ -124,8 +125,10 @@ def name_properties(
         props["fatherName"] = [father]
     aliases: list[str] = []
     if "alias" in force or rng.random() < var.alias:
-        aliases.append(_alias(rng, h, spell, latin))
-        labels.append("alias")
+        alias = _alias(rng, h, spell, latin)
+        if alias != props["name"][0]:
+            aliases.append(alias)
+            labels.append("alias")
     if (
         latin
         and h.country.script != "Latn"
@@ -134,7 +137,5 @@ def name_properties(
         aliases.append(h.native_name())
         labels.append("native_script")
     if aliases:
-        props["alias"] = list(dict.fromkeys(a for a in aliases if a != props["name"][0]))
-        if not props["alias"]:
-            del props["alias"]
+        props["alias"] = list(dict.fromkeys(aliases))
     return props, labels

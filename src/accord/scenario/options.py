@@ -165,8 +165,8 @@ class ScenarioOptions:
     home_coverage: float = 0.85
     #: share of identity documents reported stolen, lost or revoked by their issuing country
     reported_documents: float = 0.01
-    #: share of businesses (and, a tenth as often, households) an FIU gets a report about
-    suspicious_activity: float = 0.15
+    #: share of businesses (and, a fifth as often, households) an FIU gets a report about
+    suspicious_activity: float = 0.3
     storylines: bool = True
 
     def validate(self) -> None:

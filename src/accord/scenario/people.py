@@ -10,12 +10,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from accord.scenario import contact
 from accord.scenario import identifiers as ids
 from accord.scenario.context import City, Context, Country
 from accord.scenario.names import Token, pinyin_join
 from accord.scenario.translit import mrz_name
+
+if TYPE_CHECKING:
+    from accord.scenario.companies import Account
 
 __all__ = ["Address", "Document", "Human", "Vehicle", "make_address", "make_human", "make_vehicle"]
 
@@ -47,6 +51,8 @@ class Document:
     authority: str
     surname: str
     given: str
+    mrz_surname: str
+    mrz_given: str
     icao: str
     birth: date
     sex: str
@@ -66,7 +72,7 @@ class Document:
         if self.machine is None:
             return ()
         if self._mrz is None:
-            surname, given = mrz_name(self.surname), mrz_name(self.given)
+            surname, given = self.mrz_surname, self.mrz_given
             if self.machine == "td3":
                 self._mrz = ids.mrz_td3(
                     state=self.icao,
@@ -124,6 +130,7 @@ class Human:
     address: Address | None = None
     documents: list[Document] = field(default_factory=list)
     vehicle: Vehicle | None = None
+    account: Account | None = None  # opened when an agency first records one
 
     @property
     def culture(self) -> str:
@@ -145,6 +152,15 @@ class Human:
 
     def latin_surname(self) -> str:
         return self.surname.latin(self.country.passport_std)
+
+    def mrz_names(self) -> tuple[str, str]:
+        """Surname and given names in MRZ characters, converted name by name (so that the
+        conversion cache holds names, not every combination of them)."""
+        std = self.country.passport_std
+        given = [*self.given]
+        if self.culture == "ar":
+            given += [t for t in (self.father, self.grandfather) if t is not None]
+        return mrz_name(self.surname.latin(std)), "<".join(mrz_name(t.latin(std)) for t in given)
 
     def native_name(self) -> str:
         parts = [t.native for t in self.given]
@@ -304,6 +320,7 @@ def _documents(ctx: Context, rng: random.Random, h: Human, needs_passport: bool)
     spec = country.data
     city = h.birth_city
     surname, given = h.latin_surname(), h.latin_given()
+    mrz_surname, mrz_given = h.mrz_names()
     sex = "M" if h.male else "F"
     personal = _personal_number(h)
     card = spec.get("id_card")
@@ -321,6 +338,8 @@ def _documents(ctx: Context, rng: random.Random, h: Human, needs_passport: bool)
             authority=_authority(rng, country, str(card["authority"]), city),
             surname=surname,
             given=given,
+            mrz_surname=mrz_surname,
+            mrz_given=mrz_given,
             icao=country.icao,
             birth=h.birth,
             sex=sex,
@@ -351,6 +370,8 @@ def _documents(ctx: Context, rng: random.Random, h: Human, needs_passport: bool)
             authority=_authority(rng, country, str(pspec["authority"]), city),
             surname=surname,
             given=given,
+            mrz_surname=mrz_surname,
+            mrz_given=mrz_given,
             icao=country.icao,
             birth=h.birth,
             sex=sex,

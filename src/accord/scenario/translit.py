@@ -19,11 +19,12 @@ from typing import Any
 
 from accord.scenario.data import load_yaml
 
-__all__ = ["Transliterator", "fold_ascii", "mrz_name", "table", "table_names"]
+__all__ = ["Transliterator", "fold_ascii", "mrz_name", "spell", "table", "table_names"]
 
 _SEPARATORS = re.compile(r"([\s\-,.;:/()«»\"“”]+)")
 _ACUTE = "\u0301"
-_CACHE_SIZE = 50_000
+#: MRZ forms remembered: names repeat, and a bounded cache keeps memory flat.
+_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,16 +37,7 @@ class _Rule:
 class Transliterator:
     """One transliteration table, callable on text."""
 
-    __slots__ = (
-        "_after_chars",
-        "_after_map",
-        "_cache",
-        "_initial",
-        "_map",
-        "_rules",
-        "name",
-        "title",
-    )
+    __slots__ = ("_after_chars", "_after_map", "_initial", "_map", "_rules", "name", "title")
 
     def __init__(self, name: str, spec: Mapping[str, Any]) -> None:
         self.name = name
@@ -69,18 +61,8 @@ class Transliterator:
                 rules[str(pattern)] = _Rule(str(out), "", "")
         # Longest sequences first, so that a three-letter rule wins over a two-letter one.
         self._rules = sorted(rules.items(), key=lambda kv: (-len(kv[0]), kv[0]))
-        self._cache: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:
-        """`text` transliterated (remembered: names repeat)."""
-        done = self._cache.get(text)
-        if done is None:
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.clear()
-            done = self._cache[text] = self._apply(text)
-        return done
-
-    def _apply(self, text: str) -> str:
         parts = _SEPARATORS.split(_prepare(text))
         out: list[str] = []
         for i, part in enumerate(parts):
@@ -159,6 +141,13 @@ def _tables() -> dict[str, Transliterator]:
 def table(name: str) -> Transliterator:
     """The shipped table `name` (see `table_names()`)."""
     return _tables()[name]
+
+
+@lru_cache(maxsize=4096)
+def spell(name: str, word: str) -> str:
+    """`word` under table `name`, remembered (for the small vocabularies used at run time:
+    company-name words, nicknames)."""
+    return table(name)(word)
 
 
 def table_names() -> list[str]:

@@ -14,7 +14,7 @@ from datetime import date
 
 from accord.scenario.names import Token
 from accord.scenario.options import Variation
-from accord.scenario.translit import table
+from accord.scenario.translit import spell
 
 __all__ = ["NameParts", "render_dob", "typo", "upper_name"]
 
@@ -138,7 +138,7 @@ def upper_name(text: str) -> str:
 def nick_latin(token: Token, nick: str, script: str) -> str:
     """A native-script nickname written in Latin with the culture's passport table."""
     if script == "Cyrl":
-        return table("uk_national_2010")(nick)
+        return spell("uk_national_2010", nick)
     if script == "Grek":
-        return table("el_phonetic")(nick)
+        return spell("el_phonetic", nick)
     return nick

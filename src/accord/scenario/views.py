@@ -8,8 +8,10 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from accord.scenario.companies import Account, make_account
 from accord.scenario.contact import latin_plate
 from accord.scenario.context import Context
+from accord.scenario.money_view import declare_account, write_account, write_ownership
 from accord.scenario.names_view import name_properties, writes_latin
 from accord.scenario.options import AgencySpec
 from accord.scenario.people import Address, Document, Human, Vehicle
@@ -20,6 +22,7 @@ from accord.scenario.variation import render_dob
 __all__ = [
     "Seen",
     "declare",
+    "person_account",
     "write_document",
     "write_person",
     "write_report",
@@ -49,6 +52,8 @@ def declare(sink: Sink, h: Human) -> None:
         "Person",
         name=h.native_name(),
         latin_name=f"{h.latin_given()} {h.latin_surname()}",
+        latin_given=h.latin_given(),
+        latin_surname=h.latin_surname(),
         given=[t.native for t in h.given],
         surname=h.surname.native,
         middle=middle,
@@ -152,12 +157,24 @@ def write_person(
         identity=h.key,
         variations=labels,
     )
+    if not agency.is_fiu and prof.category in ("suspect", "convicted") and rng.random() < 0.15:
+        account = person_account(ctx, sink, rng, face)
+        acc_id = write_account(ctx, sink, rng, agency, account, thing)
+        write_ownership(sink, agency, pid, acc_id, thing, role="account holder")
     if not agency.is_fiu:
         for doc in documents:
             write_document(sink, agency, pid, face, doc, thing)
         if face.vehicle is not None and _share(rng, lives_here, 0.6, 0.1):
             write_vehicle(ctx, sink, rng, agency, pid, face.vehicle, thing)
     return Seen(agency=agency, person_id=pid, profile=prof, latin=latin)
+
+
+def person_account(ctx: Context, sink: Sink, rng: random.Random, h: Human) -> Account:
+    """The person's bank account where they live, opened (and declared) on first use."""
+    if h.account is None:
+        h.account = make_account(ctx, rng, h.residence.code, h.key)
+        declare_account(sink, h.account)
+    return h.account
 
 
 def _sees_document(rng: random.Random, agency: AgencySpec, h: Human, doc: Document) -> bool:

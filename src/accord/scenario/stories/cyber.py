@@ -59,16 +59,19 @@ def cyber(story: Story) -> None:
     op_o = [story.seen(h, o, "suspect", CYBER) for h in operators]
     story.seen(developer, story.police(dev_home), "suspect", ("cybercrime",))
     dev_d = story.seen(developer, d, "suspect", ("cybercrime",), force=("name_order",))
+    dev_o = story.seen(developer, o, "suspect", ("cybercrime",), force=("transliteration",))
     mule_seen = [
         story.seen(mules[0], t, "suspect", ("money_laundering", "fraud")),
         story.seen(mules[1], d, "suspect", ("money_laundering", "fraud")),
         story.seen(mules[0], d, "suspect", ("money_laundering",), force=("typo",)),
+        story.seen(mules[1], t, "suspect", ("money_laundering",), force=("dob_day_month_swap",)),
     ]
     vic_seen = [
         story.seen(v, d if i < 3 else t, "victim", ("fraud",)) for i, v in enumerate(victims)
     ]
     story.link(op_d[0], op_d[1], "Associate", "accomplice")
     story.link(op_o[0], op_o[1], "Associate", "accomplice")
+    story.link(op_o[0], dev_o, "UnknownLink", "buys phishing kit from")
     for a in op_d:
         story.link(a, dev_d, "UnknownLink", "buys phishing kit from")
 

@@ -62,6 +62,7 @@ def trafficking(story: Story) -> None:
         story.seen(mules[1], d, "associate", ("money_laundering",)),
     ]
     mule_t = story.seen(mules[1], t, "suspect", ("money_laundering",))
+    mule1_t = story.seen(mules[0], t, "associate", ("money_laundering",), force=("typo",))
     vic_d: list[Seen | None] = []
     for i, v in enumerate(victims):
         vic_d.append(story.seen(v, d, "victim", ("thb",), tlp="AMBER+STRICT", handling="H2"))
@@ -79,6 +80,7 @@ def trafficking(story: Story) -> None:
     for m in mule_d:
         story.link(org_d, m, "UnknownLink", "money courier")
     story.link(tra_t, mule_t, "Associate", "associate")
+    story.link(mule_t, mule1_t, "Associate", "associate")
     story.link(tra_t, rec_t, "Associate", "transport")
     for i, victim in enumerate(vic_d):
         story.link(rec_d[i % 2], victim, "UnknownLink", "recruited")
@@ -123,6 +125,8 @@ def _forged_passports(
             authority=authority,
             surname=v.latin_surname(),
             given=v.latin_given(),
+            mrz_surname=v.mrz_names()[0],
+            mrz_given=v.mrz_names()[1],
             icao=country.icao,
             birth=v.birth,
             sex="F",

@@ -32,6 +32,7 @@ def visa(story: Story) -> None:
     applicants = [story.person("applicant", n, n, ages=(19, 45)) for n in _NATIONALITIES]
     fac_d = story.seen(facilitator, d, "suspect", AREAS, force=("transliteration",))
     fac_e = story.seen(facilitator, e, "suspect", AREAS)
+    fac_t = story.seen(facilitator, t, "suspect", AREAS, force=("name_order",))
     agent_e = story.seen(agent, e, "suspect", ("migrant_smuggling",))
     story.link(fac_e, agent_e, "Associate", "business partner")
     for i, a in enumerate(applicants[:5]):
@@ -49,7 +50,7 @@ def visa(story: Story) -> None:
     photos = [rng.randbytes(20).hex() for _ in range(3)]
     shared: dict[tuple[str, str], list[dict[str, str]]] = {}
 
-    for agency, seen_fac, group in ((d, fac_d, applicants), (t, None, applicants[7:])):
+    for agency, seen_fac, group in ((d, fac_d, applicants), (t, fac_t, applicants[7:])):
         if agency is None:
             continue
         case = story.profile("other", AREAS)
