@@ -9,7 +9,7 @@ import typer
 
 from accord.errors import AccordError
 
-from . import audit, policy, records, tokens, users
+from . import audit, demo, policy, records, tokens, users
 from .common import fail
 
 __all__ = ["app", "main"]
@@ -31,6 +31,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(policy.agreements_app, name="agreements")
 app.add_typer(policy.policy_app, name="policy")
 app.command()(policy.export)
+app.command()(demo.demo)
 
 
 def main() -> None:
