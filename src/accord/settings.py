@@ -30,6 +30,47 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Longest ingest line accepted, in bytes."
     )
+    # Federation (docs/federation.md).
+    node_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="This node's id in the federation (the `kid` of its signed messages and the "
+        "CN of its TLS certificate); default: the agency code in lower case (`de-bka`).",
+    )
+    tls_dir: Path | None = Field(
+        default=None,
+        description="Directory with the node's TLS files node.crt, node.key (mode 0600) and "
+        "ca.crt; default ACCORD_HOME/tls.",
+    )
+    federation_timeout: float = Field(
+        default=3.0, gt=0, le=60, description="Seconds each partner has to answer a search."
+    )
+    federation_max_body: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest federation request or response body accepted, in bytes.",
+    )
+    federation_replay_window: int = Field(
+        default=120,
+        ge=5,
+        le=3600,
+        description="Seconds a signed message's timestamp may differ from this node's clock.",
+    )
+    federation_max_results: int = Field(
+        default=20, ge=1, le=500, description="Most items one partner answer carries."
+    )
+    follow_up_days: int = Field(
+        default=5, ge=1, le=90, description="Default deadline of a follow-up request, in days."
+    )
+    outbox_base_delay: float = Field(
+        default=1.0, gt=0, description="First retry delay of an outbox message, in seconds."
+    )
+    outbox_max_delay: float = Field(
+        default=300.0, gt=0, description="Longest retry delay of an outbox message, in seconds."
+    )
+    outbox_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the outbox worker looks for due messages."
+    )
 
     @property
     def resolved_database_url(self) -> str:
