@@ -95,8 +95,18 @@ def test_document_checkers_and_node_admins_see_no_records() -> None:
 @pytest.mark.parametrize(
     ("roles", "expected"),
     [
-        (["analyst"], {"records:read", "records:write", "search", "audit:verify"}),
-        (["auditor"], {"records:read", "audit:read", "audit:verify"}),
+        (
+            ["analyst"],
+            {
+                "records:read",
+                "records:write",
+                "search",
+                "audit:verify",
+                "agreements:read",
+                "policy:check",
+            },
+        ),
+        (["auditor"], {"records:read", "audit:read", "audit:verify", "agreements:read"}),
         (["document_checker"], {"audit:verify"}),
     ],
 )
