@@ -26,6 +26,13 @@ __all__ = [
     "agreement_state",
     "api_tokens",
     "consents",
+    "federation_directories",
+    "federation_nonces",
+    "federation_outbox",
+    "federation_peers",
+    "federation_receipts",
+    "follow_up_transitions",
+    "follow_ups",
     "ledger_entries",
     "ledger_heads",
     "ledger_nodes",
@@ -268,4 +275,113 @@ consents = Table(
     Column("granted_at", DateTime(timezone=True), nullable=False),
     Column("reference", Text),
     UniqueConstraint("record_owner", "record_id", "recipient"),
+)
+
+# Federation (docs/federation.md): partners, the signed directory, replay and receipt
+# bookkeeping, the outbox, and follow-up requests.
+
+#: Partner nodes: from the signed partner directory, or added by hand after checking their
+#: TLS fingerprint. Keys are raw 32-byte public keys as unpadded base64url.
+federation_peers = Table(
+    "federation_peers",
+    metadata,
+    Column("node_id", String(64), primary_key=True),
+    Column("agency_code", String(40), nullable=False),
+    Column("url", String(500), nullable=False),
+    Column("signing_key", String(64), nullable=False),
+    Column("encryption_key", String(64), nullable=False),
+    Column("tls_fingerprint", String(95), nullable=False),
+    Column("valid_until", DateTime(timezone=True)),
+    Column("source", String(16), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Every edition of the signed partner directory this node accepted (the JWS as received).
+federation_directories = Table(
+    "federation_directories",
+    metadata,
+    Column("serial", Integer, primary_key=True, autoincrement=False),
+    Column("federation", String(64), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("directory_key", Text, nullable=False),
+    Column("token", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+#: (sender, nonce) pairs of accepted signed messages, kept until `expires_at` (Unix seconds):
+#: the replay guard's seen-set, shared by every worker of the node.
+federation_nonces = Table(
+    "federation_nonces",
+    metadata,
+    Column("sender", String(64), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+)
+
+#: Answers to state-changing partner requests, keyed by (sender, request id): a retried
+#: delivery gets the stored answer and changes nothing.
+federation_receipts = Table(
+    "federation_receipts",
+    metadata,
+    Column("sender", String(64), primary_key=True),
+    Column("request_id", String(128), primary_key=True),
+    Column("status", SmallInteger, nullable=False),
+    Column("response", LargeBinary, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Messages to partners, written in the same transaction as the change they announce and
+#: delivered (at least once) by the outbox worker; `message_id` is the request id of every try.
+federation_outbox = Table(
+    "federation_outbox",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("message_id", String(128), nullable=False, unique=True),
+    Column("recipient", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(128), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("last_error", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Index(None, "state", "next_attempt_at"),
+)
+
+#: Follow-up requests after a reference hit, sent (`outgoing`) or received (`incoming`).
+#: The id is the requester's and is the same on both nodes.
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("follow_up_id", String(64), nullable=False, unique=True),
+    Column("direction", String(8), nullable=False),
+    Column("partner", String(64), nullable=False),
+    Column("partner_agency", String(40), nullable=False),
+    Column("reference", String(500), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("case_reference", Text, nullable=False),
+    Column("crime_area", String(40), nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("justification", Text, nullable=False),
+    Column("deadline", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+#: Every state a follow-up went through, append-only; its current state is the latest row.
+follow_up_transitions = Table(
+    "follow_up_transitions",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("follow_up_pk", ForeignKey("follow_ups.pk"), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("details", JSON, nullable=False),
 )
