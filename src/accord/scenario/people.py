@@ -157,10 +157,14 @@ class Human:
         """Surname and given names in MRZ characters, converted name by name (so that the
         conversion cache holds names, not every combination of them)."""
         std = self.country.passport_std
+        surname = mrz_name(self.surname.latin(std))
+        if self.culture == "zh":
+            # Pinyin is plain ASCII: the MRZ drops the syllable apostrophe (Xi'an -> XIAN).
+            return surname, self.given[0].latin(std).replace("'", "").upper()
         given = [*self.given]
         if self.culture == "ar":
             given += [t for t in (self.father, self.grandfather) if t is not None]
-        return mrz_name(self.surname.latin(std)), "<".join(mrz_name(t.latin(std)) for t in given)
+        return surname, "<".join(mrz_name(t.latin(std)) for t in given)
 
     def native_name(self) -> str:
         parts = [t.native for t in self.given]

@@ -70,7 +70,7 @@ def pick(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
         cumulative = list(itertools.accumulate(w for _, w in table))
         prepared = _CUMULATIVE[id(table)] = (values, cumulative)
     values, cumulative = prepared
-    return values[bisect.bisect_right(cumulative, rng.randrange(cumulative[-1]))]
+    return values[bisect.bisect_right(cumulative, int(rng.random() * cumulative[-1]))]
 
 
 @dataclass(slots=True)
@@ -113,7 +113,7 @@ class Profile:
 
 def _moment(ctx: Context, rng: random.Random) -> tuple[datetime, datetime]:
     span = int((ctx.epoch - ctx.window_start).total_seconds())
-    created = ctx.window_start + timedelta(seconds=rng.randrange(span))
+    created = ctx.window_start + timedelta(seconds=int(rng.random() * span))
     updated = created
     if rng.random() < 0.2:
         rest = int((ctx.epoch - created).total_seconds())

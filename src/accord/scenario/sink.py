@@ -58,10 +58,6 @@ class Sink:
             row["records"] = []
             self._identities[key] = row
 
-    def amend(self, key: str, **attributes: Any) -> None:
-        """Change true attributes of a declared entity (a document reported after the fact)."""
-        self._identities[key].update(attributes)
-
     def new_id(self, owner: str) -> str:
         """Mint the next record id of `owner` ahead of writing the record (see `emit_as`)."""
         return self._minters[owner].next()

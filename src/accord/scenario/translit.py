@@ -23,8 +23,8 @@ __all__ = ["Transliterator", "fold_ascii", "mrz_name", "spell", "table", "table_
 
 _SEPARATORS = re.compile(r"([\s\-,.;:/()«»\"“”]+)")
 _ACUTE = "\u0301"
-#: MRZ forms remembered: names repeat, and a bounded cache keeps memory flat.
-_CACHE_SIZE = 512
+#: MRZ forms remembered: callers convert single names, a bounded set, so this holds them all.
+_CACHE_SIZE = 8192
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from accord.scenario.variation import render_dob
 __all__ = [
     "Seen",
     "declare",
+    "declare_document",
     "person_account",
     "write_document",
     "write_person",
@@ -42,18 +43,20 @@ class Seen:
 
 
 def declare(sink: Sink, h: Human) -> None:
-    """Put the person's true identity, documents, address and vehicle in the truth file."""
+    """Put the person's true identity in the truth file. Their documents, address and vehicle
+    go there when an agency first writes a record of them."""
     middle = [t.native for t in h.given[1:]]
     if h.patronymic is not None:
         middle.append(h.patronymic.native)
     middle += [t.native for t in (h.father, h.grandfather) if t is not None and h.culture == "ar"]
+    latin_given, latin_surname = h.latin_given(), h.latin_surname()
     sink.identity(
         h.key,
         "Person",
         name=h.native_name(),
-        latin_name=f"{h.latin_given()} {h.latin_surname()}",
-        latin_given=h.latin_given(),
-        latin_surname=h.latin_surname(),
+        latin_name=f"{latin_given} {latin_surname}",
+        latin_given=latin_given,
+        latin_surname=latin_surname,
         given=[t.native for t in h.given],
         surname=h.surname.native,
         middle=middle,
@@ -63,27 +66,18 @@ def declare(sink: Sink, h: Human) -> None:
         residence=h.residence.code,
         script=h.country.script,
     )
-    for doc in h.documents:
-        sink.identity(
-            doc.key,
-            doc.schema,
-            number=doc.number,
-            country=doc.country,
-            holder=h.key,
-            status=doc.status,
-        )
-    if h.address is not None:
-        sink.identity(
-            h.address.key, "Address", full=h.address.full_native, country=h.address.country
-        )
-    if h.vehicle is not None:
-        sink.identity(
-            h.vehicle.key,
-            "Vehicle",
-            registration=h.vehicle.plate,
-            country=h.vehicle.country,
-            owner=h.key,
-        )
+
+
+def declare_document(sink: Sink, doc: Document, holder: str | None) -> None:
+    """Put a document in the truth file (once; when a record of it is first written)."""
+    sink.identity(
+        doc.key,
+        doc.schema,
+        number=doc.number,
+        country=doc.country,
+        holder=holder,
+        status=doc.status,
+    )
 
 
 def _share(rng: random.Random, home: bool, at_home: float, abroad: float) -> bool:
@@ -165,7 +159,7 @@ def write_person(
         for doc in documents:
             write_document(sink, agency, pid, face, doc, thing)
         if face.vehicle is not None and _share(rng, lives_here, 0.6, 0.1):
-            write_vehicle(ctx, sink, rng, agency, pid, face.vehicle, thing)
+            write_vehicle(ctx, sink, rng, agency, pid, face.vehicle, thing, face.key)
     return Seen(agency=agency, person_id=pid, profile=prof, latin=latin)
 
 
@@ -191,6 +185,7 @@ def _sees_document(rng: random.Random, agency: AgencySpec, h: Human, doc: Docume
 def _write_address(
     sink: Sink, agency: AgencySpec, a: Address, latin: bool, env: dict[str, object]
 ) -> str:
+    sink.identity(a.key, "Address", full=a.full_native, country=a.country)
     props = {
         "full": [a.full_latin if latin else a.full_native],
         "street": [(a.street_latin if latin else a.street_native) + " " + a.number],
@@ -221,6 +216,7 @@ def _document_props(
 def write_document(
     sink: Sink, agency: AgencySpec, pid: str, h: Human, doc: Document, env: dict[str, object]
 ) -> str:
+    declare_document(sink, doc, h.key)
     props = _document_props(doc, pid)
     if doc.kind == "passport":
         props["surname"] = [doc.surname]
@@ -238,8 +234,10 @@ def write_vehicle(
     pid: str,
     v: Vehicle,
     env: dict[str, object],
+    owner: str,
 ) -> str:
     """`agency`'s record of vehicle `v`, owned by the record `pid`."""
+    sink.identity(v.key, "Vehicle", registration=v.plate, country=v.country, owner=owner)
     plate = v.plate if agency.country == v.country else latin_plate(v.plate)
     labels: list[str] = []
     if rng.random() < ctx.variation.identifier_format:
@@ -268,6 +266,7 @@ def write_reports(
     (`holders`: the person's record id per agency, to link the report where it can)."""
     for doc in h.documents:
         if doc.status is not None:
+            declare_document(sink, doc, h.key)
             write_report(ctx, sink, rng, doc, holders=holders, birth=h.birth.isoformat())
 
 

@@ -26,7 +26,6 @@ DOCUMENT_PERSONS = 3
 def _report(story: Story, doc: Document, status: str, days_ago: int) -> None:
     doc.status = status
     doc.reported = story.ctx.epoch_date - timedelta(days=days_ago)
-    story.sink.amend(doc.key, status=status)
     story.thing(f"{status} document", doc.key)
 
 

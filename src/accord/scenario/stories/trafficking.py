@@ -95,7 +95,9 @@ def trafficking(story: Story) -> None:
     for seen in (tra_t, tra_d):
         if seen is not None:
             env = seen.profile.envelope(seen.agency, person=False)
-            write_vehicle(ctx, story.sink, rng, seen.agency, seen.person_id, van, env)
+            write_vehicle(
+                ctx, story.sink, rng, seen.agency, seen.person_id, van, env, transporter.key
+            )
 
     _forged_passports(story, origin, victims[:2], vic_d[:2])
     _money(story, dest, transit, organiser, mules)
