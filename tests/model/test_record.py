@@ -1,6 +1,9 @@
 from datetime import date
 
 import pytest
+from followthemoney.types import registry
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accord.errors import ValidationError
 from accord.model import TLP, Handling, SubjectCategory, parse_record
@@ -71,3 +74,25 @@ def test_every_bad_field_is_reported_at_once() -> None:
     with pytest.raises(ValidationError) as exc:
         parse_record(data, {"owner": "DE-BKA"}, now=NOW)
     assert fields(exc) == {"accord.tlp", "accord.handling", "properties.birthDate"}
+
+
+@given(
+    st.integers(0, 9999),
+    st.one_of(st.none(), st.integers(0, 13)),
+    st.one_of(st.none(), st.integers(0, 32)),
+)
+def test_fast_date_path_agrees_with_followthemoney(
+    year: int, month: int | None, day: int | None
+) -> None:
+    text = f"{year:04d}"
+    if month is not None:
+        text += f"-{month:02d}"
+        if day is not None:
+            text += f"-{day:02d}"
+    data = entity("Person", "a", birthDate=text)
+    expected = registry.date.clean(text)
+    try:
+        got = parse_record(data, {"owner": "DE-BKA"}, now=NOW).properties.get("birthDate")
+    except ValidationError:
+        got = None
+    assert got == ([expected] if expected else None)
