@@ -200,7 +200,7 @@ def verify(node: Node) -> LogVerification:
 
     with node.engine.connect() as conn:
         heads = [_signed(h) for h in store.heads(conn)]
-        payloads = (e.payload.encode("utf-8") for e in store.iter_entries(conn))
+        payloads = store.iter_payloads(conn)
         with node.engine.connect() as second:
             recorded = store.recorded_leaf_hashes(second)
             return verify_log(payloads, heads, verifier, recorded=recorded)

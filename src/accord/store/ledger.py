@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from accord.ledger import NodeKey, NodeRow
 from accord.store.tables import ledger_entries, ledger_heads, ledger_nodes, ledger_state
@@ -25,6 +25,7 @@ __all__ = [
     "insert_entries",
     "insert_head",
     "iter_entries",
+    "iter_payloads",
     "latest_head",
     "ledger_size",
     "recorded_leaf_hashes",
@@ -143,6 +144,21 @@ def iter_entries(
         for row in rows:
             yield _entry(row)
         cursor = rows[-1].idx + 1
+
+
+_PAYLOADS = text("SELECT idx, payload FROM ledger_entries WHERE idx > :after ORDER BY idx LIMIT :n")
+
+
+def iter_payloads(conn: Connection, batch: int = 10000) -> Iterator[bytes]:
+    """Every entry's payload bytes in index order: the lean read behind whole-log verification."""
+    after = -1
+    while True:
+        rows = conn.execute(_PAYLOADS, {"after": after, "n": batch}).all()
+        if not rows:
+            return
+        for _, payload in rows:
+            yield payload.encode("utf-8")
+        after = rows[-1][0]
 
 
 def insert_head(conn: Connection, head: HeadRow) -> None:
