@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from accord import __version__
 from accord.api.errors import install_error_handlers
-from accord.api.routers import agreements, audit, auth, health, records, search
+from accord.api.routers import agreements, audit, auth, federation, health, records, search
 from accord.services.node import Node
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -34,4 +34,5 @@ def create_app(node: Node) -> FastAPI:
         agreements.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    federation.include(app, API_PREFIX)
     return app

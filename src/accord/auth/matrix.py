@@ -111,6 +111,18 @@ ACCESS: Mapping[str, Access] = {
     "DELETE /api/v1/agreements/{file_name}": allow(Role.NODE_ADMIN, scope="agreements:write"),
     "POST /api/v1/policy/check": allow(*_CASEWORK, _DPO, scope="policy:check"),
     "POST /api/v1/exports": allow(_I, _L, _S, scope="exports"),
+    # Federation, the user's side: casework searches partners and asks for follow-ups; only
+    # a liaison officer answers a partner's follow-up.
+    "POST /api/v1/federated-search": allow(*_CASEWORK, scope="federated-search"),
+    "GET /api/v1/follow-ups": allow(*_CASEWORK, _DPO, scope="follow-ups:read"),
+    "POST /api/v1/follow-ups": allow(_A, _I, _L, scope="follow-ups:write"),
+    "GET /api/v1/follow-ups/{follow_up_id}": allow(*_CASEWORK, _DPO, scope="follow-ups:read"),
+    "POST /api/v1/follow-ups/{follow_up_id}/decision": allow(_L, scope="follow-ups:decide"),
+    # Federation, the partners' side: mutual TLS and a signed request, no user or token.
+    "GET /federation/v1/node": Access(partners=True),
+    "POST /federation/v1/search": Access(partners=True),
+    "POST /federation/v1/follow-ups": Access(partners=True),
+    "POST /federation/v1/follow-ups/{follow_up_id}/outcome": Access(partners=True),
 }
 
 #: Every scope a machine token can be given.

@@ -1,0 +1,122 @@
+"""Delivery of outbox messages: at least once, retried with exponential backoff and jitter.
+
+A message is written to `federation_outbox` in the same transaction as the change it announces
+(a follow-up request, a decision), so it exists exactly when the change does. A worker leases
+due messages (so several workers never send one message at the same time), sends each with its
+fixed request id and a fresh signature, and then, in one transaction, marks it delivered and
+applies the partner's signed acknowledgement. A partner that is down or slow gets the message
+again later; a partner that refuses it (4xx other than 408/425/429) ends it as `failed`. The
+receiving node keys its receipts on (sender, request id), so a retry never acts twice."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from accord.federation.client import PartnerRefused, PartnerUnavailable, client_for
+from accord.federation.peers import find_peer
+from accord.services import followup
+from accord.services.node import Node
+from accord.store import federation as store
+
+__all__ = ["DeliveryReport", "OutboxWorker", "backoff", "deliver_due"]
+
+log = structlog.get_logger("accord.federation")
+
+#: How long a worker holds a claimed message before another worker may try it.
+LEASE = timedelta(seconds=60)
+_RETRYABLE = frozenset({408, 425, 429})
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Seconds to wait before the next try after `attempts` failed ones: exponential
+    (`base`·2^(attempts-1), at most `cap`) with "equal jitter" — a random half of it is added to
+    the other half, so that retries to a partner that comes back do not arrive all at once."""
+    ceiling = min(cap, base * 2.0 ** max(0, attempts - 1))
+    spread: float = (rng or random).uniform(0.0, ceiling / 2)
+    return ceiling / 2 + spread
+
+
+def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> DeliveryReport:
+    """Try every due message once; returns what happened."""
+    now = now or datetime.now(UTC)
+    with node.engine.begin() as conn:
+        claimed = store.claim_due(conn, now, now + LEASE, limit)
+    if not claimed:
+        return DeliveryReport()
+    client = client_for(node)
+    settings = node.settings
+    delivered = retried = failed = 0
+    for message in claimed:
+        peer = find_peer(node.engine, message.recipient)
+        try:
+            if peer is None:
+                raise PartnerUnavailable(f"{message.recipient} is not a current partner")
+            reply = client.send(
+                peer, message.method, message.path, message.body, message.message_id
+            )
+        except PartnerRefused as exc:
+            if exc.status_code not in _RETRYABLE:
+                with node.engine.begin() as conn:
+                    store.mark_failed(conn, message.id, exc.partner_code)
+                    followup.on_refused(conn, node, message, exc.partner_code)
+                failed += 1
+                log.warning(
+                    "outbox message refused", message=message.message_id, code=exc.partner_code
+                )
+                continue
+            error = exc.partner_code
+        except PartnerUnavailable as exc:
+            error = exc.message
+        else:
+            with node.engine.begin() as conn:
+                store.mark_delivered(conn, message.id, datetime.now(UTC))
+                followup.on_delivered(conn, node, message, reply)
+            delivered += 1
+            continue
+        delay = backoff(message.attempts + 1, settings.outbox_base_delay, settings.outbox_max_delay)
+        with node.engine.begin() as conn:
+            store.mark_retry(conn, message.id, datetime.now(UTC) + timedelta(seconds=delay), error)
+        retried += 1
+        log.info(
+            "outbox delivery will be retried",
+            message=message.message_id,
+            delay=round(delay, 2),
+            error=error,
+        )
+    return DeliveryReport(delivered, retried, failed)
+
+
+class OutboxWorker:
+    """A background thread that delivers due messages every `ACCORD_OUTBOX_POLL_SECONDS`."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="accord-outbox", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                deliver_due(self.node)
+            except Exception:  # the worker must outlive one bad round
+                log.exception("outbox round failed")
+            self._stop.wait(self.node.settings.outbox_poll_seconds)

@@ -1,0 +1,170 @@
+"""The `/federation/v1` wire format: paths and the JSON bodies nodes exchange (docs/federation.md).
+
+Bodies are UTF-8 JSON objects. Unknown members are refused (a typo must not silently drop a
+restriction); every member listed is required unless it has a default here."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "API_VERSION",
+    "FOLLOW_UPS_PATH",
+    "NODE_PATH",
+    "PREFIX",
+    "SEARCH_PATH",
+    "AnswerItem",
+    "FollowUpAck",
+    "FollowUpOutcome",
+    "FollowUpRequest",
+    "ItemReference",
+    "NodeInfo",
+    "OutcomeAck",
+    "SearchAnswer",
+    "SearchRequest",
+    "encode",
+    "new_id",
+    "outcome_path",
+]
+
+API_VERSION = "v1"
+PREFIX = f"/federation/{API_VERSION}"
+NODE_PATH = f"{PREFIX}/node"
+SEARCH_PATH = f"{PREFIX}/search"
+FOLLOW_UPS_PATH = f"{PREFIX}/follow-ups"
+
+_ID = r"^[A-Za-z0-9._:-]{1,64}$"
+
+
+def outcome_path(follow_up_id: str) -> str:
+    return f"{FOLLOW_UPS_PATH}/{follow_up_id}/outcome"
+
+
+def new_id(prefix: str) -> str:
+    """A fresh identifier: `prefix_` and 128 random bits in hex (request ids, follow-up ids)."""
+    return f"{prefix}_{secrets.token_hex(16)}"
+
+
+def encode(payload: BaseModel | dict[str, Any]) -> bytes:
+    """The exact bytes that are signed and sent: compact JSON, UTF-8."""
+    data = (
+        payload.model_dump(mode="json", by_alias=True)
+        if isinstance(payload, BaseModel)
+        else payload
+    )
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NodeInfo(_Strict):
+    """`GET /federation/v1/node`: who answers at this address (for `accord peers add`)."""
+
+    node_id: str = Field(pattern=_ID)
+    agency_code: str
+    api_version: str = API_VERSION
+    signing_key: dict[str, str]
+    encryption_key: dict[str, str]
+
+
+class SearchRequest(_Strict):
+    """`POST /federation/v1/search`: free text (a name or an identifier) and/or the
+    properties of a person or organisation, with the purpose stated as in a local search."""
+
+    query: str | None = Field(default=None, max_length=500)
+    schema_: str | None = Field(default=None, alias="schema", max_length=64)
+    properties: dict[str, list[str]] | None = None
+    purpose: str | None = None
+    reference: str | None = None
+    crime_area: str | None = None
+    limit: int = Field(default=20, ge=1, le=500)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("properties")
+    @classmethod
+    def _small(cls, value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        if value is not None and (
+            len(value) > 50
+            or any(len(v) > 20 or any(len(x) > 500 for x in v) for v in value.values())
+        ):
+            raise ValueError("at most 50 properties of 20 values of 500 characters")
+        return value
+
+
+class ItemReference(_Strict):
+    """A hit: the record's FtM schema, its owner agency and an opaque reference id, which only
+    the answering node can map back to the record (for a follow-up)."""
+
+    schema_: str = Field(alias="schema", max_length=64)
+    owner: str = Field(max_length=40)
+    reference: str = Field(min_length=1, max_length=500)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AnswerItem(_Strict):
+    """One disclosed record, in the shape of `accord.policy.disclose`: `mode` is `full`,
+    `redacted` (full minus some properties) or `reference` (no content: `record` is null);
+    `terms` are the clauses, onward-transfer rule, retention and conditions that travel with it."""
+
+    mode: Literal["full", "redacted", "reference"]
+    reference: ItemReference
+    record: dict[str, Any] | None = None
+    terms: dict[str, Any] = Field(default_factory=dict)
+
+
+class SearchAnswer(_Strict):
+    """The answer: one item per record this node may disclose to the requester. Records it may
+    not disclose are absent, so an answer of only such records is `{"items": []}`, exactly the
+    answer when nothing matched."""
+
+    items: list[AnswerItem]
+
+
+class FollowUpRequest(_Strict):
+    """`POST /federation/v1/follow-ups`: ask the node that gave a reference for the content."""
+
+    follow_up_id: str = Field(pattern=_ID)
+    reference: str = Field(min_length=1, max_length=500)
+    purpose: str
+    case_reference: str = Field(min_length=1, max_length=500)
+    crime_area: str
+    legal_basis: str = Field(min_length=1, max_length=2000)
+    justification: str = Field(min_length=1, max_length=4000)
+    deadline: datetime
+
+
+class FollowUpAck(_Strict):
+    """The owner's receipt of a follow-up request."""
+
+    follow_up_id: str
+    state: str
+    deadline: datetime
+
+
+class FollowUpOutcome(_Strict):
+    """`POST /federation/v1/follow-ups/{id}/outcome`: the owner's decision, sent back. On
+    approval `items` hold the disclosed records and `conditions` the owner's terms (e.g. the
+    H3 restrictions); on decline both are empty and `reason` may say why."""
+
+    follow_up_id: str = Field(pattern=_ID)
+    decision: Literal["approved", "declined"]
+    items: list[AnswerItem] = Field(default_factory=list)
+    conditions: str | None = Field(default=None, max_length=4000)
+    reason: str | None = Field(default=None, max_length=2000)
+    decided_at: datetime
+
+
+class OutcomeAck(_Strict):
+    """The requester's receipt of an outcome."""
+
+    follow_up_id: str
+    state: str

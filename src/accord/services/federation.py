@@ -1,0 +1,340 @@
+"""Federated search, both ends.
+
+Requester: the user states a purpose; the query goes to every chosen partner in parallel, each
+with its own deadline, and the user sees per partner `hits`, `no_hit` or `unavailable` — never a
+partner's error text. Partner: the query runs through the same local search a local user
+reaches, every match goes through `accord.services.disclosure.release` (the one door out of
+the node), and the answer holds only what may leave. Both ledgers record the exchange: the
+query and the answer, with the digest of the signed answer body on both sides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from followthemoney import model as ftm
+from followthemoney.types import registry
+
+from accord.crypto import MessageClaims, body_digest
+from accord.errors import AccordError, FieldError, ValidationError
+from accord.federation.client import PartnerRefused, PartnerUnavailable, Reply, client_for
+from accord.federation.peers import Peer
+from accord.federation.protocol import (
+    SEARCH_PATH,
+    AnswerItem,
+    SearchAnswer,
+    SearchRequest,
+    encode,
+    new_id,
+)
+from accord.model import Principal, PrincipalKind, Record
+from accord.services.audit import Event, record_event, record_events
+from accord.services.disclosure import release
+from accord.services.node import Node
+from accord.services.peers import usable_peers
+from accord.services.purpose import Purpose, parse_purpose
+from accord.services.search import SearchHit, search_local
+
+__all__ = [
+    "FederatedResult",
+    "PartnerQuery",
+    "PartnerResult",
+    "answer_search",
+    "federated_search",
+    "partner_principal",
+]
+
+log = structlog.get_logger("accord.federation")
+
+#: A partner answers only identifier matches and name matches that contain every query token:
+#: hit/no-hit exchange must not turn a shared first name into a disclosure.
+PARTNER_MIN_NAME_SCORE = 1.0
+_SEARCHABLE = (registry.name, registry.identifier, registry.phone, registry.email)
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerQuery:
+    """What to look for: free text (a name or an identifier) and/or FtM properties of a person
+    or organisation (`schema` restricts the answer to that schema and its descendants)."""
+
+    text: str | None = None
+    schema: str | None = None
+    properties: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def terms(self) -> list[str]:
+        """The local searches this query stands for: the text, and every name, identifier,
+        phone or email value among the properties. Raises ValidationError."""
+        errors: list[FieldError] = []
+        schema = ftm.get(self.schema or "LegalEntity")
+        if schema is None:
+            errors.append(FieldError("schema", f"unknown FollowTheMoney schema {self.schema!r}"))
+        terms = [self.text.strip()] if self.text and self.text.strip() else []
+        for name, values in self.properties.items():
+            prop = schema.get(name) if schema is not None else None
+            if prop is None:
+                errors.append(FieldError(f"properties.{name}", "not a property of the schema"))
+            elif prop.type in _SEARCHABLE:
+                terms.extend(v.strip() for v in values if v.strip())
+        if not errors and not terms:
+            errors.append(
+                FieldError("query", "state a name or identifier, as text or as properties")
+            )
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(terms))
+
+    def accepts(self, record: Record) -> bool:
+        if not self.schema:
+            return True
+        schema = ftm.get(record.schema)
+        return schema is not None and schema.is_a(self.schema)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.text,
+            "schema": self.schema,
+            "properties": {k: list(v) for k, v in self.properties.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerResult:
+    """One partner's part of a federated search, as the user sees it."""
+
+    node_id: str
+    agency: str
+    status: str  # "hits", "no_hit" or "unavailable"
+    items: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "node_id": self.node_id,
+            "agency": self.agency,
+            "status": self.status,
+            "items": self.items,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FederatedResult:
+    request_id: str
+    local: list[SearchHit]
+    partners: list[PartnerResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "local": [h.to_dict() for h in self.local],
+            "partners": [p.to_dict() for p in self.partners],
+        }
+
+
+def partner_principal(peer: Peer) -> Principal:
+    """How a partner node appears to services and in the ledger: `node:nl-politie@NL-POLITIE`."""
+    return Principal(subject=peer.node_id, agency=peer.agency_code, kind=PrincipalKind.NODE)
+
+
+def _matches(
+    node: Node,
+    principal: Principal,
+    query: PartnerQuery,
+    purpose: Purpose,
+    limit: int,
+    *,
+    min_name_score: float = 0.0,
+) -> list[SearchHit]:
+    """The same local search a local user runs, once per term, merged: best score first."""
+    best: dict[tuple[str, str], SearchHit] = {}
+    for term in query.terms():
+        for hit in search_local(node, principal, term, purpose, limit=limit):
+            if hit.match == "name" and hit.score < min_name_score:
+                continue
+            if not query.accepts(hit.record):
+                continue
+            key = (hit.record.owner, hit.record.id)
+            if key not in best or hit.score > best[key].score:
+                best[key] = hit
+    return sorted(best.values(), key=lambda h: -h.score)[:limit]
+
+
+def _summary(items: Sequence[AnswerItem]) -> list[dict[str, Any]]:
+    """What the ledger keeps of an answer: modes and references, never content."""
+    return [
+        {
+            "mode": i.mode,
+            "schema": i.reference.schema_,
+            "owner": i.reference.owner,
+            "reference": i.reference.reference,
+        }
+        for i in items
+    ]
+
+
+# --- partner side -----------------------------------------------------------------------------
+
+
+def answer_search(node: Node, peer: Peer, claims: MessageClaims, request: SearchRequest) -> bytes:
+    """Answer a verified search request from `peer`; returns the exact answer body.
+
+    Raises ValidationError (no purpose, no query, unknown codes) before anything is searched."""
+    purpose = parse_purpose(request.purpose, request.reference, request.crime_area)
+    query = PartnerQuery(request.query, request.schema_, request.properties or {})
+    query.terms()
+    principal = partner_principal(peer)
+    exchange = {
+        "request_id": claims.request_id,
+        "partner": peer.node_id,
+        "agency": peer.agency_code,
+    }
+    with node.engine.begin() as conn:
+        record_event(
+            conn,
+            Event.FEDERATION_QUERY,
+            principal,
+            {
+                "direction": "received",
+                **exchange,
+                **query.to_dict(),
+                **purpose.to_dict(),
+                "request_digest": claims.body_digest,
+            },
+        )
+    limit = min(request.limit, node.settings.federation_max_results)
+    hits = _matches(node, principal, query, purpose, limit, min_name_score=PARTNER_MIN_NAME_SCORE)
+    with node.engine.begin() as conn:
+        released = release(
+            conn,
+            node,
+            recipient=peer.agency_code,
+            purpose=purpose,
+            records=[h.record for h in hits],
+            channel="federated_search",
+            actor=principal,
+        )
+        answer = SearchAnswer(items=[AnswerItem.model_validate(i) for i in released.items])
+        body = encode(answer)
+        record_event(
+            conn,
+            Event.FEDERATION_ANSWER,
+            principal,
+            {
+                "direction": "sent",
+                **exchange,
+                "answer_digest": body_digest(body),
+                "items": _summary(answer.items),
+            },
+        )
+    return body
+
+
+# --- requester side ---------------------------------------------------------------------------
+
+
+def federated_search(
+    node: Node,
+    principal: Principal,
+    query: PartnerQuery,
+    purpose: Purpose,
+    *,
+    partners: Sequence[str] | None = None,
+    limit: int = 20,
+    include_local: bool = True,
+) -> FederatedResult:
+    """Search this node and, in parallel, every chosen partner (default: all valid partners),
+    each within `ACCORD_FEDERATION_TIMEOUT` seconds."""
+    query.terms()
+    if not 1 <= limit <= 500:
+        raise ValidationError(FieldError("limit", "must be between 1 and 500"))
+    peers = usable_peers(node, partners)
+    request_id = new_id("fs")
+    request = SearchRequest(
+        query=query.text,
+        schema=query.schema,
+        properties={k: list(v) for k, v in query.properties.items()} or None,
+        purpose=purpose.code,
+        reference=purpose.reference,
+        crime_area=purpose.crime_area,
+        limit=limit,
+    )
+    body = encode(request)
+    with node.engine.begin() as conn:
+        record_event(
+            conn,
+            Event.FEDERATION_QUERY,
+            principal,
+            {
+                "direction": "sent",
+                "request_id": request_id,
+                "partners": [p.node_id for p in peers],
+                **query.to_dict(),
+                **purpose.to_dict(),
+                "request_digest": body_digest(body),
+            },
+        )
+    timeout = node.settings.federation_timeout
+    futures: dict[str, Future[Reply]] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(peers)), thread_name_prefix="fan-out")
+    try:
+        if peers:
+            client = client_for(node)
+            for peer in peers:
+                futures[peer.node_id] = pool.submit(
+                    client.send, peer, "POST", SEARCH_PATH, body, request_id, timeout=timeout
+                )
+        local = _matches(node, principal, query, purpose, limit) if include_local else []
+        wait(futures.values(), timeout=timeout)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    results: list[PartnerResult] = []
+    ledger: list[tuple[Event, str, dict[str, Any]]] = []
+    for peer in peers:
+        result, details = _collect(peer, futures[peer.node_id])
+        results.append(result)
+        ledger.append(
+            (
+                Event.FEDERATION_ANSWER,
+                principal.label,
+                {
+                    "direction": "received",
+                    "request_id": request_id,
+                    "partner": peer.node_id,
+                    "agency": peer.agency_code,
+                    "status": result.status,
+                    **details,
+                },
+            )
+        )
+    with node.engine.begin() as conn:
+        record_events(conn, ledger)
+    return FederatedResult(request_id, local, results)
+
+
+def _collect(peer: Peer, future: Future[Reply]) -> tuple[PartnerResult, dict[str, Any]]:
+    """A partner's result and what the ledger keeps of it."""
+    unavailable = PartnerResult(peer.node_id, peer.agency_code, "unavailable", [])
+    if not future.done():
+        future.cancel()
+        return unavailable, {"reason": "timeout"}
+    try:
+        reply = future.result()
+        answer = SearchAnswer.model_validate_json(reply.body)
+    except PartnerRefused as exc:
+        return unavailable, {"reason": "refused", "code": exc.partner_code}
+    except (PartnerUnavailable, AccordError) as exc:
+        return unavailable, {"reason": exc.code}
+    except ValueError:
+        return unavailable, {"reason": "malformed_answer"}
+    except Exception:  # a fault on our side must still leave the other partners
+        log.exception("federated search call failed", partner=peer.node_id)
+        return unavailable, {"reason": "error"}
+    status = "hits" if answer.items else "no_hit"
+    items = [i.model_dump(mode="json", by_alias=True) for i in answer.items]
+    details = {
+        "answer_digest": reply.claims.body_digest,
+        "signature": reply.signature,
+        "items": _summary(answer.items),
+    }
+    return PartnerResult(peer.node_id, peer.agency_code, status, items), details

@@ -1,0 +1,547 @@
+"""Follow-up after a reference hit, both ends.
+
+The requester asks the node that gave a reference for the record behind it, stating purpose,
+legal basis and justification; the request leaves through the outbox, written in the same
+transaction as the follow-up itself. The owner keeps it as `pending` until its liaison officer
+approves (optionally with conditions, e.g. H3 restrictions) or declines; an approval asks the
+policy engine again (`release`, channel `follow_up`) and the outcome goes back through the
+outbox. States are append-only transitions; a follow-up still open after its deadline is
+`overdue`. Each step is in the ledger of the node where it happens, with the digest of the
+signed message that carried it, so that both ledgers show the whole exchange.
+
+States, requester: queued → pending → approved | declined, or failed when the owner refused the
+request itself. Owner: pending → approved | declined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from accord.crypto import MessageClaims, body_digest
+from accord.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
+from accord.federation.client import Reply
+from accord.federation.peers import Peer
+from accord.federation.protocol import (
+    FOLLOW_UPS_PATH,
+    AnswerItem,
+    FollowUpAck,
+    FollowUpOutcome,
+    FollowUpRequest,
+    OutcomeAck,
+    encode,
+    new_id,
+    outcome_path,
+)
+from accord.model import Principal
+from accord.policy import Mode, disclose
+from accord.services.audit import Event, record_event
+from accord.services.disclosure import open_reference, release
+from accord.services.federation import partner_principal
+from accord.services.node import Node
+from accord.services.peers import usable_peers
+from accord.services.purpose import Purpose, parse_purpose
+from accord.store import federation as store
+from accord.store import records as record_store
+from accord.store.federation import FollowUpRow, OutboxRow
+
+__all__ = [
+    "OPEN_STATES",
+    "FollowUp",
+    "decide_follow_up",
+    "get_follow_up",
+    "list_follow_ups",
+    "on_delivered",
+    "on_refused",
+    "receive_follow_up",
+    "receive_outcome",
+    "request_follow_up",
+]
+
+LIAISON_ROLE = "liaison_officer"
+OPEN_STATES = ("queued", "pending")
+FINAL_STATES = ("approved", "declined", "failed")
+MAX_DAYS = 90
+KIND_REQUEST = "follow_up.request"
+KIND_OUTCOME = "follow_up.outcome"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A follow-up with its history, as a user sees it."""
+
+    row: FollowUpRow
+    history: list[store.TransitionRow]
+
+    @property
+    def state(self) -> str:
+        return self.row.state
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        return self.state in OPEN_STATES and (now or datetime.now(UTC)) > self.row.deadline
+
+    def outcome(self) -> dict[str, Any] | None:
+        """The decision: for the owner what it decided, for the requester what it received."""
+        if self.state not in FINAL_STATES:
+            return None
+        details = self.history[-1].details
+        keys = ("conditions", "reason", "items", "code")
+        return {"decision": self.state} | {k: details[k] for k in keys if k in details}
+
+    def to_dict(self, now: datetime | None = None) -> dict[str, Any]:
+        r = self.row
+        overdue = self.overdue(now)
+        return {
+            "follow_up_id": r.follow_up_id,
+            "direction": r.direction,
+            "partner": r.partner,
+            "partner_agency": r.partner_agency,
+            "reference": r.reference,
+            "purpose": r.purpose,
+            "case_reference": r.case_reference,
+            "crime_area": r.crime_area,
+            "legal_basis": r.legal_basis,
+            "justification": r.justification,
+            "deadline": r.deadline.isoformat(),
+            "created_at": r.created_at.isoformat(),
+            "created_by": r.created_by,
+            "state": r.state,
+            "overdue": overdue,
+            "status": "overdue" if overdue else r.state,
+            "history": [
+                {"state": t.state, "at": t.at.isoformat(), "actor": t.actor} for t in self.history
+            ],
+            "outcome": self.outcome(),
+        }
+
+
+def _load(conn: Connection, follow_up_id: str) -> FollowUp | None:
+    row = store.get_follow_up(conn, follow_up_id)
+    return FollowUp(row, store.transitions(conn, row.pk)) if row is not None else None
+
+
+def get_follow_up(node: Node, follow_up_id: str) -> FollowUp:
+    with node.engine.connect() as conn:
+        found = _load(conn, follow_up_id)
+    if found is None:
+        raise NotFound(f"no follow-up {follow_up_id!r}")
+    return found
+
+
+def list_follow_ups(
+    node: Node, *, direction: str | None = None, status: str | None = None
+) -> list[FollowUp]:
+    """Follow-ups, newest first; `status` is a state or `overdue`."""
+    if direction not in (None, "incoming", "outgoing"):
+        raise ValidationError(FieldError("direction", "incoming or outgoing"))
+    known = (*OPEN_STATES, *FINAL_STATES, "overdue")
+    if status is not None and status not in known:
+        raise ValidationError(FieldError("status", f"one of {', '.join(known)}"))
+    states = OPEN_STATES if status == "overdue" else (status,) if status else ()
+    now = datetime.now(UTC)
+    with node.engine.connect() as conn:
+        rows = store.list_follow_ups(conn, direction=direction, states=states)
+        found = [FollowUp(r, store.transitions(conn, r.pk)) for r in rows]
+    return [f for f in found if status != "overdue" or f.overdue(now)]
+
+
+def _summary(items: list[AnswerItem]) -> list[dict[str, Any]]:
+    return [
+        {"mode": i.mode, "schema": i.reference.schema_, "owner": i.reference.owner} for i in items
+    ]
+
+
+def _text(name: str, value: str, limit: int) -> str:
+    text = value.strip()
+    if not text:
+        raise ValidationError(FieldError(name, "is required"))
+    if len(text) > limit:
+        raise ValidationError(FieldError(name, f"at most {limit} characters"))
+    return text
+
+
+# --- requester --------------------------------------------------------------------------------
+
+
+def request_follow_up(
+    node: Node,
+    principal: Principal,
+    *,
+    partner: str,
+    reference: str,
+    purpose: Purpose,
+    legal_basis: str,
+    justification: str,
+    days: int | None = None,
+) -> FollowUp:
+    """Ask `partner` for the content behind `reference`; queued for delivery in the same
+    transaction that records it."""
+    peer = usable_peers(node, [partner])[0]
+    days = days if days is not None else node.settings.follow_up_days
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationError(FieldError("days", f"between 1 and {MAX_DAYS}"))
+    now = datetime.now(UTC).replace(microsecond=0)
+    request = FollowUpRequest(
+        follow_up_id=new_id("fu"),
+        reference=_text("reference", reference, 500),
+        purpose=purpose.code,
+        case_reference=purpose.reference,
+        crime_area=purpose.crime_area,
+        legal_basis=_text("legal_basis", legal_basis, 2000),
+        justification=_text("justification", justification, 4000),
+        deadline=now + timedelta(days=days),
+    )
+    body = encode(request)
+    with node.engine.begin() as conn:
+        pk = store.insert_follow_up(conn, _row(request, "outgoing", peer, now, principal.label))
+        store.add_transition(conn, pk, "queued", now, principal.label, {})
+        store.enqueue(
+            conn,
+            message_id=new_id("msg"),
+            recipient=peer.node_id,
+            kind=KIND_REQUEST,
+            subject=request.follow_up_id,
+            method="POST",
+            path=FOLLOW_UPS_PATH,
+            body=body,
+            at=now,
+        )
+        record_event(
+            conn,
+            Event.FOLLOW_UP,
+            principal,
+            {
+                "step": "requested",
+                **_facts(request, peer),
+                "request_digest": body_digest(body),
+            },
+        )
+    return get_follow_up(node, request.follow_up_id)
+
+
+def _row(
+    request: FollowUpRequest, direction: str, peer: Peer, now: datetime, by: str
+) -> FollowUpRow:
+    return FollowUpRow(
+        follow_up_id=request.follow_up_id,
+        direction=direction,
+        partner=peer.node_id,
+        partner_agency=peer.agency_code,
+        reference=request.reference,
+        purpose=request.purpose,
+        case_reference=request.case_reference,
+        crime_area=request.crime_area,
+        legal_basis=request.legal_basis,
+        justification=request.justification,
+        deadline=request.deadline,
+        created_at=now,
+        created_by=by,
+    )
+
+
+def _facts(request: FollowUpRequest, peer: Peer) -> dict[str, Any]:
+    return {
+        "follow_up_id": request.follow_up_id,
+        "partner": peer.node_id,
+        "agency": peer.agency_code,
+        "reference": request.reference,
+        "purpose": request.purpose,
+        "case_reference": request.case_reference,
+        "crime_area": request.crime_area,
+        "legal_basis": request.legal_basis,
+        "justification": request.justification,
+        "deadline": request.deadline.isoformat(),
+    }
+
+
+def on_delivered(conn: Connection, node: Node, message: OutboxRow, reply: Reply) -> None:
+    """The partner accepted an outbox message (called in the worker's transaction)."""
+    actor = f"system:outbox@{node.agency}"
+    found = _load(conn, message.subject)
+    if found is None:
+        return
+    proof = {"answer_digest": reply.claims.body_digest, "signature": reply.signature}
+    if message.kind == KIND_REQUEST:
+        ack = FollowUpAck.model_validate_json(reply.body)
+        if found.state == "queued":
+            store.add_transition(
+                conn,
+                found.row.pk,
+                "pending",
+                datetime.now(UTC),
+                actor,
+                {"deadline": ack.deadline.isoformat()},
+            )
+        step = "delivered"
+    else:
+        step = "outcome_delivered"
+    record_event(
+        conn,
+        Event.FOLLOW_UP,
+        actor,
+        {
+            "step": step,
+            "follow_up_id": message.subject,
+            "partner": message.recipient,
+            "request_id": message.message_id,
+            **proof,
+        },
+    )
+
+
+def on_refused(conn: Connection, node: Node, message: OutboxRow, code: str) -> None:
+    """The partner refused an outbox message for good (4xx); called in the worker's
+    transaction. A refused request ends the follow-up as `failed`."""
+    actor = f"system:outbox@{node.agency}"
+    found = _load(conn, message.subject)
+    if found is not None and message.kind == KIND_REQUEST and found.state in OPEN_STATES:
+        store.add_transition(conn, found.row.pk, "failed", datetime.now(UTC), actor, {"code": code})
+    step = "refused" if message.kind == KIND_REQUEST else "outcome_refused"
+    record_event(
+        conn,
+        Event.FOLLOW_UP,
+        actor,
+        {
+            "step": step,
+            "follow_up_id": message.subject,
+            "partner": message.recipient,
+            "request_id": message.message_id,
+            "code": code,
+        },
+    )
+
+
+def receive_outcome(
+    node: Node, peer: Peer, claims: MessageClaims, outcome: FollowUpOutcome
+) -> tuple[int, bytes]:
+    """The owner's decision on one of our follow-ups (idempotent on the request id)."""
+    principal = partner_principal(peer)
+    now = datetime.now(UTC)
+    with node.engine.begin() as conn:
+        kept = store.get_receipt(conn, peer.node_id, claims.request_id)
+        if kept is not None:
+            return kept
+        found = _load(conn, outcome.follow_up_id)
+        if found is None or found.row.direction != "outgoing" or found.row.partner != peer.node_id:
+            raise NotFound("no such follow-up was sent to this node")
+        if found.state in FINAL_STATES:
+            raise Conflict("this follow-up already has an outcome")
+        items = [i.model_dump(mode="json", by_alias=True) for i in outcome.items]
+        store.add_transition(
+            conn,
+            found.row.pk,
+            outcome.decision,
+            now,
+            principal.label,
+            {
+                "items": items,
+                "conditions": outcome.conditions,
+                "reason": outcome.reason,
+                "decided_at": outcome.decided_at.isoformat(),
+                "outcome_digest": claims.body_digest,
+            },
+        )
+        body = encode(OutcomeAck(follow_up_id=outcome.follow_up_id, state=outcome.decision))
+        store.insert_receipt(conn, peer.node_id, claims.request_id, 200, body, now)
+        record_event(
+            conn,
+            Event.FOLLOW_UP,
+            principal,
+            {
+                "step": "outcome_received",
+                "follow_up_id": outcome.follow_up_id,
+                "partner": peer.node_id,
+                "decision": outcome.decision,
+                "conditions": outcome.conditions,
+                "request_id": claims.request_id,
+                "outcome_digest": claims.body_digest,
+                "items": _summary(outcome.items),
+            },
+        )
+    return 200, body
+
+
+# --- owner ------------------------------------------------------------------------------------
+
+
+def receive_follow_up(
+    node: Node, peer: Peer, claims: MessageClaims, request: FollowUpRequest
+) -> tuple[int, bytes]:
+    """Store a partner's follow-up request as `pending` (idempotent on the request id).
+
+    Raises ValidationError (purpose) or NotFound (a reference this node did not give the
+    partner) before anything is stored."""
+    with node.engine.connect() as conn:
+        kept = store.get_receipt(conn, peer.node_id, claims.request_id)
+    if kept is not None:
+        return kept
+    parse_purpose(request.purpose, request.case_reference, request.crime_area)
+    open_reference(node, peer.agency_code, request.reference)
+    principal = partner_principal(peer)
+    now = datetime.now(UTC).replace(microsecond=0)
+    deadline = min(max(request.deadline, now), now + timedelta(days=MAX_DAYS))
+    request = request.model_copy(update={"deadline": deadline})
+    try:
+        with node.engine.begin() as conn:
+            if store.get_follow_up(conn, request.follow_up_id) is not None:
+                raise Conflict("a follow-up with this id exists")
+            pk = store.insert_follow_up(conn, _row(request, "incoming", peer, now, principal.label))
+            store.add_transition(conn, pk, "pending", now, principal.label, {})
+            body = encode(
+                FollowUpAck(follow_up_id=request.follow_up_id, state="pending", deadline=deadline)
+            )
+            store.insert_receipt(conn, peer.node_id, claims.request_id, 202, body, now)
+            record_event(
+                conn,
+                Event.FOLLOW_UP,
+                principal,
+                {
+                    "step": "received",
+                    **_facts(request, peer),
+                    "request_id": claims.request_id,
+                    "request_digest": claims.body_digest,
+                },
+            )
+    except IntegrityError:
+        # A concurrent delivery of the same request won the race: answer as it was answered.
+        with node.engine.connect() as conn:
+            kept = store.get_receipt(conn, peer.node_id, claims.request_id)
+        if kept is None:
+            raise
+        return kept
+    return 202, body
+
+
+def decide_follow_up(
+    node: Node,
+    principal: Principal,
+    follow_up_id: str,
+    *,
+    approve: bool,
+    conditions: str | None = None,
+    reason: str | None = None,
+) -> FollowUp:
+    """The liaison officer's decision on a partner's pending follow-up. An approval asks the
+    policy engine again: if the agreements in force no longer let the record go to the
+    requester, nothing is disclosed and the outcome is `declined` (`policy_denied` in the local
+    history). The outcome is queued for the requester in the same transaction."""
+    if LIAISON_ROLE not in principal.roles:
+        raise Forbidden("only a liaison officer decides follow-up requests")
+    conditions = conditions.strip() or None if conditions else None
+    reason = reason.strip() or None if reason else None
+    now = datetime.now(UTC).replace(microsecond=0)
+    with node.engine.begin() as conn:
+        found = _load(conn, follow_up_id)
+        if found is None or found.row.direction != "incoming":
+            raise NotFound(f"no follow-up {follow_up_id!r} from a partner")
+        if found.state != "pending":
+            raise Conflict(f"this follow-up is already {found.state}")
+        items: list[AnswerItem] = []
+        disclosed: list[dict[str, Any]] = []
+        if approve:
+            items, disclosed = _approved_items(conn, node, principal, found.row)
+        decision: Literal["approved", "declined"] = "approved" if items else "declined"
+        out_reason = reason if decision == "declined" and not approve else None
+        if approve and not items:
+            out_reason = "the record cannot be disclosed"
+        outcome = FollowUpOutcome(
+            follow_up_id=follow_up_id,
+            decision=decision,
+            items=items,
+            conditions=conditions if items else None,
+            reason=out_reason,
+            decided_at=now,
+        )
+        body = encode(outcome)
+        store.add_transition(
+            conn,
+            found.row.pk,
+            decision,
+            now,
+            principal.label,
+            {
+                "conditions": outcome.conditions,
+                "reason": out_reason,
+                "policy_denied": approve and not items,
+                "disclosed": disclosed,
+                "outcome_digest": body_digest(body),
+            },
+        )
+        store.enqueue(
+            conn,
+            message_id=new_id("msg"),
+            recipient=found.row.partner,
+            kind=KIND_OUTCOME,
+            subject=follow_up_id,
+            method="POST",
+            path=outcome_path(follow_up_id),
+            body=body,
+            at=now,
+        )
+        record_event(
+            conn,
+            Event.FOLLOW_UP,
+            principal,
+            {
+                "step": "decided",
+                "follow_up_id": follow_up_id,
+                "partner": found.row.partner,
+                "agency": found.row.partner_agency,
+                "decision": decision,
+                "approved_by_officer": approve,
+                "conditions": outcome.conditions,
+                "reason": out_reason,
+                "disclosed": disclosed,
+                "outcome_digest": body_digest(body),
+            },
+        )
+    return get_follow_up(node, follow_up_id)
+
+
+def _approved_items(
+    conn: Connection, node: Node, principal: Principal, row: FollowUpRow
+) -> tuple[list[AnswerItem], list[dict[str, Any]]]:
+    """The records an approved follow-up discloses, after asking the policy engine again.
+
+    `release` decides and writes the DISCLOSURE entry. A `reference` decision is what the
+    agreements allow for a hit ("content on a follow-up request", the Prüm model): with the
+    liaison officer's approval the record goes out whole; `full` and `redacted` decisions go out
+    as `release` shaped them; a denied record does not go out."""
+    try:
+        owner, record_id = open_reference(node, row.partner_agency, row.reference)
+    except NotFound:
+        return [], []
+    stored = record_store.get_record(conn, record_id, owner)
+    purpose = Purpose(code=row.purpose, reference=row.case_reference, crime_area=row.crime_area)
+    released = release(
+        conn,
+        node,
+        recipient=row.partner_agency,
+        purpose=purpose,
+        records=[s.record for s in stored],
+        channel="follow_up",
+        actor=principal,
+    )
+    items: list[AnswerItem] = []
+    disclosed: list[dict[str, Any]] = []
+    shaped = iter(released.items)
+    for record, decision in released.decisions:
+        if decision.denied:
+            continue
+        item = next(shaped)
+        if decision.mode is Mode.REFERENCE:
+            opened = replace(decision, mode=Mode.FULL)
+            item = disclose(record, opened, item["reference"]["reference"]) or item
+        items.append(AnswerItem.model_validate(item))
+        disclosed.append(
+            {
+                "owner": record.owner,
+                "id": record.id,
+                "policy_mode": decision.mode.value,
+                "clauses": list(decision.clauses),
+            }
+        )
+    return items, disclosed
