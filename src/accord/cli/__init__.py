@@ -9,7 +9,7 @@ import typer
 
 from accord.errors import AccordError
 
-from . import audit, demo, policy, records, tokens, users
+from . import audit, demo, followup, outbox, peers, pki, policy, records, tokens, users
 from .common import fail
 
 __all__ = ["app", "main"]
@@ -28,6 +28,10 @@ app.command()(records.serve)
 app.add_typer(audit.app, name="audit")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(pki.app, name="pki")
+app.add_typer(peers.app, name="peers")
+app.add_typer(followup.app, name="followup")
+app.add_typer(outbox.app, name="outbox")
 app.add_typer(policy.agreements_app, name="agreements")
 app.add_typer(policy.policy_app, name="policy")
 app.command()(policy.export)

@@ -18,6 +18,7 @@ from accord.services.search import search_local
 from accord.settings import Settings
 
 from .common import console, err_console, node_from_env, print_json
+from .peers import federated_search_command
 
 __all__ = ["ingest", "init", "search", "serve", "show"]
 
@@ -129,10 +130,16 @@ def search(
     purpose: Annotated[str, typer.Option(help="Purpose code.")] = "investigation",
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    federated: Annotated[bool, typer.Option(help="Ask the partners too.")] = False,
+    partner: Annotated[
+        list[str] | None, typer.Option(help="With --federated: only this partner; repeat.")
+    ] = None,
 ) -> None:
-    """Search this node's records."""
+    """Search this node's records (and, with --federated, every partner's)."""
     node = node_from_env()
     stated = parse_purpose(purpose, case, crime_area)
+    if federated:
+        return federated_search_command(node, query, stated, partner, limit, json_out)
     hits = search_local(node, node.operator(), query, stated, limit=limit)
     if json_out:
         print_json([h.to_dict() for h in hits])
@@ -185,11 +192,21 @@ def show(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8400,
+    tls: Annotated[
+        bool, typer.Option(help="Mutual TLS for partners (and the outbox worker) on --port.")
+    ] = False,
+    api_port: Annotated[
+        int | None, typer.Option(help="With --tls: also plain HTTP for local users here.")
+    ] = None,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs)."""
+    """Run the HTTP API (OpenAPI at /docs); with --tls, the federation node."""
     import uvicorn
 
     from accord.api import create_app
 
     node = node_from_env()
+    if tls:
+        from accord.federation.server import run_node
+
+        return run_node(node, host, port, api_port=api_port)
     uvicorn.run(create_app(node), host=host, port=port, log_level="info")

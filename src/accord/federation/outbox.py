@@ -23,7 +23,7 @@ from accord.services import followup
 from accord.services.node import Node
 from accord.store import federation as store
 
-__all__ = ["DeliveryReport", "OutboxWorker", "backoff", "deliver_due"]
+__all__ = ["DeliveryReport", "OutboxWorker", "backoff", "deliver_due", "outbox_messages"]
 
 log = structlog.get_logger("accord.federation")
 
@@ -96,6 +96,12 @@ def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> 
             error=error,
         )
     return DeliveryReport(delivered, retried, failed)
+
+
+def outbox_messages(node: Node, state: str | None = None) -> list[store.OutboxRow]:
+    """Outbox messages (optionally in one state: pending, delivered, failed), oldest first."""
+    with node.engine.connect() as conn:
+        return store.list_outbox(conn, state)
 
 
 class OutboxWorker:
