@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from accord.scenario import ScenarioOptions, Truth, generate, write_scenario
+from accord.scenario import Line, ScenarioOptions, Truth, generate, write_scenario
 from accord.scenario.rng import IdMinter, derive
 
 FILES = ["manifest.json", "truth.jsonl", "DE-BKA.ftm.jsonl", "UA-NPU.ftm.jsonl", "CN-MPS.ftm.jsonl"]
@@ -87,3 +88,27 @@ def test_derived_streams_and_ids_depend_on_seed_and_labels_only() -> None:
     assert first_a[-20:] != first_b[-20:]
     assert IdMinter(1, "DE-BKA").next() == first_a
     assert IdMinter(2, "DE-BKA").next() != first_a
+
+
+def test_parallel_workers_write_the_same_bytes(tmp_path: Path) -> None:
+    options = ScenarioOptions(seed=6, persons=700)
+    write_scenario(options, tmp_path / "one")
+    write_scenario(options, tmp_path / "two", workers=2)
+    assert _bytes(tmp_path / "one") == _bytes(tmp_path / "two")
+
+
+def test_the_event_stream_and_the_files_agree(tmp_path: Path) -> None:
+    options = ScenarioOptions(seed=3, persons=90)
+    write_scenario(options, tmp_path)
+    lines: dict[str, list[str]] = {}
+    truth: list[str] = []
+    for event in generate(options):
+        if isinstance(event, Line):
+            lines.setdefault(event.owner, []).append(
+                json.dumps(event.data, ensure_ascii=False, separators=(",", ":"))
+            )
+        elif isinstance(event, Truth):
+            truth.append(json.dumps(event.row, ensure_ascii=False, separators=(",", ":")))
+    for owner, expected in lines.items():
+        assert (tmp_path / f"{owner}.ftm.jsonl").read_text("utf-8").splitlines() == expected
+    assert (tmp_path / "truth.jsonl").read_text("utf-8").splitlines() == truth

@@ -169,3 +169,22 @@ def test_lines_are_compact_json_with_the_envelope_last(world: World) -> None:
     assert json.loads(line)
     assert list(json.loads(line)) == ["id", "schema", "properties", "accord"]
     assert "\n" not in line
+
+
+def test_document_checks_that_must_not_hit_name_valid_documents(world: World) -> None:
+    reported = {
+        (r["properties"]["number"][0], r["properties"]["country"][0])
+        for _, r in world.records()
+        if r["schema"] in ("Passport", "Identification") and "summary" in r["properties"]
+    }
+    held = {
+        (r["properties"]["number"][0], r["properties"]["country"][0])
+        for _, r in world.records()
+        if r["schema"] in ("Passport", "Identification")
+    }
+    controls = [r for r in world.truth if r["type"] == "expected_no_hit"]
+    assert len(controls) > 20
+    for row in controls:
+        check = (row["check"]["number"], row["check"]["country"])
+        assert check in held
+        assert check not in reported

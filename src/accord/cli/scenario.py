@@ -64,6 +64,9 @@ def generate(
         typer.Option(help="The date the world is generated as of (ISO 8601); records predate it."),
     ] = None,
     storylines: Annotated[bool, typer.Option(help="Include the labelled storylines.")] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes generating in parallel (same output).")
+    ] = 1,
     cross_border: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Chance a foreign police agency knows a person.")
     ] = 0.08,
@@ -177,7 +180,9 @@ def generate(
     )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("generate", total=persons)
-        manifest = write_scenario(options, out, lambda n: bar.update(task, completed=n))
+        manifest = write_scenario(
+            options, out, lambda n: bar.update(task, completed=n), workers=workers
+        )
     table = Table(title=f"Scenario seed {seed}: {manifest['persons']:,} persons in {out}")
     table.add_column("agency")
     table.add_column("file")

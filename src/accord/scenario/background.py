@@ -32,10 +32,14 @@ from accord.scenario.profile import Profile, draw, profile
 from accord.scenario.sink import Sink
 from accord.scenario.views import Seen, declare, person_account, write_person, write_reports
 
-__all__ = ["business", "household", "observers", "record", "unit"]
+__all__ = ["MAX_UNIT", "business", "household", "observers", "record", "unit"]
 
 _HOUSEHOLD_SIZES = (1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 4, 4)
 _BUSINESS_SIZES = (1, 1, 1, 2, 2, 3)
+#: Share of recorded valid documents listed as document checks that must not hit.
+NO_HIT_CONTROLS = 0.05
+#: The most persons one unit adds.
+MAX_UNIT = max(*_HOUSEHOLD_SIZES, *_BUSINESS_SIZES)
 
 
 def observers(ctx: Context, rng: random.Random, h: Human) -> list[AgencySpec]:
@@ -73,6 +77,16 @@ def record(
         prof = _fiu_profile(ctx, rng) if agency.is_fiu else profile(ctx, rng)
         seen[agency.code] = write_person(ctx, sink, rng, h, agency, prof)
     write_reports(ctx, sink, rng, h, {code: s.person_id for code, s in seen.items()})
+    for doc in h.documents:
+        # Controls: valid documents some agency holds, whose check must not hit.
+        if doc.status is None and sink.known(doc.key) and rng.random() < NO_HIT_CONTROLS:
+            sink.truth(
+                {
+                    "type": "expected_no_hit",
+                    "kind": "document_check",
+                    "check": {"number": doc.number, "country": doc.country, "document": doc.kind},
+                }
+            )
     return seen
 
 

@@ -121,21 +121,25 @@ class Context:
         self.epoch: datetime = options.epoch
         self.epoch_date: date = options.epoch.date()
         self.window_start: datetime = options.epoch - timedelta(days=RECORD_WINDOW_DAYS)
-        self._person_seq = 0
+        self.scope = ""
+        self.persons_in_scope = 0
         self._seq: dict[str, int] = {}
 
+    def begin(self, scope: str) -> None:
+        """Start a unit of the world (`00000042`, `thb-1`): truth keys are numbered within it,
+        so that a unit's output does not depend on the units before it."""
+        self.scope = scope
+        self.persons_in_scope = 0
+        self._seq = {}
+
     def next_person_key(self) -> str:
-        self._person_seq += 1
-        return f"person/{self._person_seq:08d}"
+        self.persons_in_scope += 1
+        return f"person/{self.scope}.{self.persons_in_scope}"
 
     def next_key(self, kind: str) -> str:
         n = self._seq.get(kind, 0) + 1
         self._seq[kind] = n
-        return f"{kind}/{n:08d}"
-
-    @property
-    def persons(self) -> int:
-        return self._person_seq
+        return f"{kind}/{self.scope}.{n}"
 
     def agency_script(self, agency: AgencySpec) -> str:
         return self.countries[agency.country].script

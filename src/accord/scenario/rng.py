@@ -29,16 +29,17 @@ def stream(seed: int, *labels: str | int) -> random.Random:
 
 
 class IdMinter:
-    """Record ids for one agency: `<agency>-<20 hex digits>`, a keyed hash of the scenario seed,
-    the agency and the agency's own running counter. Ids are unique within the agency and
-    carry nothing about the entity or other agencies' ids for it."""
+    """Record ids for one agency within one unit of the world: `<agency>-<20 hex digits>`, a
+    keyed hash of the scenario seed, the agency, the unit and the agency's own counter in it.
+    Ids are unique within the agency and carry nothing about the entity or other agencies' ids
+    for it."""
 
     __slots__ = ("_count", "_hasher", "prefix")
 
-    def __init__(self, seed: int, agency: str) -> None:
+    def __init__(self, seed: int, agency: str, scope: str = "") -> None:
         self.prefix = agency.lower().replace("_", "-") + "-"
         key = hashlib.blake2b(
-            f"accord-scenario-ids\x1f{agency}".encode(),
+            f"accord-scenario-ids\x1f{agency}\x1f{scope}".encode(),
             key=seed.to_bytes(16, "big", signed=True),
             digest_size=32,
         ).digest()

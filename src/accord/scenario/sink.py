@@ -7,7 +7,7 @@ forgets them, so memory stays flat however many persons are generated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from accord.scenario.rng import IdMinter
@@ -38,17 +38,23 @@ Event = Line | Truth | Progress
 
 
 class Sink:
-    __slots__ = ("_events", "_identities", "_minters", "_truth")
+    """The output of one unit of the world (`scope`): record ids are minted per unit."""
 
-    def __init__(self, seed: int, agencies: Iterable[str]) -> None:
-        self._minters = {code: IdMinter(seed, code) for code in agencies}
+    __slots__ = ("_events", "_identities", "_minters", "_truth", "scope", "seed")
+
+    def __init__(self, seed: int, scope: str) -> None:
+        self.seed = seed
+        self.scope = scope
+        self._minters: dict[str, IdMinter] = {}
         self._events: list[Event] = []
         self._identities: dict[str, dict[str, Any]] = {}
         self._truth: list[dict[str, Any]] = []
 
-    def counts(self) -> dict[str, int]:
-        """Records minted so far, per agency."""
-        return {code: m.count for code, m in self._minters.items()}
+    def _minter(self, owner: str) -> IdMinter:
+        minter = self._minters.get(owner)
+        if minter is None:
+            minter = self._minters[owner] = IdMinter(self.seed, owner, self.scope)
+        return minter
 
     def identity(self, key: str, schema: str, **attributes: Any) -> None:
         """Declare the real entity `key` (its true attributes go to truth.jsonl)."""
@@ -58,9 +64,13 @@ class Sink:
             row["records"] = []
             self._identities[key] = row
 
+    def known(self, key: str) -> bool:
+        """Whether the entity `key` was declared in this unit."""
+        return key in self._identities
+
     def new_id(self, owner: str) -> str:
         """Mint the next record id of `owner` ahead of writing the record (see `emit_as`)."""
-        return self._minters[owner].next()
+        return self._minter(owner).next()
 
     def emit(
         self,
@@ -75,7 +85,7 @@ class Sink:
         """Write one record for `owner`; return its id. `identity` ties it to a real entity
         declared before, with the kinds of variation applied to this record."""
         return self.emit_as(
-            self._minters[owner].next(),
+            self._minter(owner).next(),
             owner,
             schema,
             properties,

@@ -3,10 +3,8 @@ truth file. Each storyline adapts to the agencies of the scenario (see `pick_cou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-from accord.scenario.context import Context
-from accord.scenario.sink import Sink
 from accord.scenario.stories.cast import Story
 from accord.scenario.stories.cyber import PERSONS as CYBER_PERSONS
 from accord.scenario.stories.cyber import cyber
@@ -23,7 +21,7 @@ from accord.scenario.stories.trafficking import trafficking
 from accord.scenario.stories.visa import PERSONS as VISA_PERSONS
 from accord.scenario.stories.visa import visa
 
-__all__ = ["STORIES", "STORY_PERSONS", "Story", "tell"]
+__all__ = ["STORIES", "STORY_PERSONS", "Story"]
 
 STORIES: tuple[tuple[str, str, str, Callable[[Story], None]], ...] = (
     (
@@ -64,12 +62,3 @@ STORY_PERSONS = (
     + FUGITIVE_PERSONS
     + DOCUMENT_PERSONS
 )
-
-
-def tell(ctx: Context, sink: Sink) -> Iterator[str]:
-    """Write each storyline; yield its key once it is written."""
-    for key, kind, title, plot in STORIES:
-        story = Story(ctx, sink, key, kind, title)
-        plot(story)
-        story.finish()
-        yield key
