@@ -210,9 +210,14 @@ class NodeServer:
         return self
 
     def stop(self, timeout: float = 15.0) -> None:
+        """Stop serving (and release the sockets of a server that never started)."""
         self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
+            return
+        for sock in (self._socket, self._api_socket):
+            if sock is not None:
+                sock.close()
 
 
 def run_node(

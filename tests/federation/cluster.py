@@ -1,0 +1,144 @@
+"""A small federation for tests: one CA, nodes on SQLite with their own homes and real mutual
+TLS on loopback ports, partners set from a signed directory, agreements from
+`examples/agreements/`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accord.federation.identity import node_id, self_entry, tls_files
+from accord.federation.pki import init_ca_files, issue_node_files, sign_directory_file
+from accord.federation.server import NodeServer
+from accord.services import audit
+from accord.services.agreements import put_agreements
+from accord.services.node import Node, init_node
+from accord.services.peers import import_directory
+from accord.services.records import create_record
+from accord.settings import Settings
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "agreements"
+AGREEMENTS = {
+    "DE-BKA": ("de-bka-nl-politie.yaml", "de-bka-ua-npu.yaml"),
+    "NL-POLITIE": ("de-bka-nl-politie.yaml", "nl-politie-ua-npu.yaml"),
+    "UA-NPU": ("de-bka-ua-npu.yaml", "nl-politie-ua-npu.yaml"),
+}
+
+
+@dataclass
+class Member:
+    node: Node
+    server: NodeServer | None = None
+    port: int = 0
+
+    @property
+    def id(self) -> str:
+        return node_id(self.node)
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Serve (again) on this member's port; the outbox worker is left to the tests."""
+        self.server = NodeServer(
+            self.node, "127.0.0.1", self.port, outbox=False, shutdown_grace=0.2
+        ).start()
+        self.port = self.server.port
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+@dataclass
+class Federation:
+    root: Path
+    members: dict[str, Member] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        init_ca_files(self.root / "ca", "test-federation")
+
+    @property
+    def ca(self) -> Path:
+        return self.root / "ca"
+
+    def add(self, agency: str, name: str, **settings: Any) -> Member:
+        home = self.root / agency.lower()
+        node = init_node(Settings(home=home, **settings), agency, name)
+        issue_node_files(
+            self.ca, tls_files(node.settings).directory, node_id(node), agency, ["127.0.0.1"]
+        )
+        member = Member(node)
+        member.server = NodeServer(node, "127.0.0.1", 0, outbox=False, shutdown_grace=0.2)
+        member.port = member.server.port
+        self.members[agency] = member
+        files = AGREEMENTS.get(agency, ())
+        if files:
+            put_agreements(
+                node, node.operator(), [(f, (EXAMPLES / f).read_text("utf-8")) for f in files]
+            )
+        return member
+
+    def publish_directory(self) -> None:
+        """Sign a directory of every member and import it on every member."""
+        entries = [self_entry(m.node, m.url).to_dict() for m in self.members.values()]
+        out = self.root / "directory.jws"
+        sign_directory_file(self.ca, entries, out)
+        token = out.read_text("ascii")
+        key = (self.ca / "directory.pub.pem").read_bytes()
+        for member in self.members.values():
+            import_directory(member.node, member.node.operator(), token, key)
+
+    def start(self) -> None:
+        for member in self.members.values():
+            if member.server is not None and not member.server.started:
+                member.server.start()
+
+    def close(self) -> None:
+        for member in self.members.values():
+            member.stop()
+            member.node.engine.dispose()
+
+    def __getitem__(self, agency: str) -> Member:
+        return self.members[agency]
+
+
+def add_person(
+    node: Node,
+    entity_id: str,
+    name: str,
+    *,
+    category: str = "suspect",
+    areas: tuple[str, ...] = ("thb",),
+    **extra: Any,
+) -> None:
+    accord = {
+        "subject_category": category,
+        "crime_areas": list(areas),
+        "handling": "H1",
+        "tlp": "AMBER",
+    }
+    accord.update(extra.pop("accord", {}))
+    properties = {"name": [name], **{k: [v] for k, v in extra.items()}}
+    create_record(
+        node,
+        node.operator(),
+        {"id": entity_id, "schema": "Person", "properties": properties, "accord": accord},
+    )
+
+
+def ledger(node: Node, event: str | None = None) -> list[dict[str, Any]]:
+    """Every ledger entry of a node (optionally of one event), payload decoded."""
+    found: list[dict[str, Any]] = []
+    start = 0
+    while True:
+        batch = audit.entries(node, start, start + 1000)
+        found.extend(json.loads(e["payload"]) for e in batch)
+        if len(batch) < 1000:
+            break
+        start += 1000
+    return [e for e in found if event is None or e["event"] == event]
