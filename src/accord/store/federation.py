@@ -156,8 +156,9 @@ def insert_directory(conn: Connection, row: DirectoryRow) -> bool:
         _insert_ignoring_conflict(conn, federation_directories)
         .values(**asdict(row))
         .on_conflict_do_nothing(index_elements=["serial"])
+        .returning(federation_directories.c.serial)
     )
-    return bool(conn.execute(stmt).rowcount)
+    return conn.execute(stmt).first() is not None
 
 
 # --- nonces and receipts ----------------------------------------------------------------------
@@ -169,8 +170,9 @@ def add_nonce(conn: Connection, sender: str, nonce: str, expires_at: int) -> boo
         _insert_ignoring_conflict(conn, federation_nonces)
         .values(sender=sender, nonce=nonce, expires_at=expires_at)
         .on_conflict_do_nothing(index_elements=["sender", "nonce"])
+        .returning(federation_nonces.c.nonce)
     )
-    return bool(conn.execute(stmt).rowcount)
+    return conn.execute(stmt).first() is not None
 
 
 def prune_nonces(conn: Connection, now: int) -> int:
