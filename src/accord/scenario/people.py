@@ -2,7 +2,7 @@
 
 A `Human` holds the name tokens in the person's own script, the true birth date, the identity
 documents their country issued (with MRZs), phones, e-mail, home address and vehicle. How each
-agency records that person is `render`'s job.
+agency records that person is the job of `views`.
 """
 
 from __future__ import annotations
@@ -15,99 +15,23 @@ from typing import TYPE_CHECKING
 from accord.scenario import contact
 from accord.scenario import identifiers as ids
 from accord.scenario.context import City, Context, Country
+from accord.scenario.documents import Document, issue_documents
 from accord.scenario.names import Token, pinyin_join
+from accord.scenario.places import Address, Vehicle, make_address, make_vehicle
 from accord.scenario.translit import mrz_name
 
 if TYPE_CHECKING:
     from accord.scenario.companies import Account
 
-__all__ = ["Address", "Document", "Human", "Vehicle", "make_address", "make_human", "make_vehicle"]
-
-REPORT_STATUS = (("stolen", 0.45), ("lost", 0.45), ("revoked", 0.10))
-
-
-@dataclass(slots=True)
-class Address:
-    key: str
-    country: str
-    street_native: str
-    street_latin: str
-    number: str
-    postcode: str
-    city_native: str
-    city_latin: str
-    full_native: str
-    full_latin: str
-
-
-@dataclass(slots=True)
-class Document:
-    key: str
-    kind: str  # "passport" or "id_card"
-    country: str
-    number: str
-    issued: date
-    expires: date
-    authority: str
-    surname: str
-    given: str
-    mrz_surname: str
-    mrz_given: str
-    icao: str
-    birth: date
-    sex: str
-    personal: str = ""
-    machine: str | None = None  # "td3" (passport book), "td1" (card) or None (no MRZ)
-    status: str | None = None
-    reported: date | None = None
-    _mrz: tuple[str, ...] | None = None
-
-    @property
-    def schema(self) -> str:
-        return "Passport" if self.kind == "passport" else "Identification"
-
-    @property
-    def mrz(self) -> tuple[str, ...]:
-        """The machine-readable zone (ICAO 9303), built when first asked for."""
-        if self.machine is None:
-            return ()
-        if self._mrz is None:
-            surname, given = self.mrz_surname, self.mrz_given
-            if self.machine == "td3":
-                self._mrz = ids.mrz_td3(
-                    state=self.icao,
-                    surname=surname,
-                    given=given,
-                    number=self.number,
-                    nationality=self.icao,
-                    birth=self.birth,
-                    sex=self.sex,
-                    expiry=self.expires,
-                    personal=self.personal,
-                )
-            else:
-                self._mrz = ids.mrz_td1(
-                    doc_code="I<" if self.country == "nl" else "ID",
-                    state=self.icao,
-                    surname=surname,
-                    given=given,
-                    number=self.number,
-                    nationality=self.icao,
-                    birth=self.birth,
-                    sex=self.sex,
-                    expiry=self.expires,
-                    optional=self.personal,
-                )
-        return self._mrz
-
-
-@dataclass(slots=True)
-class Vehicle:
-    key: str
-    country: str
-    plate: str
-    model: str
-    kind: str
+__all__ = [
+    "Address",
+    "Document",
+    "Human",
+    "Vehicle",
+    "make_address",
+    "make_human",
+    "make_vehicle",
+]
 
 
 @dataclass(slots=True)
@@ -263,7 +187,7 @@ def make_human(
             )
         )
     h.address = address or make_address(ctx, rng, residence)
-    _documents(ctx, rng, h, needs_passport=passport or country is not residence)
+    issue_documents(ctx, rng, h, needs_passport=passport or country is not residence)
     if rng.random() < 0.25 and ages[0] >= 18:
         h.vehicle = make_vehicle(ctx, rng, residence)
     return h
@@ -287,176 +211,3 @@ def _numbers(ctx: Context, rng: random.Random, h: Human) -> None:
         h.id_number = ids.jo_nn(rng, h.birth, h.male)
     elif code == "cn":
         h.id_number = ids.cn_ric(rng, h.birth, h.male, str(h.birth_city.data["ric"]))
-
-
-def _authority(rng: random.Random, country: Country, template: str, city: City) -> str:
-    office = str(city.data.get("office", ""))
-    return template.format(city=city.native, office=office)
-
-
-def _report(ctx: Context, rng: random.Random, doc: Document) -> None:
-    if rng.random() >= ctx.options.reported_documents:
-        return
-    roll = rng.random()
-    for status, share in REPORT_STATUS:
-        roll -= share
-        if roll < 0:
-            doc.status = status
-            break
-    else:
-        doc.status = REPORT_STATUS[-1][0]
-    start = max(doc.issued, ctx.epoch_date - timedelta(days=1500))
-    span = max(1, (ctx.epoch_date - start).days)
-    doc.reported = start + timedelta(days=rng.randrange(span))
-
-
-def _personal_number(h: Human) -> str:
-    """What the MRZ's optional field carries: the BSN (NL), the record number УНЗР (UA)."""
-    if h.id_number and h.country.code == "nl":
-        return h.id_number
-    if h.id_number and h.country.code == "ua":
-        return h.id_number.replace("-", "")
-    return ""
-
-
-def _documents(ctx: Context, rng: random.Random, h: Human, needs_passport: bool) -> None:
-    country = h.country
-    spec = country.data
-    city = h.birth_city
-    surname, given = h.latin_surname(), h.latin_given()
-    mrz_surname, mrz_given = h.mrz_names()
-    sex = "M" if h.male else "F"
-    personal = _personal_number(h)
-    card = spec.get("id_card")
-    if card:
-        years = int(card["years"])
-        issued = ctx.epoch_date - timedelta(days=rng.randrange(365 * years - 30))
-        number = h.id_number if card.get("national_id_is_number") else None
-        doc = Document(
-            key="",
-            kind="id_card",
-            country=country.code,
-            number=number or ids.from_pattern(rng, card["pattern"]),
-            issued=issued,
-            expires=issued + timedelta(days=365 * years - 1),
-            authority=_authority(rng, country, str(card["authority"]), city),
-            surname=surname,
-            given=given,
-            mrz_surname=mrz_surname,
-            mrz_given=mrz_given,
-            icao=country.icao,
-            birth=h.birth,
-            sex=sex,
-            personal=personal,
-            machine="td1" if card.get("mrz") else None,
-        )
-        doc.key = f"document/{country.code}/id/{doc.number}"
-        _report(ctx, rng, doc)
-        h.documents.append(doc)
-    if not needs_passport and rng.random() >= 0.6:
-        return
-    pspec = spec["passport"]
-    years = int(pspec["years"])
-    issued = ctx.epoch_date - timedelta(days=rng.randrange(365 * years - 30))
-    terms = [(issued - timedelta(days=365 * years), issued - timedelta(days=1))]
-    if rng.random() >= 0.25 or terms[0][0] <= h.birth + timedelta(days=365 * 16):
-        terms = []
-    terms.append((issued, issued + timedelta(days=365 * years - 1)))
-    for start, end in terms:
-        number = ids.from_pattern(rng, pspec["pattern"])
-        doc = Document(
-            key=f"document/{country.code}/passport/{number}",
-            kind="passport",
-            country=country.code,
-            number=number,
-            issued=start,
-            expires=end,
-            authority=_authority(rng, country, str(pspec["authority"]), city),
-            surname=surname,
-            given=given,
-            mrz_surname=mrz_surname,
-            mrz_given=mrz_given,
-            icao=country.icao,
-            birth=h.birth,
-            sex=sex,
-            personal=personal,
-            machine="td3",
-        )
-        _report(ctx, rng, doc)
-        h.documents.append(doc)
-
-
-def _nl_postcode(rng: random.Random, prefix: str) -> str:
-    while True:
-        letters = rng.choice("ABCDEGHJKLMNPRSTVWXZ") + rng.choice("ABCDEGHJKLMNPRSTVWXZ")
-        if letters not in ("SA", "SD", "SS"):
-            return f"{prefix} {letters}"
-
-
-def make_address(ctx: Context, rng: random.Random, country: Country) -> Address:
-    """A home or business address in `country`, written natively and in Latin."""
-    city = rng.choice(country.cities)
-    street = rng.choice(country.streets)
-    number = str(rng.randrange(1, 180))
-    postcode = rng.choice(city.postcodes)
-    if country.code == "nl":
-        postcode = _nl_postcode(rng, postcode)
-    values = {
-        "number": number,
-        "flat": str(rng.randrange(1, 120)),
-        "postcode": postcode,
-        "district": str(city.data.get("district", "")),
-    }
-    template = str(country.data["address"])
-    latin_template = str(country.data.get("address_latin", template))
-    full_native = template.format(street=street.native, city=city.native, **values)
-    if country.code in ("eg", "jo"):
-        full_native = full_native.translate(_EASTERN_DIGITS)
-    latin_values = dict(values, district=str(city.data.get("district_latin", "")))
-    full_latin = latin_template.format(street=street.latin, city=city.latin, **latin_values)
-    return Address(
-        key=ctx.next_key("address"),
-        country=country.code,
-        street_native=street.native,
-        street_latin=street.latin,
-        number=number,
-        postcode=postcode,
-        city_native=city.native,
-        city_latin=city.latin,
-        full_native=full_native,
-        full_latin=full_latin,
-    )
-
-
-_EASTERN_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-
-
-def make_vehicle(ctx: Context, rng: random.Random, country: Country) -> Vehicle:
-    city = rng.choice(country.cities)
-    model = rng.choice(country.data["vehicles"])
-    plate = contact.plate(rng, str(country.data["plate"]), city.data)
-    kind = (
-        "van"
-        if any(
-            w in model
-            for w in (
-                "Sprinter",
-                "Transit",
-                "Crafter",
-                "Transporter",
-                "Master",
-                "Vito",
-                "Hiace",
-                "H1",
-                "Hongguang",
-            )
-        )
-        else "car"
-    )
-    return Vehicle(
-        key=f"vehicle/{country.code}/{plate}",
-        country=country.code,
-        plate=plate,
-        model=model,
-        kind=kind,
-    )
