@@ -87,7 +87,7 @@ def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> 
             continue
         delay = backoff(message.attempts + 1, settings.outbox_base_delay, settings.outbox_max_delay)
         with node.engine.begin() as conn:
-            store.mark_retry(conn, message.id, datetime.now(UTC) + timedelta(seconds=delay), error)
+            store.mark_retry(conn, message.id, now + timedelta(seconds=delay), error)
         retried += 1
         log.info(
             "outbox delivery will be retried",
