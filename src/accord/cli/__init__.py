@@ -9,7 +9,7 @@ import typer
 
 from accord.errors import AccordError
 
-from . import audit, demo, followup, outbox, peers, pki, policy, records, tokens, users
+from . import audit, demo, followup, outbox, peers, pki, policy, records, scenario, tokens, users
 from .common import fail
 
 __all__ = ["app", "main"]
@@ -36,6 +36,7 @@ app.add_typer(policy.agreements_app, name="agreements")
 app.add_typer(policy.policy_app, name="policy")
 app.command()(policy.export)
 app.command()(demo.demo)
+app.add_typer(scenario.app, name="scenario")
 
 
 def main() -> None:
