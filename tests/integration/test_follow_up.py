@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from accord.api import create_app
 from accord.errors import Conflict, Forbidden
 from accord.federation.client import client_for
 from accord.federation.outbox import deliver_due
@@ -20,13 +22,14 @@ from accord.services.agreements import put_agreements, withdraw_agreement
 from accord.services.federation import PartnerQuery, federated_search
 from accord.services.followup import (
     FollowUp,
-    decide_follow_up,
     get_follow_up,
     list_follow_ups,
     request_follow_up,
 )
+from accord.services.followup_owner import decide_follow_up
 from accord.services.node import Node
 from accord.services.purpose import parse_purpose
+from accord.services.tokens import issue_token
 from accord.store import federation as store
 from accord.store.tables import follow_ups
 from tests.federation.cluster import EXAMPLES, Federation, ledger
@@ -226,3 +229,52 @@ def test_only_a_liaison_officer_decides(federation: Federation) -> None:
     with pytest.raises(Forbidden, match="liaison officer"):
         decide_follow_up(ua, ua.operator(), fid, approve=True)
     assert get_follow_up(ua, fid).state == "pending"
+
+
+def bearer(node: Node, name: str, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(node, name, [role]).secret}"}
+
+
+def test_the_api_carries_a_request_a_decision_and_the_outcome(federation: Federation) -> None:
+    de, ua = federation["DE-BKA"].node, federation["UA-NPU"].node
+    reference = reference_at_ua(federation, "Petro Shevchenko")
+    analyst = {"Authorization": f"Bearer {issue_token(de, 'fu-analyst', ['analyst']).secret}"}
+    officer = {
+        "Authorization": f"Bearer {issue_token(ua, 'fu-liaison', ['liaison_officer']).secret}"
+    }
+    not_officer = {
+        "Authorization": f"Bearer {issue_token(ua, 'fu-ua-analyst', ['analyst']).secret}"
+    }
+    request = {
+        "partner": "ua-npu",
+        "reference": reference,
+        "case_reference": "DE case 2026/17",
+        "crime_area": "thb",
+        "legal_basis": "MoU BKA-NPU art. 4",
+        "justification": "Identity of a suspect.",
+        "days": 3,
+    }
+    with TestClient(create_app(de), raise_server_exceptions=False) as requester:
+        created = requester.post("/api/v1/follow-ups", json=request, headers=analyst)
+        assert created.status_code == 201, created.text
+        fid = created.json()["follow_up_id"]
+        assert created.json()["status"] == "queued"
+        deliver_due(de)
+        with TestClient(create_app(ua), raise_server_exceptions=False) as owner:
+            pending = owner.get(
+                "/api/v1/follow-ups",
+                params={"direction": "incoming", "status": "pending"},
+                headers=officer,
+            )
+            assert fid in [f["follow_up_id"] for f in pending.json()]
+            decision = {"decision": "approve", "conditions": "H3: intelligence only"}
+            url = f"/api/v1/follow-ups/{fid}/decision"
+            assert owner.post(url, json=decision, headers=not_officer).status_code == 403
+            decided = owner.post(url, json=decision, headers=officer)
+            assert decided.status_code == 200 and decided.json()["state"] == "approved"
+        deliver_due(ua)
+        shown = requester.get(f"/api/v1/follow-ups/{fid}", headers=analyst).json()
+    assert shown["state"] == "approved"
+    assert shown["outcome"]["conditions"] == "H3: intelligence only"
+    assert shown["outcome"]["items"][0]["record"]["id"] == "ua-shevchenko"
+    assert [h["state"] for h in shown["history"]] == ["queued", "pending", "approved"]

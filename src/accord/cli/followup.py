@@ -10,6 +10,7 @@ from rich.table import Table
 
 from accord.model import Principal, PrincipalKind
 from accord.services import followup as service
+from accord.services.followup_owner import decide_follow_up
 from accord.services.node import Node
 from accord.services.purpose import parse_purpose
 
@@ -161,7 +162,7 @@ def approve(
 ) -> None:
     """Approve a partner's follow-up; the policy engine is asked again before disclosure."""
     node = node_from_env()
-    found = service.decide_follow_up(
+    found = decide_follow_up(
         node, _officer(node, officer), follow_up_id, approve=True, conditions=conditions
     )
     _show(found)
@@ -175,7 +176,7 @@ def decline(
 ) -> None:
     """Decline a partner's follow-up."""
     node = node_from_env()
-    found = service.decide_follow_up(
+    found = decide_follow_up(
         node, _officer(node, officer), follow_up_id, approve=False, reason=reason
     )
     _show(found)

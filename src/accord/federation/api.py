@@ -47,7 +47,8 @@ from accord.federation.protocol import (
 )
 from accord.services.audit import Event, record_event
 from accord.services.federation import answer_search
-from accord.services.followup import receive_follow_up, receive_outcome
+from accord.services.followup import receive_outcome
+from accord.services.followup_owner import receive_follow_up
 from accord.services.node import Node
 
 __all__ = [

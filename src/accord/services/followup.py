@@ -1,4 +1,4 @@
-"""Follow-up after a reference hit, both ends.
+"""Follow-up after a reference hit: the requester's side, and what both sides share.
 
 The requester asks the node that gave a reference for the record behind it, stating purpose,
 legal basis and justification; the request leaves through the outbox, written in the same
@@ -7,22 +7,22 @@ approves (optionally with conditions, e.g. H3 restrictions) or declines; an appr
 policy engine again (`release`, channel `follow_up`) and the outcome goes back through the
 outbox. States are append-only transitions; a follow-up still open after its deadline is
 `overdue`. Each step is in the ledger of the node where it happens, with the digest of the
-signed message that carried it, so that both ledgers show the whole exchange.
+signed message that carried it, so that both ledgers show the whole exchange. The owner's side
+is `accord.services.followup_owner`.
 
 States, requester: queued → pending → approved | declined, or failed when the owner refused the
 request itself. Owner: pending → approved | declined."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from accord.crypto import MessageClaims, body_digest
-from accord.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
+from accord.errors import Conflict, FieldError, NotFound, ValidationError
 from accord.federation.client import Reply
 from accord.federation.peers import Peer
 from accord.federation.protocol import (
@@ -34,34 +34,35 @@ from accord.federation.protocol import (
     OutcomeAck,
     encode,
     new_id,
-    outcome_path,
 )
 from accord.model import Principal
-from accord.policy import Mode, disclose
 from accord.services.audit import Event, record_event
-from accord.services.disclosure import open_reference, release
 from accord.services.federation import partner_principal
 from accord.services.node import Node
 from accord.services.peers import usable_peers
-from accord.services.purpose import Purpose, parse_purpose
+from accord.services.purpose import Purpose
 from accord.store import federation as store
-from accord.store import records as record_store
 from accord.store.federation import FollowUpRow, OutboxRow
 
 __all__ = [
+    "FINAL_STATES",
+    "KIND_OUTCOME",
+    "KIND_REQUEST",
+    "MAX_DAYS",
     "OPEN_STATES",
     "FollowUp",
-    "decide_follow_up",
+    "follow_up_row",
     "get_follow_up",
+    "items_summary",
+    "ledger_facts",
     "list_follow_ups",
+    "load_follow_up",
     "on_delivered",
     "on_refused",
-    "receive_follow_up",
     "receive_outcome",
     "request_follow_up",
 ]
 
-LIAISON_ROLE = "liaison_officer"
 OPEN_STATES = ("queued", "pending")
 FINAL_STATES = ("approved", "declined", "failed")
 MAX_DAYS = 90
@@ -118,14 +119,14 @@ class FollowUp:
         }
 
 
-def _load(conn: Connection, follow_up_id: str) -> FollowUp | None:
+def load_follow_up(conn: Connection, follow_up_id: str) -> FollowUp | None:
     row = store.get_follow_up(conn, follow_up_id)
     return FollowUp(row, store.transitions(conn, row.pk)) if row is not None else None
 
 
 def get_follow_up(node: Node, follow_up_id: str) -> FollowUp:
     with node.engine.connect() as conn:
-        found = _load(conn, follow_up_id)
+        found = load_follow_up(conn, follow_up_id)
     if found is None:
         raise NotFound(f"no follow-up {follow_up_id!r}")
     return found
@@ -148,7 +149,7 @@ def list_follow_ups(
     return [f for f in found if status != "overdue" or f.overdue(now)]
 
 
-def _summary(items: list[AnswerItem]) -> list[dict[str, Any]]:
+def items_summary(items: list[AnswerItem]) -> list[dict[str, Any]]:
     return [
         {"mode": i.mode, "schema": i.reference.schema_, "owner": i.reference.owner} for i in items
     ]
@@ -196,7 +197,9 @@ def request_follow_up(
     )
     body = encode(request)
     with node.engine.begin() as conn:
-        pk = store.insert_follow_up(conn, _row(request, "outgoing", peer, now, principal.label))
+        pk = store.insert_follow_up(
+            conn, follow_up_row(request, "outgoing", peer, now, principal.label)
+        )
         store.add_transition(conn, pk, "queued", now, principal.label, {})
         store.enqueue(
             conn,
@@ -215,14 +218,14 @@ def request_follow_up(
             principal,
             {
                 "step": "requested",
-                **_facts(request, peer),
+                **ledger_facts(request, peer),
                 "request_digest": body_digest(body),
             },
         )
     return get_follow_up(node, request.follow_up_id)
 
 
-def _row(
+def follow_up_row(
     request: FollowUpRequest, direction: str, peer: Peer, now: datetime, by: str
 ) -> FollowUpRow:
     return FollowUpRow(
@@ -242,7 +245,7 @@ def _row(
     )
 
 
-def _facts(request: FollowUpRequest, peer: Peer) -> dict[str, Any]:
+def ledger_facts(request: FollowUpRequest, peer: Peer) -> dict[str, Any]:
     return {
         "follow_up_id": request.follow_up_id,
         "partner": peer.node_id,
@@ -260,7 +263,7 @@ def _facts(request: FollowUpRequest, peer: Peer) -> dict[str, Any]:
 def on_delivered(conn: Connection, node: Node, message: OutboxRow, reply: Reply) -> None:
     """The partner accepted an outbox message (called in the worker's transaction)."""
     actor = f"system:outbox@{node.agency}"
-    found = _load(conn, message.subject)
+    found = load_follow_up(conn, message.subject)
     if found is None:
         return
     proof = {"answer_digest": reply.claims.body_digest, "signature": reply.signature}
@@ -296,7 +299,7 @@ def on_refused(conn: Connection, node: Node, message: OutboxRow, code: str) -> N
     """The partner refused an outbox message for good (4xx); called in the worker's
     transaction. A refused request ends the follow-up as `failed`."""
     actor = f"system:outbox@{node.agency}"
-    found = _load(conn, message.subject)
+    found = load_follow_up(conn, message.subject)
     if found is not None and message.kind == KIND_REQUEST and found.state in OPEN_STATES:
         store.add_transition(conn, found.row.pk, "failed", datetime.now(UTC), actor, {"code": code})
     step = "refused" if message.kind == KIND_REQUEST else "outcome_refused"
@@ -324,7 +327,7 @@ def receive_outcome(
         kept = store.get_receipt(conn, peer.node_id, claims.request_id)
         if kept is not None:
             return kept
-        found = _load(conn, outcome.follow_up_id)
+        found = load_follow_up(conn, outcome.follow_up_id)
         if found is None or found.row.direction != "outgoing" or found.row.partner != peer.node_id:
             raise NotFound("no such follow-up was sent to this node")
         if found.state in FINAL_STATES:
@@ -358,190 +361,7 @@ def receive_outcome(
                 "conditions": outcome.conditions,
                 "request_id": claims.request_id,
                 "outcome_digest": claims.body_digest,
-                "items": _summary(outcome.items),
+                "items": items_summary(outcome.items),
             },
         )
     return 200, body
-
-
-# --- owner ------------------------------------------------------------------------------------
-
-
-def receive_follow_up(
-    node: Node, peer: Peer, claims: MessageClaims, request: FollowUpRequest
-) -> tuple[int, bytes]:
-    """Store a partner's follow-up request as `pending` (idempotent on the request id).
-
-    Raises ValidationError (purpose) or NotFound (a reference this node did not give the
-    partner) before anything is stored."""
-    with node.engine.connect() as conn:
-        kept = store.get_receipt(conn, peer.node_id, claims.request_id)
-    if kept is not None:
-        return kept
-    parse_purpose(request.purpose, request.case_reference, request.crime_area)
-    open_reference(node, peer.agency_code, request.reference)
-    principal = partner_principal(peer)
-    now = datetime.now(UTC).replace(microsecond=0)
-    deadline = min(max(request.deadline, now), now + timedelta(days=MAX_DAYS))
-    request = request.model_copy(update={"deadline": deadline})
-    try:
-        with node.engine.begin() as conn:
-            if store.get_follow_up(conn, request.follow_up_id) is not None:
-                raise Conflict("a follow-up with this id exists")
-            pk = store.insert_follow_up(conn, _row(request, "incoming", peer, now, principal.label))
-            store.add_transition(conn, pk, "pending", now, principal.label, {})
-            body = encode(
-                FollowUpAck(follow_up_id=request.follow_up_id, state="pending", deadline=deadline)
-            )
-            store.insert_receipt(conn, peer.node_id, claims.request_id, 202, body, now)
-            record_event(
-                conn,
-                Event.FOLLOW_UP,
-                principal,
-                {
-                    "step": "received",
-                    **_facts(request, peer),
-                    "request_id": claims.request_id,
-                    "request_digest": claims.body_digest,
-                },
-            )
-    except IntegrityError:
-        # A concurrent delivery of the same request won the race: answer as it was answered.
-        with node.engine.connect() as conn:
-            kept = store.get_receipt(conn, peer.node_id, claims.request_id)
-        if kept is None:
-            raise
-        return kept
-    return 202, body
-
-
-def decide_follow_up(
-    node: Node,
-    principal: Principal,
-    follow_up_id: str,
-    *,
-    approve: bool,
-    conditions: str | None = None,
-    reason: str | None = None,
-) -> FollowUp:
-    """The liaison officer's decision on a partner's pending follow-up. An approval asks the
-    policy engine again: if the agreements in force no longer let the record go to the
-    requester, nothing is disclosed and the outcome is `declined` (`policy_denied` in the local
-    history). The outcome is queued for the requester in the same transaction."""
-    if LIAISON_ROLE not in principal.roles:
-        raise Forbidden("only a liaison officer decides follow-up requests")
-    conditions = conditions.strip() or None if conditions else None
-    reason = reason.strip() or None if reason else None
-    now = datetime.now(UTC).replace(microsecond=0)
-    with node.engine.begin() as conn:
-        found = _load(conn, follow_up_id)
-        if found is None or found.row.direction != "incoming":
-            raise NotFound(f"no follow-up {follow_up_id!r} from a partner")
-        if found.state != "pending":
-            raise Conflict(f"this follow-up is already {found.state}")
-        items: list[AnswerItem] = []
-        disclosed: list[dict[str, Any]] = []
-        if approve:
-            items, disclosed = _approved_items(conn, node, principal, found.row)
-        decision: Literal["approved", "declined"] = "approved" if items else "declined"
-        out_reason = reason if decision == "declined" and not approve else None
-        if approve and not items:
-            out_reason = "the record cannot be disclosed"
-        outcome = FollowUpOutcome(
-            follow_up_id=follow_up_id,
-            decision=decision,
-            items=items,
-            conditions=conditions if items else None,
-            reason=out_reason,
-            decided_at=now,
-        )
-        body = encode(outcome)
-        store.add_transition(
-            conn,
-            found.row.pk,
-            decision,
-            now,
-            principal.label,
-            {
-                "conditions": outcome.conditions,
-                "reason": out_reason,
-                "policy_denied": approve and not items,
-                "disclosed": disclosed,
-                "outcome_digest": body_digest(body),
-            },
-        )
-        store.enqueue(
-            conn,
-            message_id=new_id("msg"),
-            recipient=found.row.partner,
-            kind=KIND_OUTCOME,
-            subject=follow_up_id,
-            method="POST",
-            path=outcome_path(follow_up_id),
-            body=body,
-            at=now,
-        )
-        record_event(
-            conn,
-            Event.FOLLOW_UP,
-            principal,
-            {
-                "step": "decided",
-                "follow_up_id": follow_up_id,
-                "partner": found.row.partner,
-                "agency": found.row.partner_agency,
-                "decision": decision,
-                "approved_by_officer": approve,
-                "conditions": outcome.conditions,
-                "reason": out_reason,
-                "disclosed": disclosed,
-                "outcome_digest": body_digest(body),
-            },
-        )
-    return get_follow_up(node, follow_up_id)
-
-
-def _approved_items(
-    conn: Connection, node: Node, principal: Principal, row: FollowUpRow
-) -> tuple[list[AnswerItem], list[dict[str, Any]]]:
-    """The records an approved follow-up discloses, after asking the policy engine again.
-
-    `release` decides and writes the DISCLOSURE entry. A `reference` decision is what the
-    agreements allow for a hit ("content on a follow-up request", the Prüm model): with the
-    liaison officer's approval the record goes out whole; `full` and `redacted` decisions go out
-    as `release` shaped them; a denied record does not go out."""
-    try:
-        owner, record_id = open_reference(node, row.partner_agency, row.reference)
-    except NotFound:
-        return [], []
-    stored = record_store.get_record(conn, record_id, owner)
-    purpose = Purpose(code=row.purpose, reference=row.case_reference, crime_area=row.crime_area)
-    released = release(
-        conn,
-        node,
-        recipient=row.partner_agency,
-        purpose=purpose,
-        records=[s.record for s in stored],
-        channel="follow_up",
-        actor=principal,
-    )
-    items: list[AnswerItem] = []
-    disclosed: list[dict[str, Any]] = []
-    shaped = iter(released.items)
-    for record, decision in released.decisions:
-        if decision.denied:
-            continue
-        item = next(shaped)
-        if decision.mode is Mode.REFERENCE:
-            opened = replace(decision, mode=Mode.FULL)
-            item = disclose(record, opened, item["reference"]["reference"]) or item
-        items.append(AnswerItem.model_validate(item))
-        disclosed.append(
-            {
-                "owner": record.owner,
-                "id": record.id,
-                "policy_mode": decision.mode.value,
-                "clauses": list(decision.clauses),
-            }
-        )
-    return items, disclosed

@@ -16,11 +16,11 @@ from accord.federation.api import router as partner_router
 from accord.services.federation import PartnerQuery, federated_search
 from accord.services.followup import (
     FollowUp,
-    decide_follow_up,
     get_follow_up,
     list_follow_ups,
     request_follow_up,
 )
+from accord.services.followup_owner import decide_follow_up
 from accord.services.purpose import parse_purpose
 
 __all__ = ["include", "router"]
