@@ -55,3 +55,10 @@ def test_ids_are_prefixed_and_random_and_outcomes_have_their_own_path() -> None:
     first, second = new_id("fu"), new_id("fu")
     assert first.startswith("fu_") and len(first) == 35 and first != second
     assert outcome_path(first) == f"/federation/v1/follow-ups/{first}/outcome"
+
+
+def test_times_without_a_timezone_are_refused() -> None:
+    with pytest.raises(pydantic.ValidationError):
+        FollowUpOutcome.model_validate(
+            {"follow_up_id": "fu_1", "decision": "declined", "decided_at": "2026-11-27T14:39:53"}
+        )

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "API_VERSION",
@@ -139,7 +138,7 @@ class FollowUpRequest(_Strict):
     crime_area: str
     legal_basis: str = Field(min_length=1, max_length=2000)
     justification: str = Field(min_length=1, max_length=4000)
-    deadline: datetime
+    deadline: AwareDatetime
 
 
 class FollowUpAck(_Strict):
@@ -147,7 +146,7 @@ class FollowUpAck(_Strict):
 
     follow_up_id: str
     state: str
-    deadline: datetime
+    deadline: AwareDatetime
 
 
 class FollowUpOutcome(_Strict):
@@ -160,7 +159,7 @@ class FollowUpOutcome(_Strict):
     items: list[AnswerItem] = Field(default_factory=list)
     conditions: str | None = Field(default=None, max_length=4000)
     reason: str | None = Field(default=None, max_length=2000)
-    decided_at: datetime
+    decided_at: AwareDatetime
 
 
 class OutcomeAck(_Strict):

@@ -260,6 +260,7 @@ def federated_search(
         limit=limit,
     )
     body = encode(request)
+    client = client_for(node) if peers else None  # FederationNotConfigured before anything
     with node.engine.begin() as conn:
         record_event(
             conn,
@@ -278,8 +279,7 @@ def federated_search(
     futures: dict[str, Future[Reply]] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, len(peers)), thread_name_prefix="fan-out")
     try:
-        if peers:
-            client = client_for(node)
+        if client is not None:
             for peer in peers:
                 futures[peer.node_id] = pool.submit(
                     client.send, peer, "POST", SEARCH_PATH, body, request_id, timeout=timeout
