@@ -34,10 +34,10 @@ app = typer.Typer(
 
 @app.command("init-ca")
 def init_ca(
+    name: Annotated[str, typer.Option(help="The federation's name (CA common name).")],
     directory: Annotated[
         Path, typer.Option("--dir", help="Where to write the CA and directory key files.")
-    ],
-    name: Annotated[str, typer.Option(help="The federation's name (CA common name).")],
+    ] = Path("ca"),
     key_type: Annotated[str, typer.Option(help="p256 (ECDSA P-256, default) or ed25519.")] = "p256",
 ) -> None:
     """Create the federation CA and the directory signing key (never overwrites)."""
@@ -66,14 +66,19 @@ def issue(
     host: Annotated[
         list[str], typer.Option("--host", help="DNS name or IP the node is reached at; repeat.")
     ],
-    ca_dir: Annotated[Path, typer.Option(help="The CA directory (from init-ca).")],
+    ca_dir: Annotated[Path, typer.Option(help="The CA directory (from init-ca).")] = Path("ca"),
     out: Annotated[
-        Path, typer.Option(help="Where to write node.crt, node.key, ca.crt (the node's tls dir).")
-    ],
+        Path | None,
+        typer.Option(
+            help="Where to write node.crt, node.key, ca.crt: the node's ACCORD_HOME/tls, or a "
+            "directory to hand over (default ./NODE-tls)."
+        ),
+    ] = None,
     days: Annotated[int, typer.Option(help="Validity in days.")] = NODE_VALID_DAYS,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing node key.")] = False,
 ) -> None:
     """Issue a node's TLS certificate (serverAuth and clientAuth) and its key."""
+    out = out or Path(f"{node}-tls")
     issued = issue_node_files(ca_dir, out, node, agency, host, valid_days=days, overwrite=overwrite)
     console.print(f"Certificate for [bold]{node}[/] ({agency}) written to {out}")
     console.print(f"  fingerprint: {issued.fingerprint}", highlight=False, soft_wrap=True)
@@ -90,8 +95,10 @@ def sign(
         list[Path],
         typer.Argument(help="Entry files as printed by `accord peers self` (JSON).", exists=True),
     ],
-    ca_dir: Annotated[Path, typer.Option(help="The CA directory (from init-ca).")],
-    out: Annotated[Path, typer.Option(help="The signed directory file to write.")],
+    ca_dir: Annotated[Path, typer.Option(help="The CA directory (from init-ca).")] = Path("ca"),
+    out: Annotated[Path, typer.Option(help="The signed directory file to write.")] = Path(
+        "directory.jws"
+    ),
     serial: Annotated[
         int | None, typer.Option(help="Edition number (default: one more than at --out).")
     ] = None,
