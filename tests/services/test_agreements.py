@@ -167,3 +167,25 @@ def test_simulation_counts_flows_without_loading(node: Node) -> None:
     assert flows[("documents", None, "full")] == 1
     assert flows[("persons", "suspect", "reference")] == 1
     assert agreements.list_agreements(node) == []
+
+
+def test_approved_follow_up_opens_references_but_no_denial(node: Node) -> None:
+    load_examples(node)
+    seed(node)
+    me = node.operator()
+    with node.engine.begin() as conn:
+        recs = [record_service.get_record(node, me, i) for i in ("suspect", "victim", "doc")]
+        out = disclosure.release(
+            conn,
+            node,
+            recipient="UA-NPU",
+            purpose=PURPOSE,
+            records=recs,
+            channel="follow_up",
+            actor=me,
+            approved_follow_up=True,
+        )
+    modes = {d[0].id: d[1].mode.value for d in out.decisions}
+    assert modes == {"suspect": "full", "victim": "deny", "doc": "full"}
+    assert {i["record"]["id"] for i in out.items} == {"suspect", "doc"}
+    assert all(i["terms"]["clauses"] for i in out.items)

@@ -10,7 +10,7 @@ import base64
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 
 from accord.errors import FieldError, NotFound, ValidationError
 from accord.model import Principal, Record
-from accord.policy import Consent, Decision, decide, disclose
+from accord.policy import Consent, Decision, Mode, decide, disclose
 from accord.services.agreements import agreement_set
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
@@ -89,6 +89,12 @@ def _consents(conn: Connection, records: Sequence[Record]) -> set[Consent]:
     return {Consent(record_id=r.record_id, recipient=r.recipient) for r in rows}
 
 
+def _open_on_follow_up(decision: Decision) -> Decision:
+    if decision.mode is not Mode.REFERENCE:
+        return decision
+    return replace(decision, mode=Mode.REDACTED if decision.redactions else Mode.FULL)
+
+
 def release(
     conn: Connection,
     node: Node,
@@ -99,9 +105,15 @@ def release(
     channel: str,
     actor: Principal | str,
     now: datetime | None = None,
+    approved_follow_up: bool = False,
 ) -> Released:
     """Decide, shape and record one outbound answer. `channel` names the path
-    (`federated_search`, `follow_up`, `export`, `partner_read`, …) for the ledger."""
+    (`federated_search`, `follow_up`, `export`, `partner_read`, …) for the ledger.
+
+    `approved_follow_up`: the owner's liaison officer approved a follow-up request for these
+    records. A `reference` decision means "a hit, content on request" (the Prüm model), so here
+    it opens to the content, with the clause's redactions; every other decision — and every
+    denial, whatever its reason — stands as the policy engine made it."""
     if recipient == node.agency:
         raise ValidationError(FieldError("recipient", "is this node's own agency"))
     now = now or datetime.now(UTC)
@@ -123,6 +135,8 @@ def release(
         )
         for record in records
     ]
+    if approved_follow_up:
+        decisions = [(r, _open_on_follow_up(d)) for r, d in decisions]
     items: list[dict[str, Any]] = []
     for record, decision in decisions:
         item = disclose(record, decision, make_reference(node, recipient, record))
@@ -135,6 +149,7 @@ def release(
         {
             "recipient": recipient,
             "channel": channel,
+            "approved_follow_up": approved_follow_up,
             **purpose.to_dict(),
             "decisions": [
                 {

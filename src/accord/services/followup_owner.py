@@ -7,7 +7,6 @@ transaction that records the decision."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -27,7 +26,6 @@ from accord.federation.protocol import (
     outcome_path,
 )
 from accord.model import Principal
-from accord.policy import Mode, disclose
 from accord.services.audit import Event, record_event
 from accord.services.disclosure import open_reference, release
 from accord.services.federation import partner_principal
@@ -192,10 +190,9 @@ def _approved_items(
 ) -> tuple[list[AnswerItem], list[dict[str, Any]]]:
     """The records an approved follow-up discloses, after asking the policy engine again.
 
-    `release` decides and writes the DISCLOSURE entry. A `reference` decision is what the
-    agreements allow for a hit ("content on a follow-up request", the Prüm model): with the
-    liaison officer's approval the record goes out whole; `full` and `redacted` decisions go out
-    as `release` shaped them; a denied record does not go out."""
+    `release` decides, opens `reference` decisions to content because the liaison officer
+    approved (the Prüm model's second step), and writes the DISCLOSURE entry; a denied record
+    does not go out."""
     try:
         owner, record_id = open_reference(node, row.partner_agency, row.reference)
     except NotFound:
@@ -210,24 +207,17 @@ def _approved_items(
         records=[s.record for s in stored],
         channel="follow_up",
         actor=principal,
+        approved_follow_up=True,
     )
-    items: list[AnswerItem] = []
-    disclosed: list[dict[str, Any]] = []
-    shaped = iter(released.items)
-    for record, decision in released.decisions:
-        if decision.denied:
-            continue
-        item = next(shaped)
-        if decision.mode is Mode.REFERENCE:
-            opened = replace(decision, mode=Mode.FULL)
-            item = disclose(record, opened, item["reference"]["reference"]) or item
-        items.append(AnswerItem.model_validate(item))
-        disclosed.append(
-            {
-                "owner": record.owner,
-                "id": record.id,
-                "policy_mode": decision.mode.value,
-                "clauses": list(decision.clauses),
-            }
-        )
+    items = [AnswerItem.model_validate(item) for item in released.items]
+    disclosed = [
+        {
+            "owner": record.owner,
+            "id": record.id,
+            "mode": decision.mode.value,
+            "clauses": list(decision.clauses),
+        }
+        for record, decision in released.decisions
+        if not decision.denied
+    ]
     return items, disclosed
