@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -50,6 +51,14 @@ def main() -> None:
         raise SystemExit(exc.exit_code) from None
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("aborted\n")
         raise SystemExit(130) from None
+    except Exception as exc:  # a user never sees a traceback
+        if os.environ.get("ACCORD_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"error: unexpected {type(exc).__name__}: {exc}\n"
+            "This is a fault in Accord; run again with ACCORD_DEBUG=1 to see where it happened.\n"
+        )
+        raise SystemExit(70) from None

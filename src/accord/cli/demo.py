@@ -1,31 +1,54 @@
-"""`accord demo`: a narrated tour of one node (init, ingest, search, show, policy, audit)."""
+"""`accord demo`: three agencies' nodes as separate processes over mutual TLS, playing a
+narrated cross-border case, with the disclosures proved from both ledgers."""
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
+import time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from accord.model import EnvelopeDefaults
-from accord.services import agreements, audit, policy_tools
-from accord.services import records as record_service
+from accord.errors import NotFound
+from accord.federation.local import LocalNode, build_federation, start_nodes, stop_nodes
+from accord.model import EnvelopeDefaults, Principal, PrincipalKind
+from accord.scenario import ScenarioOptions, write_scenario
+from accord.services import audit
+from accord.services.federation import FederatedResult, PartnerQuery, federated_search
+from accord.services.followup import get_follow_up, request_follow_up
+from accord.services.followup_owner import decide_follow_up
 from accord.services.ingest import ingest_stream
-from accord.services.node import init_node
+from accord.services.node import Node
 from accord.services.purpose import parse_purpose
-from accord.services.search import search_local
-from accord.settings import Settings
+from accord.services.tokens import issue_token
 
 from .common import console
 
 __all__ = ["demo"]
 
+MEMBERS = [
+    ("DE-BKA", "Bundeskriminalamt"),
+    ("NL-POLITIE", "Politie Nederland"),
+    ("UA-NPU", "National Police of Ukraine"),
+]
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "agreements"
+SEED = 20261122
+
+
+class DemoFailed(Exception):
+    pass
+
+
+def _agreement_paths() -> list[Path]:
+    packaged = resources.files("accord.data").joinpath("agreements")
+    if packaged.is_dir():
+        return sorted(Path(str(p)) for p in packaged.iterdir() if p.name.endswith(".yaml"))
+    return sorted(EXAMPLES.glob("*.yaml"))
 
 
 def _step(title: str, text: str) -> None:
@@ -33,30 +56,235 @@ def _step(title: str, text: str) -> None:
     console.print(Panel(text, title=f"[bold]{title}[/]", expand=False))
 
 
-def _agreement_files() -> list[tuple[str, str]]:
-    packaged = resources.files("accord.data").joinpath("agreements")
-    if packaged.is_dir():
-        return [
-            (p.name, p.read_text("utf-8"))
-            for p in sorted(packaged.iterdir(), key=lambda p: p.name)
-            if p.name.endswith(".yaml")
+def _ledger(node: Node) -> list[dict[str, Any]]:
+    size = audit.tree_head(node).head.size
+    out: list[dict[str, Any]] = []
+    for start in range(0, size, 1000):
+        out.extend(
+            json.loads(e["payload"]) for e in audit.entries(node, start, min(size, start + 1000))
+        )
+    return out
+
+
+def _candidates(truth: Path) -> list[tuple[str, str]]:
+    """(storyline person key, name) of people the truth says DE, NL and UA all hold."""
+    found: list[tuple[str, str]] = []
+    with truth.open(encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            if row.get("type") != "identity" or row.get("schema") != "Person":
+                continue
+            owners = {r["owner"] for r in row.get("records", [])}
+            if {"DE-BKA", "NL-POLITIE", "UA-NPU"} <= owners:
+                found.append((row["key"], row.get("latin_name") or row["name"]))
+    found.sort(key=lambda kn: (not kn[0].startswith("person/thb"), kn[0]))
+    return found
+
+
+def _modes(result: FederatedResult) -> dict[str, set[str]]:
+    return {p.agency: {i["mode"] for i in p.items} for p in result.partners if p.status == "hits"}
+
+
+def _play(root: Path, nodes: list[LocalNode], expect: Any) -> None:
+    de, nl, ua = (n.open() for n in nodes)
+    analyst = Principal(
+        "anna.analyst", "DE-BKA", PrincipalKind.OPERATOR, frozenset({"analyst", "investigator"})
+    )
+    purpose = parse_purpose("investigation", "BKA-2026-0042 trafficking ring", "thb")
+
+    # The search: a storyline suspect whom all three agencies know.
+    chosen: tuple[str, FederatedResult] | None = None
+    for _key, name in _candidates(root / "scenario" / "truth.jsonl"):
+        result = federated_search(de, analyst, PartnerQuery(text=name), purpose)
+        modes = _modes(result)
+        if "full" in modes.get("NL-POLITIE", set()) and "reference" in modes.get("UA-NPU", set()):
+            chosen = (name, result)
+            break
+    expect(chosen is not None, "a suspect with a full hit at NL-POLITIE and a reference at UA-NPU")
+    if chosen is None:
+        return
+    name, result = chosen
+    table = Table(title=f"federated search by DE-BKA for {name!r} (purpose: investigation, thb)")
+    for col in ("partner", "answer", "what came back"):
+        table.add_column(col)
+    for p in result.partners:
+        shown = []
+        for item in p.items:
+            ref = item["reference"]
+            rec = item.get("record")
+            if rec:
+                shown.append(
+                    f"{item['mode']}: {rec['schema']} {rec['properties'].get('name', [''])[0]}"
+                )
+            else:
+                shown.append(f"reference: {ref['schema']} of {ref['owner']} (no content)")
+        table.add_row(p.agency, p.status, "\n".join(shown) or "–")
+    console.print()
+    console.print(table)
+    _step(
+        "Hit/no-hit",
+        "NL-POLITIE's agreement with DE-BKA (EU crime areas) lets it answer in full. UA-NPU's MoU "
+        "allows only a reference for persons: DE-BKA learns that UA-NPU holds a record, and an "
+        "opaque reference to ask for it — nothing else (the Prüm model).",
+    )
+
+    # The follow-up: DE asks UA for the content behind the reference.
+    ua_items = next(p for p in result.partners if p.agency == "UA-NPU").items
+    reference = next(i["reference"]["reference"] for i in ua_items if i["mode"] == "reference")
+    asked = request_follow_up(
+        de,
+        analyst,
+        partner="ua-npu",
+        reference=reference,
+        purpose=purpose,
+        legal_basis="MoU BKA–NPU 2024, Art. 4; StPO § 161",
+        justification="Suspected recruiter in a trafficking ring active in UA, NL and DE.",
+    )
+    fid = asked.row.follow_up_id
+    _step(
+        "Follow-up",
+        f"DE-BKA asks UA-NPU for the record ({fid}); the request travels through DE-BKA's outbox.",
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if get_follow_up(ua, fid).state == "pending":
+                break
+        except NotFound:
+            time.sleep(0.3)
+            continue
+        if time.monotonic() > deadline:
+            expect(False, "the follow-up reaches UA-NPU")
+            return
+        time.sleep(0.3)
+    officer = Principal(
+        "olena.liaison", "UA-NPU", PrincipalKind.OPERATOR, frozenset({"liaison_officer"})
+    )
+    decide_follow_up(
+        ua,
+        officer,
+        fid,
+        approve=True,
+        conditions="H3: not to be used as evidence without UA-NPU's written consent",
+    )
+    _step(
+        "Approval",
+        "UA-NPU's liaison officer approves with conditions; UA-NPU's policy engine is asked again.",
+    )
+    deadline = time.monotonic() + 30
+    while get_follow_up(de, fid).state != "approved":
+        if time.monotonic() > deadline:
+            expect(False, "DE-BKA receives the approved record")
+            return
+        time.sleep(0.3)
+    outcome = get_follow_up(de, fid).outcome() or {}
+    items = outcome.get("items") or []
+    received = [i for i in items if i.get("record")]
+    expect(bool(received), "the approved follow-up carries the record")
+    if received:
+        rec = received[0]["record"]
+        _step(
+            "Received",
+            f"DE-BKA now holds UA-NPU's {rec['schema']} {rec['properties'].get('name', ['?'])[0]} "
+            f"with conditions: {outcome.get('conditions')}",
+        )
+
+    # Both ledgers prove the exchanges.
+    ledgers = {"DE-BKA": _ledger(de), "NL-POLITIE": _ledger(nl), "UA-NPU": _ledger(ua)}
+    rid = result.request_id
+    proof = Table(title=f"the exchanges in both ledgers (search {rid})")
+    for col in ("exchange", "requester's ledger", "partner's ledger", "digests agree"):
+        proof.add_column(col)
+    sent = [
+        e
+        for e in ledgers["DE-BKA"]
+        if e["event"] == "federation_answer" and e["details"].get("request_id") == rid
+    ]
+    for agency in ("NL-POLITIE", "UA-NPU"):
+        mine = next((e for e in sent if e["details"].get("agency") == agency), None)
+        theirs = next(
+            (
+                e
+                for e in ledgers[agency]
+                if e["event"] == "federation_answer" and e["details"].get("request_id") == rid
+            ),
+            None,
+        )
+        disclosed = [
+            e
+            for e in ledgers[agency]
+            if e["event"] == "disclosure" and e["details"].get("recipient") == "DE-BKA"
         ]
-    return [(p.name, p.read_text("utf-8")) for p in sorted(EXAMPLES.glob("*.yaml"))]
+        ok = bool(
+            mine
+            and theirs
+            and mine["details"].get("answer_digest") == theirs["details"].get("answer_digest")
+        )
+        expect(ok, f"the answer of {agency} is in both ledgers with one digest")
+        expect(bool(disclosed), f"{agency}'s ledger names the disclosure and its clauses")
+        clauses = sorted(
+            {c for e in disclosed for d in e["details"]["decisions"] for c in d["clauses"]}
+        )
+        proof.add_row(
+            f"search answer from {agency}",
+            f"#{mine['idx']}" if mine else "missing",
+            f"#{theirs['idx']} ({', '.join(clauses)})" if theirs else "missing",
+            "yes" if ok else "NO",
+        )
+    steps_de = {
+        e["details"]["step"]: e
+        for e in ledgers["DE-BKA"]
+        if e["event"] == "follow_up" and e["details"].get("follow_up_id") == fid
+    }
+    steps_ua = {
+        e["details"]["step"]: e
+        for e in ledgers["UA-NPU"]
+        if e["event"] == "follow_up" and e["details"].get("follow_up_id") == fid
+    }
+    same = steps_de.get("outcome_received", {}).get("details", {}).get(
+        "outcome_digest"
+    ) == steps_ua.get("decided", {}).get("details", {}).get("outcome_digest")
+    expect(
+        same and "outcome_received" in steps_de,
+        "the follow-up outcome is in both ledgers with one digest",
+    )
+    proof.add_row(
+        f"follow-up {fid}",
+        ", ".join(sorted(steps_de)),
+        ", ".join(sorted(steps_ua)),
+        "yes" if same else "NO",
+    )
+    console.print()
+    console.print(proof)
+    for agency, node in (("DE-BKA", de), ("NL-POLITIE", nl), ("UA-NPU", ua)):
+        verified = audit.verify(node)
+        expect(verified.ok, f"{agency}'s ledger verifies")
+    _step(
+        "Ledgers",
+        "All three ledgers verify: every entry is in a Merkle tree under a signed tree head.",
+    )
+    for node in (de, nl, ua):
+        node.engine.dispose()
 
 
 def demo(
-    home: Annotated[
-        Path, typer.Option(help="Where the demo node keeps its data (recreated).")
-    ] = Path("demo-out"),
+    home: Annotated[Path, typer.Option(help="Where the demo federation lives (recreated).")] = Path(
+        "demo-out"
+    ),
+    persons: Annotated[int, typer.Option(help="People in the generated world.")] = 300,
     check: Annotated[
-        bool, typer.Option("--check", help="Exit non-zero if an expected outcome fails.")
+        bool,
+        typer.Option(
+            "--check", help="Play the story, exit non-zero if any expected outcome fails."
+        ),
     ] = False,
 ) -> None:
-    """Tour one DE-BKA node: create it, load records and agreements, search with a stated
-    purpose, see what each partner would receive, and prove the audit ledger intact."""
+    """Three agencies (DE-BKA, NL-POLITIE, UA-NPU) as separate node processes over mutual TLS:
+    a federated search finds a full hit at one partner and a reference at another, a follow-up
+    is approved, and both ledgers prove every disclosure. Then the nodes keep running until
+    Ctrl-C (with --check: stops and exits)."""
     if home.exists():
         shutil.rmtree(home)
-    os.environ["ACCORD_HOME"] = str(home)
     failures: list[str] = []
 
     def expect(ok: bool, what: str) -> None:
@@ -64,98 +292,82 @@ def demo(
             failures.append(what)
             console.print(f"[bold red]✗ expected:[/] {what}")
 
-    settings = Settings(home=home)
-    node = init_node(settings, "DE-BKA", "Bundeskriminalamt")
-    me = node.operator()
-    _step(
-        "1. A node", f"DE-BKA's node is ready in {home}/ (SQLite, its own Ed25519 and X25519 keys)."
+    write_scenario(
+        ScenarioOptions(seed=SEED, persons=persons, agencies=tuple(a for a, _ in MEMBERS)),
+        home / "scenario",
     )
-
-    sample = resources.files("accord.data").joinpath("sample/DE-BKA.ftm.jsonl")
-    with sample.open("rb") as stream:
-        report = ingest_stream(
-            node, me, stream, defaults=EnvelopeDefaults(owner="DE-BKA"), source="DE-BKA.ftm.jsonl"
-        )
     _step(
-        "2. Ingest",
-        f"Loaded {report.created} FollowTheMoney records with envelopes (handling codes, TLP, "
-        f"4x4 evaluation, subject categories, crime areas). {report.rejected} rejected.",
+        "1. A world",
+        f"A synthetic world of {persons} people with storylines, seen by three agencies in "
+        f"their own scripts and conventions ({home}/scenario).",
     )
-    expect(report.created == report.lines and report.rejected == 0, "every sample line loads")
-
-    files = _agreement_files()
-    ids = agreements.put_agreements(node, me, files)
-    _step("3. Agreements", "In force: " + ", ".join(ids))
-
-    purpose = parse_purpose("investigation", "BKA-2026-0042 (trafficking ring)", "thb")
-    table = Table(title="searches, each with its stated purpose (case BKA-2026-0042, thb)")
-    for col in ("query", "hits", "first hit", "match"):
-        table.add_column(col)
-    for query in ("Коваленко", "oleksandr kovalenko", "FE1234567", "DE89 3704 0044 0532 0130 00"):
-        hits = search_local(node, me, query, purpose)
-        first = hits[0] if hits else None
-        table.add_row(
-            query,
-            str(len(hits)),
-            f"{first.record.schema} {first.record.caption}" if first else "–",
-            f"{first.match} {first.score:.2f}" if first else "–",
-        )
-        expect(bool(hits), f"a hit for {query!r}")
-    console.print()
-    console.print(table)
-
-    record = record_service.get_record(node, me, "de-p-001")
-    _step(
-        "4. A record",
-        f"{record.schema} {record.caption}, born {record.properties.get('birthDate', ['?'])[0]}; "
-        f"handling {record.envelope.handling.value}, TLP:{record.envelope.tlp.value}, "
-        f"evaluation {record.envelope.reliability.value}{record.envelope.assessment.value}, "
-        f"{record.envelope.subject_category.value if record.envelope.subject_category else ''}",
+    nodes = build_federation(
+        home, MEMBERS, agreement_files=_agreement_paths(), federation="accord-demo"
     )
-
-    policy = Table(title="what each partner would receive (policy decision per record)")
-    for col in ("record", "NL-POLITIE", "UA-NPU", "CN-MPS"):
-        policy.add_column(col)
-    expected = {
-        ("de-p-001", "NL-POLITIE"): "full",
-        ("de-p-001", "UA-NPU"): "reference",
-        ("de-doc-001", "UA-NPU"): "full",
-        ("de-p-003", "NL-POLITIE"): "deny",
-        ("de-p-001", "CN-MPS"): "deny",
-    }
-    for rid in ("de-p-001", "de-doc-001", "de-p-003"):
-        row = [rid]
-        for to in ("NL-POLITIE", "UA-NPU", "CN-MPS"):
-            decision = policy_tools.check(node, me, to=to, record_id=rid, purpose=purpose).decision
-            row.append(
-                decision.mode.value
-                + (f" ({', '.join(decision.reasons)})" if decision.reasons else "")
+    for local in nodes:
+        node = local.open()
+        with (home / "scenario" / f"{local.agency}.ftm.jsonl").open("rb") as stream:
+            report = ingest_stream(
+                node,
+                node.operator(),
+                stream,
+                defaults=EnvelopeDefaults(owner=local.agency),
+                source=f"{local.agency}.ftm.jsonl",
             )
-            want = expected.get((rid, to))
-            if want:
-                expect(decision.mode.value == want, f"{rid} to {to} is {want}")
-        policy.add_row(*row)
-    console.print()
-    console.print(policy)
-
-    audit.sign_tree_head(node)
-    result = audit.verify(node)
-    head = audit.tree_head(node).head
+        expect(report.rejected == 0, f"{local.agency}'s records load")
+        node.engine.dispose()
     _step(
-        "5. The ledger",
-        f"{result.checked} entries (every ingest, read, search and policy decision), "
-        f"root {head.root.hex()[:32]}…, signed by the node. Verification: "
-        + ("[green]intact[/]" if result.ok else f"[red]NOT intact: {result.reason}[/]"),
+        "2. Three nodes",
+        "Each agency has its own node, SQLite database, keys and certificate from the "
+        "federation's CA; agreements: DE↔NL full for EU crime areas, DE↔UA reference for "
+        "persons and full for documents, NL↔UA none.",
     )
-    expect(result.ok, "the ledger verifies")
-
-    console.print()
-    if failures:
-        console.print(f"[bold red]{len(failures)} expected outcome(s) failed[/]")
+    start_nodes(nodes)
+    try:
+        table = Table(title="nodes (mutual TLS for partners; user API on loopback)")
+        for col in ("agency", "partner URL", "user API", "records"):
+            table.add_column(col)
+        tokens = {}
+        for local in nodes:
+            node = local.open()
+            tokens[local.agency] = issue_token(
+                node, "demo", ["analyst", "investigator", "liaison_officer", "auditor"]
+            ).secret
+            table.add_row(
+                local.agency,
+                local.url,
+                local.api_url + "/docs",
+                str(sum(1 for _ in (home / "scenario" / f"{local.agency}.ftm.jsonl").open())),
+            )
+            node.engine.dispose()
+        console.print()
+        console.print(table)
+        _play(home, nodes, expect)
+        console.print()
+        if failures:
+            console.print(f"[bold red]{len(failures)} expected outcome(s) failed[/]")
+        else:
+            console.print("[bold green]The story played as expected.[/]")
         if check:
-            raise typer.Exit(code=1)
-    else:
+            if failures:
+                raise typer.Exit(code=1)
+            return
+        console.print()
+        creds = Table(title="demo credentials (Authorization: Bearer …)")
+        creds.add_column("agency")
+        creds.add_column("user API")
+        creds.add_column("token")
+        for local in nodes:
+            creds.add_row(local.agency, local.api_url, tokens[local.agency])
+        console.print(creds)
         console.print(
-            f"[bold green]Tour complete.[/] Try: ACCORD_HOME={home} accord search kovalenko "
-            "--case X --crime-area thb;  accord audit show;  accord serve"
+            f"Nodes keep running. Try: ACCORD_HOME={home}/de-bka accord search NAME --federated "
+            "--case X --crime-area thb. Ctrl-C stops them."
         )
+        try:
+            while all(n.process is not None and n.process.poll() is None for n in nodes):
+                time.sleep(1)
+        except KeyboardInterrupt:
+            console.print("stopping the nodes")
+    finally:
+        stop_nodes(nodes)
