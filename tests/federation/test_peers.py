@@ -24,7 +24,7 @@ from accord.services.peers import (
     usable_peers,
 )
 from accord.store import federation as store
-from tests.federation.cluster import Federation
+from tests.federation.cluster import Federation, ledger
 
 
 @pytest.fixture
@@ -119,3 +119,16 @@ def test_only_a_node_admin_changes_partners(trio: Federation) -> None:
     analyst = Principal("anna", "DE-BKA", PrincipalKind.USER, frozenset({"analyst"}))
     with pytest.raises(Forbidden):
         remove_peer(de, analyst, "nl-politie")
+
+
+def test_every_partner_change_is_in_the_ledger(trio: Federation) -> None:
+    de = trio["DE-BKA"].node
+    key = (trio.ca / "directory.pub.pem").read_bytes()
+    import_directory(
+        de, de.operator(), sign(trio, ["DE-BKA", "NL-POLITIE", "UA-NPU"], "d.jws"), key
+    )
+    remove_peer(de, de.operator(), "ua-npu")
+    changes = [e["details"] for e in ledger(de, "partner_change")]
+    assert changes[-2]["change"] == "directory"
+    assert changes[-2]["partners"] == ["nl-politie", "ua-npu"]
+    assert changes[-1] == {"change": "remove", "partner": "ua-npu"}

@@ -69,6 +69,7 @@ class Event(StrEnum):
     FEDERATION_ANSWER = "federation_answer"
     FOLLOW_UP = "follow_up"
     FEDERATION_REJECTED = "federation_rejected"
+    PARTNER_CHANGE = "partner_change"
 
 
 def _payload(idx: int, at: datetime, event: str, actor: str, details: Mapping[str, Any]) -> str:

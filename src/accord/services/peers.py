@@ -24,6 +24,7 @@ from accord.federation.client import PartnerUnavailable, client_for
 from accord.federation.identity import node_id
 from accord.federation.peers import Peer
 from accord.model import Principal, is_agency_code
+from accord.services.audit import Event, record_event
 from accord.services.node import Node
 from accord.store import federation as store
 from accord.store.federation import DirectoryRow
@@ -91,6 +92,18 @@ def add_peer(node: Node, principal: Principal, url: str, fingerprint: str) -> Pe
         raise PartnerUnavailable(f"{url} describes itself with malformed keys") from exc
     with node.engine.begin() as conn:
         store.put_peer(conn, peer.to_row(datetime.now(UTC)))
+        record_event(
+            conn,
+            Event.PARTNER_CHANGE,
+            principal,
+            {
+                "change": "add",
+                "partner": peer.node_id,
+                "agency": peer.agency_code,
+                "url": peer.url,
+                "tls_fingerprint": pin,
+            },
+        )
     return peer
 
 
@@ -99,6 +112,9 @@ def remove_peer(node: Node, principal: Principal, partner: str) -> None:
     with node.engine.begin() as conn:
         if not store.delete_peer(conn, partner):
             raise NotFound(f"no partner {partner!r}")
+        record_event(
+            conn, Event.PARTNER_CHANGE, principal, {"change": "remove", "partner": partner}
+        )
 
 
 def _directory_key(pem: bytes) -> Ed25519PublicKey:
@@ -151,4 +167,15 @@ def import_directory(
         for entry in directory.entries:
             if entry.node_id != own:
                 store.put_peer(conn, Peer.from_entry(entry).to_row(now))
+        record_event(
+            conn,
+            Event.PARTNER_CHANGE,
+            principal,
+            {
+                "change": "directory",
+                "federation": directory.federation,
+                "serial": directory.serial,
+                "partners": sorted(listed - {own}),
+            },
+        )
     return directory
