@@ -1,0 +1,154 @@
+"""Every path by which a record can leave a node goes through the one policy decision.
+
+The partner routes of the app and the user routes that send records to another agency are
+listed here; a new one fails `test_every_outbound_route_is_walked` until it is walked below.
+Each walk runs the real path over mutual TLS with `decide` observed (the real function still
+decides) and checks that every record that left was decided for its recipient, that a record
+the agreements deny never left, and that the disclosure is in the sender's ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from accord.api import create_app
+from accord.auth.matrix import ACCESS, route_key
+from accord.federation.outbox import deliver_due
+from accord.model import Principal, Record
+from accord.policy import Decision
+from accord.services import disclosure
+from accord.services.federation import PartnerQuery, federated_search
+from accord.services.followup import get_follow_up, request_follow_up
+from accord.services.purpose import parse_purpose
+from accord.services.tokens import issue_token
+from tests.api.test_access_matrix import routes
+from tests.federation.cluster import Federation, add_person, ledger
+
+THB = parse_purpose("investigation", "outbound-path test", "thb")
+
+#: Routes through which records leave the node, and the walk that proves each.
+OUTBOUND = {
+    "POST /federation/v1/search": "test_partner_search_answers_are_decided",
+    "POST /api/v1/follow-ups/{follow_up_id}/decision": "test_approved_follow_ups_are_decided",
+    "POST /api/v1/exports": "test_exports_are_decided",
+}
+#: Partner routes that carry no record out, and why.
+NOT_OUTBOUND = {
+    "GET /federation/v1/node": "the node's id, agency and public keys only",
+    "POST /federation/v1/follow-ups": "stores a partner's request; records leave on approval",
+    "POST /federation/v1/follow-ups/{follow_up_id}/outcome": "receives an outcome, sends none",
+}
+
+
+@dataclass
+class Observed:
+    calls: list[tuple[str, str, str]] = field(default_factory=list)  # (to, record id, mode)
+
+    def allowed(self, to: str) -> set[str]:
+        return {rid for t, rid, mode in self.calls if t == to and mode != "deny"}
+
+    def denied(self, to: str) -> set[str]:
+        return {rid for t, rid, mode in self.calls if t == to and mode == "deny"}
+
+
+@pytest.fixture
+def observed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Observed]:
+    seen = Observed()
+    real = disclosure.decide
+
+    def watching(
+        requester: str, purpose: str, crime_area: str, record: Record, **kw: Any
+    ) -> Decision:
+        decision = real(requester, purpose, crime_area, record, **kw)
+        seen.calls.append((requester, record.id, decision.mode.value))
+        return decision
+
+    monkeypatch.setattr(disclosure, "decide", watching)
+    yield seen
+
+
+def test_every_outbound_route_is_walked(federation: Federation) -> None:
+    app = create_app(federation["DE-BKA"].node)
+    keys = {route_key(method, path) for method, path in routes(app)}
+    partner_routes = {k for k in keys if ACCESS.get(k) is not None and ACCESS[k].partners}
+    unclassified = partner_routes - set(OUTBOUND) - set(NOT_OUTBOUND)
+    assert not unclassified, f"partner routes not walked here: {sorted(unclassified)}"
+    assert set(OUTBOUND) <= keys, sorted(set(OUTBOUND) - keys)
+    assert all(name in globals() for name in OUTBOUND.values())
+
+
+def test_partner_search_answers_are_decided(federation: Federation, observed: Observed) -> None:
+    de = federation["DE-BKA"].node
+    add_person(federation["NL-POLITIE"].node, "nl-out-1", "Bohdan Outbound")
+    add_person(federation["NL-POLITIE"].node, "nl-out-2", "Bohdan Outbound", category="informant")
+    result = federated_search(de, de.operator(), PartnerQuery("Bohdan Outbound"), THB)
+    (nl,) = [p for p in result.partners if p.agency == "NL-POLITIE"]
+    sent = {i["record"]["id"] for i in nl.items if i.get("record")}
+    assert sent == {"nl-out-1"}
+    assert sent <= observed.allowed("DE-BKA")
+    assert "nl-out-2" in observed.denied("DE-BKA")  # decided, and denied: it never left
+    disclosed = ledger(federation["NL-POLITIE"].node, "disclosure")
+    assert disclosed[-1]["details"]["channel"] == "federated_search"
+
+
+def test_approved_follow_ups_are_decided(
+    federation: Federation, observed: Observed, liaison: Principal
+) -> None:
+    de, ua = federation["DE-BKA"].node, federation["UA-NPU"].node
+    add_person(ua, "ua-out-1", "Mykola Outbound")
+    found = federated_search(
+        de, de.operator(), PartnerQuery("Mykola Outbound"), THB, partners=["ua-npu"]
+    )
+    reference = found.partners[0].items[0]["reference"]["reference"]
+    asked = request_follow_up(
+        de,
+        de.operator(),
+        partner="ua-npu",
+        reference=reference,
+        purpose=THB,
+        legal_basis="MoU art. 4",
+        justification="outbound-path test",
+    )
+    deliver_due(de)
+    observed.calls.clear()
+    token = issue_token(ua, "lo-outbound", ["liaison_officer"])
+    with TestClient(create_app(ua)) as client:
+        res = client.post(
+            f"/api/v1/follow-ups/{asked.row.follow_up_id}/decision",
+            json={"decision": "approve", "conditions": "H3: outbound-path test"},
+            headers={"Authorization": f"Bearer {token.secret}"},
+        )
+    assert res.status_code == 200, res.text
+    assert "ua-out-1" in observed.allowed("DE-BKA")
+    deliver_due(ua)
+    outcome = get_follow_up(de, asked.row.follow_up_id).outcome() or {}
+    assert {i["record"]["id"] for i in outcome.get("items", [])} == {"ua-out-1"}
+    assert ledger(ua, "disclosure")[-1]["details"]["channel"] == "follow_up"
+
+
+def test_exports_are_decided(federation: Federation, observed: Observed) -> None:
+    de = federation["DE-BKA"].node
+    add_person(de, "de-out-1", "Jan Outbound")
+    add_person(de, "de-out-2", "Jan Outbound", category="victim", accord={"tlp": "RED"})
+    token = issue_token(de, "exporter", ["investigator"])
+    with TestClient(create_app(de)) as client:
+        res = client.post(
+            "/api/v1/exports",
+            json={
+                "to": "NL-POLITIE",
+                "ids": ["de-out-1", "de-out-2"],
+                "reference": "outbound-path test",
+                "crime_area": "thb",
+            },
+            headers={"Authorization": f"Bearer {token.secret}"},
+        )
+    assert res.status_code == 200, res.text
+    sent = {i["record"]["id"] for i in res.json()["items"]}
+    assert sent == {"de-out-1"}
+    assert sent <= observed.allowed("NL-POLITIE")
+    assert "de-out-2" in observed.denied("NL-POLITIE")
+    assert ledger(de, "disclosure")[-1]["details"]["channel"] == "export"
