@@ -279,10 +279,12 @@ def demo(
         ),
     ] = False,
 ) -> None:
-    """Three agencies (DE-BKA, NL-POLITIE, UA-NPU) as separate node processes over mutual TLS:
-    a federated search finds a full hit at one partner and a reference at another, a follow-up
-    is approved, and both ledgers prove every disclosure. Then the nodes keep running until
-    Ctrl-C (with --check: stops and exits)."""
+    """Three agencies' nodes play a cross-border case over mutual TLS.
+
+    DE-BKA, NL-POLITIE and UA-NPU run as separate node processes: a federated search finds a
+    full hit at one partner and a reference at another, a follow-up is approved, and both
+    ledgers prove every disclosure. The nodes then keep running until Ctrl-C (with --check,
+    the command stops them and exits non-zero if any expected outcome failed)."""
     if home.exists():
         shutil.rmtree(home)
     failures: list[str] = []
