@@ -80,3 +80,25 @@ def test_lookup_existing_reports_hash_and_version(node: Node) -> None:
     assert list(found) == ["p1"]
     assert found["p1"].pk == pk
     assert found["p1"].version == 1
+
+
+def test_all_tokens_search_starts_from_the_rarest_and_misses_nothing(node: Node) -> None:
+    pks = _insert(
+        node,
+        person("Zhang Trading Ltd", "c1"),
+        person("Wei Trading Ltd", "c2"),
+        person("Zhang Wei", "p3"),
+        person("Trading Ltd", "c4"),
+    )
+    with node.engine.connect() as conn:
+        assert store.find_by_name_tokens(
+            conn, ["zhang", "trading", "ltd"], 10, require_all=True
+        ) == [(pks[0], 3)]
+        assert store.find_by_name_tokens(conn, ["ltd", "trading"], 10, require_all=True) == [
+            (pks[0], 2),
+            (pks[1], 2),
+            (pks[3], 2),
+        ]
+        assert store.find_by_name_tokens(conn, ["zhang", "nobody"], 10, require_all=True) == []
+        partial = store.find_by_name_tokens(conn, ["zhang", "nobody"], 10)
+        assert {pk for pk, _ in partial} == {pks[0], pks[2]}

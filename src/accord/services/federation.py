@@ -149,7 +149,10 @@ def _matches(
     """The same local search a local user runs, once per term, merged: best score first."""
     best: dict[tuple[str, str], SearchHit] = {}
     for term in query.terms():
-        for hit in search_local(node, principal, term, purpose, limit=limit):
+        hits = search_local(
+            node, principal, term, purpose, limit=limit, all_name_tokens=min_name_score >= 1.0
+        )
+        for hit in hits:
             if hit.match == "name" and hit.score < min_name_score:
                 continue
             if not query.accepts(hit.record):

@@ -29,11 +29,18 @@ class SearchHit:
 
 
 def search_local(
-    node: Node, principal: Principal, query: str, purpose: Purpose, *, limit: int = 20
+    node: Node,
+    principal: Principal,
+    query: str,
+    purpose: Purpose,
+    *,
+    limit: int = 20,
+    all_name_tokens: bool = False,
 ) -> list[SearchHit]:
     """Records of this node matching `query`: identifier hits first, then names by coverage.
 
-    The search, its stated purpose and the ids it returned go to the ledger."""
+    With `all_name_tokens`, a name hit must hold every query token (partners answer only
+    those). The search, its stated purpose and the ids it returned go to the ledger."""
     if not query or not query.strip():
         raise ValidationError(FieldError("query", "is required"))
     if not 1 <= limit <= MAX_LIMIT:
@@ -49,7 +56,9 @@ def search_local(
         if tokens and len(hits) < limit:
             ranked = [
                 (pk, n)
-                for pk, n in store.find_by_name_tokens(conn, tokens, limit + len(seen))
+                for pk, n in store.find_by_name_tokens(
+                    conn, tokens, limit + len(seen), require_all=all_name_tokens
+                )
                 if pk not in seen
             ][: limit - len(hits)]
             by_pk = {s.pk: s for s in store.get_records(conn, [pk for pk, _ in ranked])}

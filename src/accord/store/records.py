@@ -286,13 +286,15 @@ def find_by_keys(conn: Connection, keys: Sequence[tuple[str, str]], limit: int) 
 
 
 def find_by_name_tokens(
-    conn: Connection, tokens: Sequence[str], limit: int
+    conn: Connection, tokens: Sequence[str], limit: int, *, require_all: bool = False
 ) -> list[tuple[int, int]]:
-    """Records whose name tokens include all query tokens, or failing that most of them:
-    (pk, tokens matched), best first."""
+    """Records whose name tokens include all query tokens, or failing that (unless
+    `require_all`) at least half of them: (pk, tokens matched), best first."""
     unique = sorted(set(tokens))
     if not unique:
         return []
+    if require_all:
+        return _with_all_tokens(conn, unique, limit)
     k = record_keys.c
     matched = func.count(func.distinct(k.value)).label("matched")
     need = max(1, (len(unique) + 1) // 2)
@@ -302,6 +304,34 @@ def find_by_name_tokens(
         .group_by(k.record_pk)
         .having(matched >= need)
         .order_by(matched.desc(), k.record_pk)
+        .limit(limit)
+    )
+    return [(r[0], r[1]) for r in conn.execute(stmt)]
+
+
+def _with_all_tokens(conn: Connection, tokens: list[str], limit: int) -> list[tuple[int, int]]:
+    """Start from the rarest token and keep the records that hold every other one: common
+    tokens ("ltd", "trading", "anna") are never scanned in full."""
+    k = record_keys.c
+    counts: dict[str, int] = {
+        r[0]: r[1]
+        for r in conn.execute(
+            select(k.value, func.count())
+            .where(k.kind == "name", k.value.in_(tokens))
+            .group_by(k.value)
+        )
+    }
+    if len(counts) < len(tokens):
+        return []  # some token is in no record at all
+    rarest = min(tokens, key=lambda t: counts[t])
+    candidates = select(k.record_pk).where(k.kind == "name", k.value == rarest)
+    matched = func.count(func.distinct(k.value)).label("matched")
+    stmt = (
+        select(k.record_pk, matched)
+        .where(k.record_pk.in_(candidates), k.kind == "name", k.value.in_(tokens))
+        .group_by(k.record_pk)
+        .having(matched == len(tokens))
+        .order_by(k.record_pk)
         .limit(limit)
     )
     return [(r[0], r[1]) for r in conn.execute(stmt)]
