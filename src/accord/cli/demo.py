@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import time
 from importlib import resources
 from pathlib import Path
@@ -267,6 +268,10 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any) -> None:
         node.engine.dispose()
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def demo(
     home: Annotated[Path, typer.Option(help="Where the demo federation lives (recreated).")] = Path(
         "demo-out"
@@ -324,6 +329,8 @@ def demo(
         "federation's CA; agreements: DE↔NL full for EU crime areas, DE↔UA reference for "
         "persons and full for documents, NL↔UA none.",
     )
+    # SIGTERM (a service manager, `timeout`) stops the nodes like Ctrl-C does.
+    previous = signal.signal(signal.SIGTERM, _terminate)
     start_nodes(nodes)
     try:
         table = Table(title="nodes (mutual TLS for partners; user API on loopback)")
@@ -373,3 +380,4 @@ def demo(
             console.print("stopping the nodes")
     finally:
         stop_nodes(nodes)
+        signal.signal(signal.SIGTERM, previous)
