@@ -276,7 +276,9 @@ def demo(
     home: Annotated[Path, typer.Option(help="Where the demo federation lives (recreated).")] = Path(
         "demo-out"
     ),
-    persons: Annotated[int, typer.Option(help="People in the generated world.")] = 300,
+    persons: Annotated[
+        int, typer.Option(min=300, help="People in the generated world (the story needs 300).")
+    ] = 300,
     check: Annotated[
         bool,
         typer.Option(
