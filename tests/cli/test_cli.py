@@ -77,6 +77,10 @@ def test_errors_are_messages_not_tracebacks(env: dict[str, str]) -> None:
     res = _accord(env, "show", "nope")
     assert res.returncode == 1
     assert "no record 'nope'" in res.stderr
+    res = _accord(env, "ingest", "/no/such/file.jsonl")
+    assert res.returncode == 2
+    assert "does not exist" in res.stderr
+    assert "fault" not in res.stderr
     res = _accord(env, "init", "--agency", "de-bka", "--name", "BKA")
     assert res.returncode == 2
     assert "agency" in res.stderr

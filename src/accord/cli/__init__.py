@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 
 from accord.errors import AccordError
@@ -41,20 +40,13 @@ app.add_typer(scenario.app, name="scenario")
 
 
 def main() -> None:
-    """Console entry point: domain errors become messages and exit codes, never tracebacks."""
+    """Console entry point. Click handles usage errors, --help and exit codes (standalone
+    mode); domain errors become messages and exit codes; a user never sees a traceback."""
     try:
-        app(standalone_mode=False)
+        app()
     except AccordError as exc:
         raise SystemExit(fail(exc).exit_code) from None
-    except click.ClickException as exc:
-        exc.show()
-        raise SystemExit(exc.exit_code) from None
-    except typer.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("aborted\n")
-        raise SystemExit(130) from None
-    except Exception as exc:  # a user never sees a traceback
+    except Exception as exc:
         if os.environ.get("ACCORD_DEBUG"):
             raise
         sys.stderr.write(
