@@ -45,10 +45,6 @@ class IssuedToken:
     expires_at: datetime | None
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _check(
     name: str,
     roles: list[str],
@@ -73,7 +69,7 @@ def _check(
         )
     for scope in sorted((wanted & SCOPES) - usable):
         errors.append(FieldError("scopes", f"{scope!r} opens no route to these roles"))
-    if expires_at is not None and _utc(expires_at) <= now:
+    if expires_at is not None and expires_at <= now:
         errors.append(FieldError("expires", "must be in the future"))
     if errors:
         raise ValidationError(errors)
@@ -168,8 +164,8 @@ def list_tokens(node: Node) -> list[TokenInfo]:
             name=r.name,
             roles=tuple(r.roles),
             scopes=tuple(r.scopes),
-            created_at=_utc(r.created_at),
-            expires_at=None if r.expires_at is None else _utc(r.expires_at),
+            created_at=r.created_at,
+            expires_at=r.expires_at,
             revoked=r.revoked_at is not None,
         )
         for r in rows
@@ -187,7 +183,7 @@ def authenticate_token(node: Node, secret: str, now: datetime | None = None) -> 
         raise Unauthorized("unknown token")
     if row.revoked_at is not None:
         raise Unauthorized("token revoked")
-    if row.expires_at is not None and _utc(row.expires_at) <= now:
+    if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized("token expired")
     return Principal(
         subject=row.name,

@@ -10,9 +10,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-__all__ = ["create_db_engine", "current_revision", "head_revision", "migrate"]
+__all__ = [
+    "create_db_engine",
+    "current_revision",
+    "dialect_insert",
+    "head_revision",
+    "migrate",
+    "placeholder",
+]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -61,3 +72,13 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def dialect_insert(conn: Connection, table: Table) -> PgInsert | SqliteInsert:
+    """The dialect's INSERT, which offers `on_conflict_do_nothing` on both databases."""
+    return pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table)
+
+
+def placeholder(conn: Connection) -> str:
+    """The driver's parameter mark, for the few statements sent straight to the driver."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from accord.store.db import dialect_insert
 from accord.store.tables import (
     federation_directories,
     federation_nonces,
@@ -52,19 +51,7 @@ __all__ = [
     "prune_nonces",
     "put_peer",
     "transitions",
-    "utc",
 ]
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _insert_ignoring_conflict(conn: Connection, table: Any) -> Any:
-    return pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table)
 
 
 # --- partners ---------------------------------------------------------------------------------
@@ -91,9 +78,9 @@ def _peer(row: Row[Any]) -> PeerRow:
         signing_key=row.signing_key,
         encryption_key=row.encryption_key,
         tls_fingerprint=row.tls_fingerprint,
-        valid_until=utc(row.valid_until),
+        valid_until=row.valid_until,
         source=row.source,
-        added_at=utc(row.added_at) or row.added_at,
+        added_at=row.added_at,
     )
 
 
@@ -143,17 +130,17 @@ def latest_directory(conn: Connection) -> DirectoryRow | None:
     return DirectoryRow(
         serial=row.serial,
         federation=row.federation,
-        issued_at=utc(row.issued_at) or row.issued_at,
+        issued_at=row.issued_at,
         directory_key=row.directory_key,
         token=row.token,
-        imported_at=utc(row.imported_at) or row.imported_at,
+        imported_at=row.imported_at,
     )
 
 
 def insert_directory(conn: Connection, row: DirectoryRow) -> bool:
     """Keep an edition; False when this serial is already kept."""
     stmt = (
-        _insert_ignoring_conflict(conn, federation_directories)
+        dialect_insert(conn, federation_directories)
         .values(**asdict(row))
         .on_conflict_do_nothing(index_elements=["serial"])
         .returning(federation_directories.c.serial)
@@ -167,7 +154,7 @@ def insert_directory(conn: Connection, row: DirectoryRow) -> bool:
 def add_nonce(conn: Connection, sender: str, nonce: str, expires_at: int) -> bool:
     """Record a (sender, nonce) pair atomically; False if it was already there."""
     stmt = (
-        _insert_ignoring_conflict(conn, federation_nonces)
+        dialect_insert(conn, federation_nonces)
         .values(sender=sender, nonce=nonce, expires_at=expires_at)
         .on_conflict_do_nothing(index_elements=["sender", "nonce"])
         .returning(federation_nonces.c.nonce)
@@ -232,10 +219,10 @@ def _outbox(row: Row[Any]) -> OutboxRow:
         body=bytes(row.body),
         state=row.state,
         attempts=row.attempts,
-        next_attempt_at=utc(row.next_attempt_at) or row.next_attempt_at,
+        next_attempt_at=row.next_attempt_at,
         last_error=row.last_error,
-        created_at=utc(row.created_at) or row.created_at,
-        delivered_at=utc(row.delivered_at),
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
     )
 
 
@@ -419,8 +406,6 @@ def _latest_state() -> Any:
 
 def _follow_up(row: Row[Any]) -> FollowUpRow:
     values = {name: getattr(row, name) for name in _FOLLOW_UP_COLUMNS}
-    values["deadline"] = utc(values["deadline"])
-    values["created_at"] = utc(values["created_at"])
     return FollowUpRow(**values, pk=row.pk, state=row.state)
 
 
@@ -445,4 +430,4 @@ def transitions(conn: Connection, follow_up_pk: int) -> list[TransitionRow]:
     rows = conn.execute(
         select(follow_up_transitions).where(t.follow_up_pk == follow_up_pk).order_by(t.pk)
     )
-    return [TransitionRow(r.state, utc(r.at) or r.at, r.actor, dict(r.details)) for r in rows]
+    return [TransitionRow(r.state, r.at, r.actor, dict(r.details)) for r in rows]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
 from accord.ledger import NodeKey, NodeRow
+from accord.store.db import placeholder
 from accord.store.tables import ledger_entries, ledger_heads, ledger_nodes, ledger_state
 
 __all__ = [
@@ -72,7 +73,7 @@ class SqlNodes:
     def get_nodes(self, keys: Sequence[NodeKey]) -> list[bytes]:
         found: dict[tuple[int, int], bytes] = {}
         wanted = list(dict.fromkeys(keys))
-        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        mark = placeholder(self.conn)
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             params = tuple(v for key in chunk for v in key)
@@ -123,12 +124,8 @@ def insert_entries(conn: Connection, rows: Sequence[EntryRow]) -> None:
         )
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _entry(row: Any) -> EntryRow:
-    return EntryRow(row.idx, _utc(row.at), row.event, row.actor, row.payload, bytes(row.leaf_hash))
+    return EntryRow(row.idx, row.at, row.event, row.actor, row.payload, bytes(row.leaf_hash))
 
 
 def iter_entries(

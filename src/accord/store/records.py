@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from accord.model import (
     TLP,
@@ -24,6 +22,7 @@ from accord.model import (
     SubjectCategory,
     content_hash,
 )
+from accord.store.db import dialect_insert, placeholder
 from accord.store.tables import record_history, record_keys, records
 
 __all__ = [
@@ -60,11 +59,6 @@ class Existing:
     deleted: bool
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every timestamp we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _envelope(row: Row[Any]) -> Envelope:
     m = row._mapping
     review = m["review_by"]
@@ -78,8 +72,8 @@ def _envelope(row: Row[Any]) -> Envelope:
         subject_category=SubjectCategory(m["subject_category"]) if m["subject_category"] else None,
         crime_areas=tuple(m["crime_areas"]),
         legal_basis=m["legal_basis"],
-        created_at=_utc(m["created_at"]),
-        updated_at=_utc(m["updated_at"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
         review_by=review if isinstance(review, date) else date.fromisoformat(str(review)),
         version=m["version"],
     )
@@ -166,10 +160,10 @@ def insert_new_records(
     if not items:
         return set()
     rows = [_row(rec, caption) for rec, caption, _ in items]
-    dialect = conn.dialect.name
-    ins = pg_insert(records) if dialect == "postgresql" else sqlite_insert(records)
-    stmt = ins.on_conflict_do_nothing(index_elements=["owner", "entity_id"]).returning(
-        records.c.pk, records.c.owner, records.c.entity_id
+    stmt = (
+        dialect_insert(conn, records)
+        .on_conflict_do_nothing(index_elements=["owner", "entity_id"])
+        .returning(records.c.pk, records.c.owner, records.c.entity_id)
     )
     inserted = {(r.owner, r.entity_id): r.pk for r in conn.execute(stmt, rows)}
     _insert_keys(
@@ -189,7 +183,7 @@ def _insert_keys(conn: Connection, rows: list[tuple[int, str, str]]) -> None:
     (SQLAlchemy's per-row parameter processing cost more than the insert itself)."""
     if not rows:
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn)
     # Only the driver's placeholder is interpolated; the values travel as parameters.
     sql = f"INSERT INTO record_keys (record_pk, kind, value) VALUES ({mark}, {mark}, {mark})"  # noqa: S608
     conn.exec_driver_sql(sql, rows)
@@ -347,7 +341,7 @@ def history(conn: Connection, pk: int) -> list[dict[str, Any]]:
             "schema": r.schema,
             "properties": r.properties,
             "accord": r.envelope,
-            "superseded_at": _utc(r.superseded_at).isoformat(),
+            "superseded_at": r.superseded_at.isoformat(),
             "superseded_by": r.superseded_by,
             "change": r.change,
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -9,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Dialect,
     ForeignKey,
     Index,
     Integer,
@@ -18,10 +21,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 
 __all__ = [
+    "UtcDateTime",
     "agreement_files",
     "agreement_state",
     "api_tokens",
@@ -48,6 +53,29 @@ __all__ = [
     "users",
 ]
 
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC on the way out and on the way in.
+
+    PostgreSQL keeps the zone; SQLite hands back naive values. Normalising here, in the column
+    type, spares every reader its own conversion."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every stored time must carry its zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -64,7 +92,7 @@ node = Table(
     Column("id", Integer, primary_key=True),
     Column("agency", String(40), nullable=False),
     Column("name", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 #: Current version of every record. Superseded versions move to `record_history`.
@@ -87,8 +115,8 @@ records = Table(
     Column("subject_category", String(32)),
     Column("crime_areas", JSON, nullable=False),
     Column("legal_basis", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("review_by", Date, nullable=False),
     Column("version", Integer, nullable=False),
     Column("content_hash", String(64), nullable=False),
@@ -109,7 +137,7 @@ record_history = Table(
     Column("schema", String(64), nullable=False),
     Column("properties", JSON, nullable=False),
     Column("envelope", JSON, nullable=False),
-    Column("superseded_at", DateTime(timezone=True), nullable=False),
+    Column("superseded_at", UtcDateTime(), nullable=False),
     Column("superseded_by", String(200), nullable=False),
     Column("change", String(16), nullable=False),
     UniqueConstraint("record_pk", "version"),
@@ -137,9 +165,9 @@ api_tokens = Table(
     Column("agency", String(40), nullable=False),
     Column("roles", JSON, nullable=False),
     Column("scopes", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True)),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime()),
+    Column("revoked_at", UtcDateTime()),
 )
 
 
@@ -150,7 +178,7 @@ ledger_entries = Table(
     "ledger_entries",
     metadata,
     Column("idx", _BIG, primary_key=True, autoincrement=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("event", String(48), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("payload", Text, nullable=False),
@@ -200,10 +228,10 @@ users = Table(
     Column("totp_secret", LargeBinary),
     Column("totp_pending", LargeBinary),
     Column("totp_last_step", BigInteger),
-    Column("mfa_enrolled_at", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("disabled_at", DateTime(timezone=True)),
-    Column("last_login_at", DateTime(timezone=True)),
+    Column("mfa_enrolled_at", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("disabled_at", UtcDateTime()),
+    Column("last_login_at", UtcDateTime()),
 )
 
 #: Single-use MFA recovery codes; only a SHA-256 of each is kept.
@@ -213,7 +241,7 @@ user_recovery_codes = Table(
     Column("id", Integer, primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("code_hash", LargeBinary(32), nullable=False),
-    Column("used_at", DateTime(timezone=True)),
+    Column("used_at", UtcDateTime()),
     UniqueConstraint("user_id", "code_hash"),
 )
 
@@ -226,10 +254,10 @@ user_sessions = Table(
     Column("token_hash", LargeBinary(32), nullable=False, unique=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("stage", String(16), nullable=False),
-    Column("authenticated_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("authenticated_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False, index=True),
+    Column("revoked_at", UtcDateTime()),
 )
 
 #: Consecutive failed logins per user name (known or not), and the lock they earned.
@@ -238,8 +266,8 @@ login_throttle = Table(
     metadata,
     Column("username", String(200), primary_key=True),
     Column("failures", Integer, nullable=False),
-    Column("last_failure_at", DateTime(timezone=True)),
-    Column("locked_until", DateTime(timezone=True)),
+    Column("last_failure_at", UtcDateTime()),
+    Column("locked_until", UtcDateTime()),
 )
 
 #: Agreement files as loaded (YAML text). A change adds a row and withdraws the one it
@@ -251,9 +279,9 @@ agreement_files = Table(
     Column("file_name", String(200), nullable=False, index=True),
     Column("text", Text, nullable=False),
     Column("sha256", String(64), nullable=False),
-    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("loaded_at", UtcDateTime(), nullable=False),
     Column("loaded_by", String(200), nullable=False),
-    Column("withdrawn_at", DateTime(timezone=True)),
+    Column("withdrawn_at", UtcDateTime()),
 )
 
 #: One row; its revision grows with every agreement change so workers know to reload.
@@ -272,7 +300,7 @@ consents = Table(
     Column("record_owner", String(40), nullable=False),
     Column("record_id", String(200), nullable=False),
     Column("recipient", String(40), nullable=False),
-    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("granted_at", UtcDateTime(), nullable=False),
     Column("reference", Text),
     UniqueConstraint("record_owner", "record_id", "recipient"),
 )
@@ -291,9 +319,9 @@ federation_peers = Table(
     Column("signing_key", String(64), nullable=False),
     Column("encryption_key", String(64), nullable=False),
     Column("tls_fingerprint", String(95), nullable=False),
-    Column("valid_until", DateTime(timezone=True)),
+    Column("valid_until", UtcDateTime()),
     Column("source", String(16), nullable=False),
-    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
 )
 
 #: Every edition of the signed partner directory this node accepted (the JWS as received).
@@ -302,10 +330,10 @@ federation_directories = Table(
     metadata,
     Column("serial", Integer, primary_key=True, autoincrement=False),
     Column("federation", String(64), nullable=False),
-    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
     Column("directory_key", Text, nullable=False),
     Column("token", Text, nullable=False),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_at", UtcDateTime(), nullable=False),
 )
 
 #: (sender, nonce) pairs of accepted signed messages, kept until `expires_at` (Unix seconds):
@@ -327,7 +355,7 @@ federation_receipts = Table(
     Column("request_id", String(128), primary_key=True),
     Column("status", SmallInteger, nullable=False),
     Column("response", LargeBinary, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )
 
 #: Messages to partners, written in the same transaction as the change they announce and
@@ -345,11 +373,11 @@ federation_outbox = Table(
     Column("body", LargeBinary, nullable=False),
     Column("state", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("lease_until", DateTime(timezone=True)),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("lease_until", UtcDateTime()),
     Column("last_error", String(200)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime()),
     Index(None, "state", "next_attempt_at"),
 )
 
@@ -369,8 +397,8 @@ follow_ups = Table(
     Column("crime_area", String(40), nullable=False),
     Column("legal_basis", Text, nullable=False),
     Column("justification", Text, nullable=False),
-    Column("deadline", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(200), nullable=False),
 )
 
@@ -381,7 +409,7 @@ follow_up_transitions = Table(
     Column("pk", _BIG, primary_key=True, autoincrement=True),
     Column("follow_up_pk", ForeignKey("follow_ups.pk"), nullable=False, index=True),
     Column("state", String(16), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("details", JSON, nullable=False),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -37,15 +37,6 @@ __all__ = [
 ]
 
 
-def _utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _opt_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else _utc(value)
-
-
 @dataclass(frozen=True, slots=True)
 class UserRow:
     id: int
@@ -72,10 +63,10 @@ def _user(row: Any) -> UserRow:
         totp_secret=None if row.totp_secret is None else bytes(row.totp_secret),
         totp_pending=None if row.totp_pending is None else bytes(row.totp_pending),
         totp_last_step=row.totp_last_step,
-        mfa_enrolled_at=_opt_utc(row.mfa_enrolled_at),
-        created_at=_utc(row.created_at),
-        disabled_at=_opt_utc(row.disabled_at),
-        last_login_at=_opt_utc(row.last_login_at),
+        mfa_enrolled_at=row.mfa_enrolled_at,
+        created_at=row.created_at,
+        disabled_at=row.disabled_at,
+        last_login_at=row.last_login_at,
     )
 
 
@@ -210,10 +201,10 @@ def session_by_hash(conn: Connection, token_hash: bytes) -> SessionRow | None:
         id=row.id,
         user_id=row.user_id,
         stage=row.stage,
-        authenticated_at=_utc(row.authenticated_at),
-        created_at=_utc(row.created_at),
-        expires_at=_utc(row.expires_at),
-        revoked_at=_opt_utc(row.revoked_at),
+        authenticated_at=row.authenticated_at,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
     )
 
 
@@ -244,7 +235,7 @@ def purge_sessions(conn: Connection, expired_before: datetime) -> int:
 
 
 def _throttle(row: Any) -> Throttle:
-    return Throttle(row.failures, _opt_utc(row.last_failure_at), _opt_utc(row.locked_until))
+    return Throttle(row.failures, row.last_failure_at, row.locked_until)
 
 
 def read_throttle(conn: Connection, username: str) -> Throttle:
