@@ -9,22 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from accord.federation.identity import node_id, self_entry, tls_files
-from accord.federation.pki import init_ca_files, issue_node_files, sign_directory_file
+from accord.federation.identity import node_id
+from accord.federation.local import enrol_node, publish_directory
+from accord.federation.pki import init_ca_files
 from accord.federation.server import NodeServer
 from accord.services import audit
-from accord.services.agreements import put_agreements
-from accord.services.node import Node, init_node
-from accord.services.peers import import_directory
+from accord.services.node import Node
 from accord.services.records import create_record
 from accord.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "agreements"
-AGREEMENTS = {
-    "DE-BKA": ("de-bka-nl-politie.yaml", "de-bka-ua-npu.yaml"),
-    "NL-POLITIE": ("de-bka-nl-politie.yaml", "nl-politie-ua-npu.yaml"),
-    "UA-NPU": ("de-bka-ua-npu.yaml", "nl-politie-ua-npu.yaml"),
-}
 
 
 @dataclass
@@ -68,30 +62,19 @@ class Federation:
 
     def add(self, agency: str, name: str, **settings: Any) -> Member:
         home = self.root / agency.lower()
-        node = init_node(Settings(home=home, **settings), agency, name)
-        issue_node_files(
-            self.ca, tls_files(node.settings).directory, node_id(node), agency, ["127.0.0.1"]
+        node = enrol_node(
+            self.ca, Settings(home=home, **settings), agency, name, sorted(EXAMPLES.glob("*.yaml"))
         )
         member = Member(node)
         member.server = NodeServer(node, "127.0.0.1", 0, outbox=False, shutdown_grace=0.2)
         member.port = member.server.port
         self.members[agency] = member
-        files = AGREEMENTS.get(agency, ())
-        if files:
-            put_agreements(
-                node, node.operator(), [(f, (EXAMPLES / f).read_text("utf-8")) for f in files]
-            )
         return member
 
     def publish_directory(self) -> None:
         """Sign a directory of every member and import it on every member."""
-        entries = [self_entry(m.node, m.url).to_dict() for m in self.members.values()]
-        out = self.root / "directory.jws"
-        sign_directory_file(self.ca, entries, out)
-        token = out.read_text("ascii")
-        key = (self.ca / "directory.pub.pem").read_bytes()
-        for member in self.members.values():
-            import_directory(member.node, member.node.operator(), token, key)
+        members = [(m.node, m.url) for m in self.members.values()]
+        publish_directory(self.ca, members, self.root / "directory.jws")
 
     def start(self) -> None:
         for member in self.members.values():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from accord.federation.identity import self_entry, tls_files
+from accord.federation.identity import node_id, self_entry, tls_files
 from accord.federation.pki import init_ca_files, issue_node_files, sign_directory_file
 from accord.policy import parse_agreement
 from accord.services.agreements import put_agreements
@@ -24,7 +24,15 @@ from accord.services.node import Node, init_node, open_node
 from accord.services.peers import import_directory
 from accord.settings import Settings
 
-__all__ = ["LocalNode", "build_federation", "free_port", "start_nodes", "stop_nodes"]
+__all__ = [
+    "LocalNode",
+    "build_federation",
+    "enrol_node",
+    "free_port",
+    "publish_directory",
+    "start_nodes",
+    "stop_nodes",
+]
 
 
 @dataclass
@@ -63,6 +71,28 @@ def _agreements_for(agency: str, files: Iterable[Path]) -> list[tuple[str, str]]
     return mine
 
 
+def enrol_node(
+    ca: Path, settings: Settings, agency: str, name: str, agreement_files: Sequence[Path] = ()
+) -> Node:
+    """Initialise a node, issue its TLS certificate from the CA in `ca`, and load the
+    agreements among `agreement_files` that it is party to."""
+    node = init_node(settings, agency, name)
+    issue_node_files(ca, tls_files(node.settings).directory, node_id(node), agency, ["127.0.0.1"])
+    files = _agreements_for(agency, agreement_files)
+    if files:
+        put_agreements(node, node.operator(), files)
+    return node
+
+
+def publish_directory(ca: Path, members: Sequence[tuple[Node, str]], out: Path) -> None:
+    """Sign a partner directory of (node, URL) members and import it on every member."""
+    sign_directory_file(ca, [self_entry(n, url).to_dict() for n, url in members], out)
+    token = out.read_text("ascii")
+    key = (ca / "directory.pub.pem").read_bytes()
+    for node, _ in members:
+        import_directory(node, node.operator(), token, key)
+
+
 def build_federation(
     root: Path,
     members: Sequence[tuple[str, str]],
@@ -75,26 +105,17 @@ def build_federation(
     root.mkdir(parents=True, exist_ok=True)
     ca = root / "ca"
     init_ca_files(ca, federation)
-    nodes: list[LocalNode] = []
-    opened: list[Node] = []
-    for agency, name in members:
-        local = LocalNode(agency, name, root / agency.lower(), free_port(), free_port())
-        node = init_node(Settings(home=local.home), agency, name)
-        issue_node_files(
-            ca, tls_files(node.settings).directory, agency.lower(), agency, ["127.0.0.1"]
-        )
-        files = _agreements_for(agency, agreement_files)
-        if files:
-            put_agreements(node, node.operator(), files)
-        nodes.append(local)
-        opened.append(node)
-    entries = [self_entry(n, local.url).to_dict() for n, local in zip(opened, nodes, strict=True)]
-    directory = root / "directory.jws"
-    sign_directory_file(ca, entries, directory)
-    token = directory.read_text("ascii")
-    key = (ca / "directory.pub.pem").read_bytes()
+    nodes = [
+        LocalNode(agency, name, root / agency.lower(), free_port(), free_port())
+        for agency, name in members
+    ]
+    opened = [
+        enrol_node(ca, Settings(home=n.home), n.agency, n.name, agreement_files) for n in nodes
+    ]
+    publish_directory(
+        ca, [(o, n.url) for o, n in zip(opened, nodes, strict=True)], root / "directory.jws"
+    )
     for node in opened:
-        import_directory(node, node.operator(), token, key)
         node.engine.dispose()
     return nodes
 
