@@ -40,13 +40,13 @@ def create_record(node: Node, principal: Principal, data: Mapping[str, Any]) -> 
     record = parse_record(data, {"owner": principal.agency}, now=now)
     if record.owner != principal.agency:
         raise Forbidden(f"records owned by {record.owner} can only be created by {record.owner}")
+    caption = caption_of(record.schema, record.properties)
+    keys = record_keys(record.schema, record.properties)
     with node.engine.begin() as conn:
-        if store.lookup_existing(conn, record.owner, [record.id]):
+        # Insert-or-nothing rather than look-then-insert: two concurrent creates of one id give
+        # one record and one 409, not a database error.
+        if store.insert_new_records(conn, [(record, caption, keys)]):
             raise Conflict(f"record {record.id!r} of {record.owner} exists; update it instead")
-        caption = caption_of(record.schema, record.properties)
-        store.insert_records(
-            conn, [(record, caption, record_keys(record.schema, record.properties))]
-        )
         record_event(conn, Event.RECORD_CREATE, principal, _ref(record))
     return record
 
