@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING
 
 from accord.model import HANDLING_ORDER, TLP_ORDER, SubjectCategory, crime_areas
 from accord.policy.agreement import Agreement, Clause
+from accord.policy.decision import Decision
 from accord.policy.problems import AgreementError, overlap_problems
-
-if TYPE_CHECKING:
-    from accord.policy.decide import Decision
 
 __all__ = ["AgreementSet", "ClauseEntry"]
 

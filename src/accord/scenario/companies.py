@@ -10,6 +10,7 @@ from typing import Any
 
 from accord.scenario import contact
 from accord.scenario import identifiers as ids
+from accord.scenario.accounts import Account, Payment
 from accord.scenario.context import Context, Country
 from accord.scenario.data import load_yaml
 from accord.scenario.people import Address, Human, make_address
@@ -37,28 +38,6 @@ class Company:
     address: Address | None
     offshore: bool = False
     tax_number: str | None = None
-
-
-@dataclass(slots=True)
-class Account:
-    key: str
-    country: str
-    iban: str | None
-    number: str | None
-    bank: str
-    bic: str
-    currency: str
-    holder: str  # truth key of the holder (person or company)
-
-
-@dataclass(slots=True)
-class Payment:
-    payer: Account
-    beneficiary: Account
-    amount: str
-    currency: str
-    day: date
-    purpose: str
 
 
 @lru_cache(maxsize=1)

@@ -7,17 +7,34 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from accord.scenario import identifiers as ids
 from accord.scenario.context import City, Context, Country
 
-if TYPE_CHECKING:
-    from accord.scenario.people import Human
-
-__all__ = ["REPORT_STATUS", "Document", "issue_documents"]
+__all__ = ["REPORT_STATUS", "Document", "Holder", "issue_documents"]
 
 REPORT_STATUS = (("stolen", 0.45), ("lost", 0.45), ("revoked", 0.10))
+
+
+class Holder(Protocol):
+    """What a country needs to know of a person to issue their documents (a `people.Human`)."""
+
+    @property
+    def country(self) -> Country: ...
+    @property
+    def birth_city(self) -> City: ...
+    @property
+    def birth(self) -> date: ...
+    @property
+    def male(self) -> bool: ...
+    @property
+    def id_number(self) -> str | None: ...
+    @property
+    def documents(self) -> list[Document]: ...
+    def latin_given(self) -> str: ...
+    def latin_surname(self) -> str: ...
+    def mrz_names(self) -> tuple[str, str]: ...
 
 
 @dataclass(slots=True)
@@ -104,7 +121,7 @@ def _report(ctx: Context, rng: random.Random, doc: Document) -> None:
     doc.reported = start + timedelta(days=rng.randrange(span))
 
 
-def _personal_number(h: Human) -> str:
+def _personal_number(h: Holder) -> str:
     """What the MRZ's optional field carries: the BSN (NL), the record number УНЗР (UA)."""
     if h.id_number and h.country.code == "nl":
         return h.id_number
@@ -113,7 +130,7 @@ def _personal_number(h: Human) -> str:
     return ""
 
 
-def issue_documents(ctx: Context, rng: random.Random, h: Human, needs_passport: bool) -> None:
+def issue_documents(ctx: Context, rng: random.Random, h: Holder, needs_passport: bool) -> None:
     country = h.country
     spec = country.data
     city = h.birth_city

@@ -11,6 +11,7 @@ from typing import Any
 
 from accord.errors import FieldError, ValidationError
 from accord.model import agency_country, is_agency_code
+from accord.scenario.casts import STORY_PERSONS
 from accord.scenario.data import load_yaml
 
 __all__ = [
@@ -176,19 +177,14 @@ class ScenarioOptions:
             errors.append(FieldError("seed", "must be between 0 and 2**63 - 1"))
         if not 1 <= self.persons <= MAX_PERSONS:
             errors.append(FieldError("persons", f"must be between 1 and {MAX_PERSONS:,}"))
-        elif self.storylines:
-            from accord.scenario.stories import (
-                STORY_PERSONS,
-            )  # at call time: the storylines import the options
-
-            if self.persons < STORY_PERSONS:
-                errors.append(
-                    FieldError(
-                        "persons",
-                        f"the storylines alone have {STORY_PERSONS} persons; ask for at least "
-                        "that many or turn storylines off",
-                    )
+        elif self.storylines and self.persons < STORY_PERSONS:
+            errors.append(
+                FieldError(
+                    "persons",
+                    f"the storylines alone have {STORY_PERSONS} persons; ask for at least "
+                    "that many or turn storylines off",
                 )
+            )
         if self.epoch.tzinfo is None:
             errors.append(FieldError("epoch", "must carry a time zone"))
         rates = {

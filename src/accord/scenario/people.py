@@ -10,18 +10,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from accord.scenario import contact
 from accord.scenario import identifiers as ids
+from accord.scenario.accounts import Account
 from accord.scenario.context import City, Context, Country
 from accord.scenario.documents import Document, issue_documents
 from accord.scenario.names import Token, pinyin_join
 from accord.scenario.places import Address, Vehicle, make_address, make_vehicle
 from accord.scenario.translit import mrz_name
-
-if TYPE_CHECKING:
-    from accord.scenario.companies import Account
 
 __all__ = [
     "Address",

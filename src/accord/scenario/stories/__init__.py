@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from accord.scenario.casts import STORY_PERSONS
 from accord.scenario.stories.cast import Story
-from accord.scenario.stories.cyber import PERSONS as CYBER_PERSONS
 from accord.scenario.stories.cyber import cyber
 from accord.scenario.stories.singles import (
-    DOCUMENT_PERSONS,
-    FUGITIVE_PERSONS,
-    MISSING_PERSONS,
     documents,
     fugitive,
     missing,
 )
-from accord.scenario.stories.trafficking import PERSONS as THB_PERSONS
 from accord.scenario.stories.trafficking import trafficking
-from accord.scenario.stories.visa import PERSONS as VISA_PERSONS
 from accord.scenario.stories.visa import visa
 
 __all__ = ["STORIES", "STORY_PERSONS", "Story"]
@@ -51,14 +46,4 @@ STORIES: tuple[tuple[str, str, str, Callable[[Story], None]], ...] = (
         "Documents reported stolen, lost and revoked by their issuing countries",
         documents,
     ),
-)
-
-#: Persons the storylines add to the world.
-STORY_PERSONS = (
-    THB_PERSONS
-    + CYBER_PERSONS
-    + VISA_PERSONS
-    + MISSING_PERSONS
-    + FUGITIVE_PERSONS
-    + DOCUMENT_PERSONS
 )

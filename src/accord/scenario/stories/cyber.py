@@ -8,13 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 from accord.scenario import contact
+from accord.scenario.casts import CYBER_PERSONS
 from accord.scenario.stories.cast import Story, pick_country
 from accord.scenario.stories.money import Books
 from accord.scenario.views import Seen
 
 __all__ = ["PERSONS", "cyber"]
 
-PERSONS = 9
+PERSONS = CYBER_PERSONS
 CYBER = ("cybercrime", "fraud")
 _BRANDS = {
     "de": ("sparkasse", "volksbank", "dhl", "postbank"),

@@ -10,17 +10,10 @@ from accord.scenario.people import Document, Human
 from accord.scenario.stories.cast import Story, pick_country
 
 __all__ = [
-    "DOCUMENT_PERSONS",
-    "FUGITIVE_PERSONS",
-    "MISSING_PERSONS",
     "documents",
     "fugitive",
     "missing",
 ]
-
-MISSING_PERSONS = 1
-FUGITIVE_PERSONS = 2
-DOCUMENT_PERSONS = 3
 
 
 def _report(story: Story, doc: Document, status: str, days_ago: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from accord.scenario import identifiers as ids
+from accord.scenario.casts import THB_PERSONS
 from accord.scenario.companies import make_company, make_offshore
 from accord.scenario.people import Document, Human, make_vehicle
 from accord.scenario.stories.cast import Story, pick_country
@@ -17,7 +18,7 @@ from accord.scenario.views import Seen, write_document, write_report, write_vehi
 
 __all__ = ["PERSONS", "trafficking"]
 
-PERSONS = 11
+PERSONS = THB_PERSONS
 THB = ("thb", "organised_crime")
 #: Cash transactions from 10,000 euro must be reported (GwG § 10, EU AMLR); deposits stay under.
 THRESHOLD = 10_000

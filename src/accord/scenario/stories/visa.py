@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from accord.scenario import contact
+from accord.scenario.casts import VISA_PERSONS
 from accord.scenario.companies import make_company
 from accord.scenario.money_view import declare_company, write_company, write_directorship
 from accord.scenario.people import Address, make_address
@@ -15,7 +16,7 @@ from accord.scenario.views import Seen
 
 __all__ = ["PERSONS", "visa"]
 
-PERSONS = 12
+PERSONS = VISA_PERSONS
 AREAS = ("migrant_smuggling", "document_forgery")
 _NATIONALITIES = ("eg", "eg", "eg", "eg", "eg", "cn", "cn", "cn", "ua", "ua")
 
