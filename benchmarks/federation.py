@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from accord.federation.local import LocalNode, build_federation, start_nodes, stop_nodes
+from accord.cli.cluster import LocalNode, build_federation, start_nodes, stop_nodes
 from accord.model import EnvelopeDefaults
 from accord.policy import load_directory
 from accord.services.federation import FederatedResult, PartnerQuery, federated_search

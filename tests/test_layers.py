@@ -104,3 +104,24 @@ def test_pure_packages_import_no_adapter_entry_point_or_framework() -> None:
         or target.split(".")[0] in FRAMEWORKS
     )
     assert wrong == []
+
+
+def test_adapters_import_no_use_case_or_entry_point() -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in GRAPH.items()
+        if _layer(module) in ADAPTERS
+        for target in targets
+        if _layer(target) in ("services", "api", "cli", "web")
+    )
+    assert wrong == []
+
+
+def test_the_node_handle_and_settings_sit_below_services_and_adapters() -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module in ("accord.node", "accord.settings", "accord.errors")
+        for target in GRAPH[module]
+        if _layer(target) in (*ADAPTERS, "services", "api", "cli", "web")
+    )
+    assert wrong == []

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from accord.api.server import NodeServer
+from accord.cli.cluster import enrol_node, publish_directory
 from accord.federation.identity import node_id
-from accord.federation.local import enrol_node, publish_directory
 from accord.federation.pki import init_ca_files
-from accord.federation.server import NodeServer
 from accord.services import audit
 from accord.services.node import Node
 from accord.services.records import create_record

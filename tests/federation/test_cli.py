@@ -132,7 +132,8 @@ def test_a_node_served_by_accord_serve_tls_answers_partners(tmp_path: Path) -> N
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(200):
+        deadline = time.monotonic() + 60  # a loaded machine starts a process slowly
+        while time.monotonic() < deadline and server.poll() is None:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
                 break

@@ -7,8 +7,9 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from accord.federation.outbox import backoff, deliver_due, outbox_messages
+from accord.federation.retry import backoff
 from accord.services.followup import get_follow_up, request_follow_up
+from accord.services.outbox import deliver_due, outbox_messages
 from accord.services.purpose import parse_purpose
 from tests.federation.cluster import Federation
 

@@ -15,7 +15,6 @@ from sqlalchemy import update
 from accord.api import create_app
 from accord.errors import Conflict, Forbidden
 from accord.federation.client import client_for
-from accord.federation.outbox import deliver_due
 from accord.federation.peers import find_peer
 from accord.model import Principal
 from accord.services.agreements import put_agreements, withdraw_agreement
@@ -28,6 +27,7 @@ from accord.services.followup import (
 )
 from accord.services.followup_owner import decide_follow_up
 from accord.services.node import Node
+from accord.services.outbox import deliver_due
 from accord.services.purpose import parse_purpose
 from accord.services.tokens import issue_token
 from accord.store import federation as store

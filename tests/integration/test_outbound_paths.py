@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 
 from accord.api import create_app
 from accord.auth.matrix import ACCESS, route_key
-from accord.federation.outbox import deliver_due
 from accord.model import Principal, Record
 from accord.policy import Decision
 from accord.services import disclosure
 from accord.services.federation import PartnerQuery, federated_search
 from accord.services.followup import get_follow_up, request_follow_up
+from accord.services.outbox import deliver_due
 from accord.services.purpose import parse_purpose
 from accord.services.tokens import issue_token
 from tests.api.test_access_matrix import routes

@@ -15,8 +15,8 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
+from accord.cli.cluster import LocalNode, build_federation, start_nodes, stop_nodes
 from accord.errors import NotFound
-from accord.federation.local import LocalNode, build_federation, start_nodes, stop_nodes
 from accord.model import EnvelopeDefaults, Principal, PrincipalKind
 from accord.scenario import ScenarioOptions, write_scenario
 from accord.services import audit

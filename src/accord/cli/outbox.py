@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from accord.federation.outbox import OutboxWorker, deliver_due, outbox_messages
+from accord.services.outbox import OutboxWorker, deliver_due, outbox_messages
 
 from .common import console, node_from_env, print_json
 

@@ -206,7 +206,7 @@ def serve(
 
     node = node_from_env()
     if tls:
-        from accord.federation.server import run_node
+        from accord.api.server import run_node
 
         return run_node(node, host, port, api_port=api_port)
     uvicorn.run(create_app(node), host=host, port=port, log_level="info")

@@ -5,8 +5,13 @@
 - `peers`: partner nodes as stored; `client`: signed, pinned mutual-TLS calls to them;
 - `nonces`: the replay guard's seen-set in the database;
 - `pki`: the federation operator's files (CA, node certificates, signed directory);
-- `api` (the `/federation/v1` routes), `outbox` (delivery worker) and `server` (`run_node`,
-  `NodeServer`) are imported by path: they depend on the services that use this package.
+- `retry`: when an undelivered message is tried again.
+
+This adapter imports no service and no entry point. The partner-facing `/federation/v1` router
+lives with the other routers (`accord.api.routers.partner`), the mutual-TLS listener with the
+app it serves (`accord.api.server`), the outbox worker with the use cases whose messages it
+delivers (`accord.services.outbox`), and the multi-node local cluster beside the demo that
+starts it (`accord.cli.cluster`).
 """
 
 from accord.federation.client import FederationClient, PartnerRefused, PartnerUnavailable, Reply

@@ -32,7 +32,7 @@ from accord.errors import AccordError
 from accord.federation.identity import node_id, tls_files
 from accord.federation.peers import Peer
 from accord.federation.protocol import NODE_PATH, NodeInfo
-from accord.services.node import Node
+from accord.node import Node
 
 __all__ = ["FederationClient", "PartnerRefused", "PartnerUnavailable", "Reply", "client_for"]
 

@@ -23,7 +23,7 @@ from accord.crypto import (
 )
 from accord.crypto.files import read_private_pem
 from accord.errors import AccordError
-from accord.services.node import Node
+from accord.node import Node
 from accord.settings import Settings
 
 __all__ = [

@@ -1,55 +1,24 @@
-"""The node: its settings, database and identity, opened once per process."""
+"""Creating and opening the node: data directory, keys, database migrations, identity."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import insert, select
 
-from accord.crypto import NodeKeys, generate_node_keys, key_fingerprint
+from accord.crypto import NodeKeys, generate_node_keys
 from accord.crypto.files import read_private_key, write_private_key
-from accord.errors import AccordError, Conflict, FieldError, ValidationError
-from accord.model import Principal, PrincipalKind, is_agency_code
+from accord.errors import Conflict, FieldError, ValidationError
+from accord.model import is_agency_code
+from accord.node import Node, NodeNotInitialised
 from accord.settings import Settings
 from accord.store.db import create_db_engine, current_revision, head_revision, migrate
 from accord.store.tables import node as node_table
 
 __all__ = ["Node", "NodeNotInitialised", "init_node", "open_node"]
-
-
-class NodeNotInitialised(AccordError):
-    status = 503
-    code = "node_not_initialised"
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    settings: Settings
-    engine: Engine
-    agency: str
-    name: str
-    keys: NodeKeys
-    #: Per-process caches of derived state (e.g. the compiled agreement set and its revision).
-    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def signing_fingerprint(self) -> str:
-        """SHA-256 fingerprint of the node's Ed25519 public key (as in the partner directory)."""
-        return key_fingerprint(self.keys.signing.public_key())
-
-    def operator(self) -> Principal:
-        """The node's own administrator at the local command line."""
-        return Principal(
-            subject="cli",
-            agency=self.agency,
-            kind=PrincipalKind.OPERATOR,
-            roles=frozenset({"node_admin", "analyst", "investigator"}),
-        )
 
 
 def _key_paths(settings: Settings) -> tuple[Path, Path]:

@@ -1,7 +1,7 @@
 """/api/v1/federated-search and /api/v1/follow-ups — the user's side of the federation.
 
 `include(app)` also mounts the `/federation/v1` routes partner nodes call
-(`accord.federation.api`), so that the one app and its one access matrix cover both."""
+(`accord.api.routers.partner`), so that the one app and its one access matrix cover both."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from accord.api.deps import CurrentNode, CurrentPrincipal
+from accord.api.routers.partner import router as partner_router
 from accord.api.schemas import SearchHitOut
-from accord.federation.api import router as partner_router
 from accord.services.federation import PartnerQuery, federated_search
 from accord.services.followup import (
     FollowUp,

@@ -18,9 +18,10 @@ import httpx
 
 from accord.federation.identity import node_id, self_entry, tls_files
 from accord.federation.pki import init_ca_files, issue_node_files, sign_directory_file
+from accord.node import Node
 from accord.policy import parse_agreement
 from accord.services.agreements import put_agreements
-from accord.services.node import Node, init_node, open_node
+from accord.services.node import init_node, open_node
 from accord.services.peers import import_directory
 from accord.settings import Settings
 

@@ -10,7 +10,6 @@ receiving node keys its receipts on (sender, request id), so a retry never acts 
 
 from __future__ import annotations
 
-import random
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,17 +18,17 @@ import structlog
 
 from accord.federation.client import PartnerRefused, PartnerUnavailable, client_for
 from accord.federation.peers import find_peer
+from accord.federation.retry import backoff, retryable
+from accord.node import Node
 from accord.services import followup
-from accord.services.node import Node
 from accord.store import federation as store
 
-__all__ = ["DeliveryReport", "OutboxWorker", "backoff", "deliver_due", "outbox_messages"]
+__all__ = ["DeliveryReport", "OutboxWorker", "deliver_due", "outbox_messages"]
 
-log = structlog.get_logger("accord.federation")
+log = structlog.get_logger("accord.outbox")
 
 #: How long a worker holds a claimed message before another worker may try it.
 LEASE = timedelta(seconds=60)
-_RETRYABLE = frozenset({408, 425, 429})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +36,6 @@ class DeliveryReport:
     delivered: int = 0
     retried: int = 0
     failed: int = 0
-
-
-def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Seconds to wait before the next try after `attempts` failed ones: exponential
-    (`base`·2^(attempts-1), at most `cap`) with "equal jitter" — a random half of it is added to
-    the other half, so that retries to a partner that comes back do not arrive all at once."""
-    ceiling = min(cap, base * 2.0 ** max(0, attempts - 1))
-    spread: float = (rng or random).uniform(0.0, ceiling / 2)
-    return ceiling / 2 + spread
 
 
 def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> DeliveryReport:
@@ -67,7 +57,7 @@ def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> 
                 peer, message.method, message.path, message.body, message.message_id
             )
         except PartnerRefused as exc:
-            if exc.status_code not in _RETRYABLE:
+            if not retryable(exc):
                 with node.engine.begin() as conn:
                     store.mark_failed(conn, message.id, exc.partner_code)
                     followup.on_refused(conn, node, message, exc.partner_code)

@@ -45,11 +45,11 @@ from accord.federation.protocol import (
     SearchRequest,
     encode,
 )
+from accord.node import Node
 from accord.services.audit import Event, record_event
 from accord.services.federation import answer_search
 from accord.services.followup import receive_outcome
 from accord.services.followup_owner import receive_follow_up
-from accord.services.node import Node
 
 __all__ = [
     "MUTUAL_TLS",
@@ -63,7 +63,7 @@ __all__ = [
 
 log = structlog.get_logger("accord.federation")
 
-#: Set to True in the ASGI scope by the node's mutual-TLS listener (`accord.federation.server`).
+#: Set to True in the ASGI scope by the node's mutual-TLS listener (`accord.api.server`).
 MUTUAL_TLS = "accord.mutual_tls"
 
 router = APIRouter(prefix=PREFIX, tags=["federation"])

@@ -27,10 +27,10 @@ import structlog
 import uvicorn
 
 from accord.api import create_app
-from accord.federation.api import MUTUAL_TLS, record_rejection
+from accord.api.routers.partner import MUTUAL_TLS, record_rejection
 from accord.federation.identity import tls_files
-from accord.federation.outbox import OutboxWorker
-from accord.services.node import Node
+from accord.node import Node
+from accord.services.outbox import OutboxWorker
 
 __all__ = ["MutualTLSMarker", "NodeServer", "audited_server_context", "run_node"]
 
