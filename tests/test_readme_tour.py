@@ -126,7 +126,7 @@ def run_steps(steps: list[Step], cwd: Path, env: dict[str, str]) -> None:
         ["bash", "--noprofile", "--norc", "-c", "\n".join(script)],
         cwd=cwd,
         env=env,
-        timeout=600,
+        timeout=1800,  # a safety net only: each command takes seconds, more on a busy machine
         check=False,
     )
     for i, step in enumerate(steps):
