@@ -85,3 +85,17 @@ def test_errors_are_messages_not_tracebacks(env: dict[str, str]) -> None:
     assert res.returncode == 2
     assert "agency" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_policy_simulate_prints_the_day_it_judged_on(env: dict[str, str]) -> None:
+    draft = str(Path(__file__).resolve().parents[2] / "examples/drafts/jit-de-bka-ua-npu.yaml")
+    run(env, "init", "--agency", "DE-BKA", "--name", "BKA")
+    run(env, "ingest", str(SAMPLE))
+    code, out = run(env, "policy", "simulate", draft, "--on", "2028-01-01")
+    assert code == 0, out
+    assert "judged on 2028-01-01 (the day asked for)" in out
+    assert "redacted" in out
+    code, out = run(env, "policy", "simulate", draft, "--on", "2026-12-01")
+    assert "not in force on 2026-12-01" in out
+    code, out = run(env, "policy", "simulate", draft, "--on", "1 July")
+    assert code == 2 and "--on" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from accord.policy import Mode, simulate
+from accord.policy import Mode, simulate, simulation_day
 
 from .factories import NOW, agreement, clause, record
 
@@ -73,3 +73,19 @@ def test_group_recipient_is_reported_under_the_group():
     report = simulate(to_eu, [record(rid="p1", birthDate="1980-01-01")], now=NOW)
     assert [(f.target, f.mode, f.count) for f in report.flows] == [("EU", Mode.REDACTED, 1)]
     assert report.to_dict()["flows"][0]["to"] == "EU"
+
+
+def test_a_draft_starting_later_is_judged_on_its_first_day():
+    draft = agreement(clause(), valid_from=date(2027, 7, 1), target="NL-POLITIE", both=False)
+    assert simulation_day(draft, date(2026, 12, 1)) == date(2027, 7, 1)
+    assert simulation_day(draft, date(2027, 9, 1)) == date(2027, 9, 1)
+    assert simulation_day(draft, date(2026, 12, 1), date(2026, 12, 24)) == date(2026, 12, 24)
+
+
+def test_a_day_outside_validity_is_reported_and_denies_everything():
+    draft = agreement(clause(), valid_from=date(2027, 7, 1), target="NL-POLITIE", both=False)
+    before = simulate(draft, [record(rid="p1")], now=NOW)
+    assert not before.in_force and before.to_dict()["in_force"] is False
+    assert before.count(mode=Mode.DENY) == 1
+    first = simulate(draft, [record(rid="p1")])
+    assert first.in_force and first.count(mode=Mode.FULL) == 1

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from accord.errors import Forbidden, NotFound
 from accord.model import Principal
-from accord.policy import AgreementError
+from accord.policy import AgreementError, Mode, parse_agreement
 from accord.services import agreements, audit, disclosure, policy_tools
 from accord.services import records as record_service
 from accord.services.node import Node
@@ -189,3 +190,19 @@ def test_approved_follow_up_opens_references_but_no_denial(node: Node) -> None:
     assert modes == {"suspect": "full", "victim": "deny", "doc": "full"}
     assert {i["record"]["id"] for i in out.items} == {"suspect", "doc"}
     assert all(i["terms"]["clauses"] for i in out.items)
+
+
+def test_simulation_of_a_future_draft_judges_its_first_day_or_the_day_asked(node: Node) -> None:
+    seed(node)
+    path = EXAMPLES.parent / "drafts" / "jit-de-bka-ua-npu.yaml"
+    draft = parse_agreement(path.name, path.read_text())
+    report = policy_tools.simulate_file(node, path.name, path.read_text())
+    assert report.day == max(datetime.now(UTC).date(), draft.valid_from)
+    assert report.in_force
+    assert report.count(mode=Mode.REDACTED, category="suspect") == 1
+    before = policy_tools.simulate_file(
+        node, path.name, path.read_text(), on=draft.valid_from - timedelta(days=1)
+    )
+    assert before.day == draft.valid_from - timedelta(days=1)
+    assert not before.in_force
+    assert before.count(mode=Mode.DENY) == before.count() > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -130,16 +131,36 @@ def simulate(
             help="An agreement file (YAML) not yet loaded.", exists=True, dir_okay=False
         ),
     ],
+    on: Annotated[
+        datetime | None,
+        typer.Option(
+            "--on",
+            metavar="DATE",
+            formats=["%Y-%m-%d"],
+            help="Judge the agreement on this day (YYYY-MM-DD). Default: today, or its first "
+            "day of validity if it starts later.",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """How many of this node's records of each kind and category would flow to each party in
-    each mode under this agreement. Nothing is loaded or changed."""
+    each mode under this agreement, on one day (printed). Nothing is loaded or changed."""
+    day = on.date() if on is not None else None
     node = node_from_env()
-    report = policy_tools.simulate_file(node, file.name, file.read_text("utf-8"))
+    report = policy_tools.simulate_file(node, file.name, file.read_text("utf-8"), on=day)
     data = report.to_dict()
     if json_out:
         print_json(data)
         return
+    if day is not None:
+        why = "the day asked for"
+    elif report.day > datetime.now(UTC).date():
+        why = "its first day of validity: it starts in the future"
+    else:
+        why = "today"
+    typer.echo(f"judged on {report.day.isoformat()} ({why})")
+    if not report.in_force:
+        typer.echo(f"the agreement is not in force on {report.day.isoformat()}: nothing flows")
     table = Table(title=f"simulation of {report.agreement_id} v{report.version} on {node.agency}")
     for col in ("from", "to", "kind", "category", "mode", "records"):
         table.add_column(col)

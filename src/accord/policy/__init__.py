@@ -34,7 +34,7 @@ from accord.policy.load import load_directory, parse_agreement
 from accord.policy.problems import AgreementError, Problem
 from accord.policy.registry import AgreementRegistry
 from accord.policy.shape import Reference, answer, disclose, redact, reference
-from accord.policy.simulate import Flow, SimulationReport, simulate
+from accord.policy.simulate import Flow, SimulationReport, simulate, simulation_day
 
 __all__ = [
     "ANY",
@@ -77,4 +77,5 @@ __all__ = [
     "redact",
     "reference",
     "simulate",
+    "simulation_day",
 ]

@@ -4,6 +4,10 @@ Each record is judged by `decide` under the agreement alone, at its owner's node
 favourable request the recipient could make (any shipped purpose, and any crime area of the
 record, or any crime area at all when the record names none). The figure is therefore the
 most that could flow, which is what a data-protection officer needs to know before signing.
+
+A draft is judged on one day (`simulation_day`): the day asked for, or else today — unless the
+agreement starts later, then its first day of validity, since judged today a draft that is not
+yet in force would deny everything.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from accord.policy.codes import kind_of, purposes
 from accord.policy.decide import MODE_ORDER, Mode, decide
 from accord.policy.index import AgreementSet
 
-__all__ = ["Flow", "SimulationReport", "simulate"]
+__all__ = ["Flow", "SimulationReport", "simulate", "simulation_day"]
 
 #: Name of the stand-in agency for a country or group recipient; every agency of the
 #: country or group gets the same clauses, so one stands for all.
@@ -56,6 +60,8 @@ class SimulationReport:
     day: date
     records: int
     flows: tuple[Flow, ...]
+    #: Whether the agreement is in force on `day`; if not, every record is denied.
+    in_force: bool = True
 
     def count(
         self,
@@ -80,9 +86,18 @@ class SimulationReport:
             "agreement": self.agreement_id,
             "version": self.version,
             "day": self.day.isoformat(),
+            "in_force": self.in_force,
             "records": self.records,
             "flows": [f.to_dict() for f in self.flows],
         }
+
+
+def simulation_day(agreement: Agreement, today: date, on: date | None = None) -> date:
+    """The day to judge `agreement` on: `on` when given; else today, or the agreement's first
+    day of validity when that is later (a draft that starts in the future)."""
+    if on is not None:
+        return on
+    return max(today, agreement.valid_from)
 
 
 def _stand_in(party: Party) -> str:
@@ -162,4 +177,5 @@ def simulate(
         day=when.date(),
         records=len(items),
         flows=tuple(flows),
+        in_force=agreement.in_force(when.date()),
     )

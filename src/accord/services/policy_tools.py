@@ -6,14 +6,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 
 from accord.errors import FieldError, ValidationError
 from accord.model import Principal, Record, is_agency_code
-from accord.policy import Explanation, SimulationReport, explain, parse_agreement, simulate
+from accord.policy import (
+    Explanation,
+    SimulationReport,
+    explain,
+    parse_agreement,
+    simulate,
+    simulation_day,
+)
 from accord.services import records as record_service
 from accord.services.agreements import agreement_set
 from accord.services.audit import Event, record_event
@@ -77,11 +84,15 @@ def _all_records(node: Node, batch: int = 2000) -> Iterator[Record]:
         last = pks[-1]
 
 
-def simulate_file(node: Node, file_name: str, text: str) -> SimulationReport:
+def simulate_file(
+    node: Node, file_name: str, text: str, *, on: date | None = None
+) -> SimulationReport:
     """Before an agreement is signed: how many of this node's records would flow to each party
-    in each mode (nothing is loaded or changed)."""
+    in each mode (nothing is loaded or changed), judged on `on`, or else today or the
+    agreement's first day of validity, whichever is later (`simulation_day`)."""
     agreement = parse_agreement(file_name, text)
-    return simulate(agreement, _all_records(node), now=datetime.now(UTC))
+    day = simulation_day(agreement, datetime.now(UTC).date(), on)
+    return simulate(agreement, _all_records(node), now=datetime.combine(day, time(), tzinfo=UTC))
 
 
 def export_records(
