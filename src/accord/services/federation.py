@@ -37,6 +37,7 @@ from accord.services.node import Node
 from accord.services.peers import usable_peers
 from accord.services.purpose import Purpose, parse_purpose
 from accord.services.search import SearchHit, search_local
+from accord.services.witness import witness_for
 
 __all__ = [
     "FederatedResult",
@@ -264,6 +265,7 @@ def federated_search(
     )
     body = encode(request)
     client = client_for(node) if peers else None  # FederationNotConfigured before anything
+    witness = witness_for(node)
     with node.engine.begin() as conn:
         record_event(
             conn,
@@ -285,7 +287,14 @@ def federated_search(
         if client is not None:
             for peer in peers:
                 futures[peer.node_id] = pool.submit(
-                    client.send, peer, "POST", SEARCH_PATH, body, request_id, timeout=timeout
+                    client.send,
+                    peer,
+                    "POST",
+                    SEARCH_PATH,
+                    body,
+                    request_id,
+                    witness=witness,
+                    timeout=timeout,
                 )
         local = _matches(node, principal, query, purpose, limit) if include_local else []
         wait(futures.values(), timeout=timeout)
