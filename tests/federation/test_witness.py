@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from accord.api import create_app
+from accord.cli import app
 from accord.federation.client import PartnerRefused, client_for
 from accord.federation.outbox import deliver_due
 from accord.federation.peers import find_peer
@@ -177,3 +179,22 @@ def test_the_witness_state_survives_a_restart(fed: Federation) -> None:
     finally:
         reopened.engine.dispose()
         member.start()
+
+
+def test_accord_audit_witness_shows_each_partner_and_its_last_head(fed: Federation) -> None:
+    de = fed["DE-BKA"].node
+    search_ua(fed)
+    held = settle(de, "ua-npu")
+    env = {"ACCORD_HOME": str(de.settings.home), "COLUMNS": "250"}
+    shown = CliRunner().invoke(app, ["audit", "witness"], env=env)
+    assert shown.exit_code == 0, shown.output
+    line = next(x for x in shown.output.splitlines() if "ua-npu" in x)
+    assert "consistent" in line and str(held["tree_size"]) in line
+    assert held["root_hash"][:20] in shown.output.replace("\n", "").replace("│", "")
+    as_json = CliRunner().invoke(app, ["audit", "witness", "--json"], env=env)
+    (ua,) = [p for p in json.loads(as_json.output) if p["partner"] == "ua-npu"]
+    assert (ua["tree_size"], ua["root_hash"], ua["signed_at"]) == (
+        held["tree_size"],
+        held["root_hash"],
+        held["signed_at"],
+    )

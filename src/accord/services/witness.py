@@ -57,6 +57,7 @@ __all__ = [
     "Witness",
     "WitnessWorker",
     "current_head",
+    "fetch_consistency",
     "observe",
     "partner_consistency",
     "run_due",
@@ -298,7 +299,8 @@ def partner_consistency(node: Node, first: int, second: int) -> ConsistencyProof
     return audit.consistency_proof(node, first, second)
 
 
-def _fetch(node: Node, peer: Peer, first: int, second: int) -> ConsistencyProof:
+def fetch_consistency(node: Node, peer: Peer, first: int, second: int) -> ConsistencyProof:
+    """Ask `peer` for PROOF(first, D[second]) over the signed partner route."""
     target = consistency_target(first, second)
     reply = client_for(node).send(
         peer,
@@ -387,7 +389,7 @@ def _prove(
     small, large = (held, incoming) if held.head.size == first else (incoming, held)
     evidence: dict[str, Any] = {"held": held.to_json(), "received": incoming.to_json(), "via": via}
     try:
-        proof = _fetch(node, peer, first, second)
+        proof = fetch_consistency(node, peer, first, second)
     except PartnerRefused as exc:
         if exc.partner_code == TREE_SIZE_UNKNOWN:
             reason = f"the partner no longer has the tree of size {second} it signed"
