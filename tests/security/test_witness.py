@@ -48,10 +48,12 @@ def fed(tmp_path: Path) -> Iterator[Federation]:
     federation.close()
 
 
-def de_searches_nl(fed: Federation) -> None:
+def de_searches_nl(fed: Federation) -> str | None:
+    """DE searches NL; the partner's answer still arrives; returns its ledger alarm if any."""
     de = fed["DE-BKA"].node
     result = federated_search(de, de.operator(), PartnerQuery("Ivan Petrenko"), THB)
     assert [p.status for p in result.partners] == ["no_hit"]
+    return result.partners[0].ledger_alarm
 
 
 def nl_searches_de(fed: Federation) -> None:
@@ -102,9 +104,9 @@ def test_a_truncated_ledger_is_detected_as_shrunk(fed: Federation) -> None:
     code, shown = witness_cli(fed)
     assert code == 1
     assert "nl-politie" in shown and "shrunk" in shown
-    # Later honest-looking heads do not clear the alarm.
+    # Later honest-looking heads do not clear the alarm; searches flag the partner.
     nl_searches_de(fed)
-    de_searches_nl(fed)
+    assert de_searches_nl(fed) == "shrunk"
     run_due(de)
     assert state_of(de, "nl-politie")["state"] == "shrunk"
     assert len(ledger(de, "witness_shrink")) == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import structlog
@@ -37,7 +37,7 @@ from accord.services.node import Node
 from accord.services.peers import usable_peers
 from accord.services.purpose import Purpose, parse_purpose
 from accord.services.search import SearchHit, search_local
-from accord.services.witness import witness_for
+from accord.services.witness import alarms, witness_for
 
 __all__ = [
     "FederatedResult",
@@ -109,6 +109,8 @@ class PartnerResult:
     agency: str
     status: str  # "hits", "no_hit" or "unavailable"
     items: list[dict[str, Any]]
+    #: "forked" or "shrunk" when this node caught the partner's ledger so (decision 0009).
+    ledger_alarm: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +118,7 @@ class PartnerResult:
             "agency": self.agency,
             "status": self.status,
             "items": self.items,
+            "ledger_alarm": self.ledger_alarm,
         }
 
 
@@ -302,8 +305,11 @@ def federated_search(
         pool.shutdown(wait=False, cancel_futures=True)
     results: list[PartnerResult] = []
     ledger: list[tuple[Event, str, dict[str, Any]]] = []
+    flagged = alarms(node) if peers else {}
     for peer in peers:
         result, details = _collect(peer, futures[peer.node_id])
+        if peer.node_id in flagged:
+            result = replace(result, ledger_alarm=flagged[peer.node_id])
         results.append(result)
         ledger.append(
             (

@@ -56,6 +56,7 @@ __all__ = [
     "TreeSizeUnknown",
     "Witness",
     "WitnessWorker",
+    "alarms",
     "current_head",
     "fetch_consistency",
     "observe",
@@ -358,6 +359,10 @@ def _check_partner(node: Node, partner: str) -> int:
             return resolved
         with _node_lock(node, "witness_state_lock"), node.engine.begin() as conn:
             row = store.lock_partner(conn, partner)
+            if row.alarm_kind is not None:  # alarmed meanwhile: nothing more to prove
+                store.delete_pending(conn, item.id)
+                resolved += 1
+                continue
             if row.head != held:  # someone else moved the anchor meanwhile: look again
                 continue
             kind, reason, evidence = outcome
@@ -529,6 +534,12 @@ def _iso(at: datetime | None) -> str | None:
 
 def _ms(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp / 1000, UTC).isoformat(timespec="milliseconds")
+
+
+def alarms(node: Node) -> dict[str, str]:
+    """Partners whose ledger this node caught forked or shrunk: node id -> state."""
+    with node.engine.connect() as conn:
+        return {r.partner: r.alarm_kind for r in store.list_partners(conn) if r.alarm_kind}
 
 
 def witness_state(node: Node) -> list[PartnerWitness]:

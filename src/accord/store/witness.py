@@ -116,11 +116,12 @@ def lock_partner(conn: Connection, partner: str) -> WitnessRow:
 def set_anchor(
     conn: Connection, partner: str, head: SignedTreeHead, at: datetime, *, state: str
 ) -> None:
-    """Make `head` the partner's anchor (its largest head proven consistent so far)."""
+    """Make `head` the partner's anchor (its largest head proven consistent so far); never on
+    a partner that carries an alarm, whose state and head stay as the alarm left them."""
     w = witness_partners.c
     conn.execute(
         update(witness_partners)
-        .where(w.partner == partner)
+        .where(w.partner == partner, w.alarm_kind.is_(None))
         .values(
             state=state,
             tree_size=head.head.size,
