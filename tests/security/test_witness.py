@@ -179,7 +179,18 @@ def test_a_head_with_a_bad_signature_is_refused_and_the_exchange_goes_on(
     assert refused["details"]["partner"] == "nl-politie"
 
 
-def nl_sends_raw(fed: Federation, head: dict[str, object]) -> httpx.Response:
+def test_a_message_without_a_head_is_answered_and_the_gap_recorded(fed: Federation) -> None:
+    de = fed["DE-BKA"].node
+    witnessed_size(fed)
+    held = state_of(de, "nl-politie")
+    response = nl_sends_raw(fed, None)
+    assert response.status_code == 200
+    after = state_of(de, "nl-politie")
+    assert after["last_error"].startswith("missing")
+    assert (after["state"], after["tree_size"]) == (held["state"], held["tree_size"])
+
+
+def nl_sends_raw(fed: Federation, head: dict[str, object] | None) -> httpx.Response:
     """A search request from NL to DE, signed with NL's key over NL's TLS identity, carrying
     `head` as its tree head: what a cheating node's own software can send."""
     nl, de = fed["NL-POLITIE"].node, fed["DE-BKA"]
