@@ -71,6 +71,19 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often the outbox worker looks for due messages."
     )
+    witness_head_interval: float = Field(
+        default=1.0,
+        ge=0,
+        le=3600,
+        description="Seconds a signed tree head is reused on federation messages before the "
+        "node signs a new one (0: a fresh head on every message).",
+    )
+    witness_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        le=60,
+        description="Seconds a partner has to answer the witness's consistency-proof request.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -432,3 +432,18 @@ def test_a_deeply_nested_header_is_malformed_not_a_crash(directory: PartnerDirec
     head = b64url_encode(b"[" * 3000)
     with pytest.raises(MalformedSignature):
         verify(f"{head}..AAAA", directory)
+
+
+def test_a_tree_head_travels_inside_the_signature_and_cannot_be_swapped(
+    de_keys: NodeKeys, directory: PartnerDirectory
+) -> None:
+    head = {"tree_size": 7, "timestamp": 1, "root_hash": "x", "signature": "y"}
+    signed = request(de_keys, tree_head=head)
+    assert verify(signed, directory).tree_head == head
+    assert verify(request(de_keys, request_id="req-0002"), directory).tree_head is None
+    protected, _, sig = signed.split(".")
+    header = json.loads(b64url_decode(protected))
+    header["sth"]["tree_size"] = 8
+    swapped = b64url_encode(json.dumps(header).encode()) + ".." + sig
+    with pytest.raises(BadSignature):
+        verify(swapped, directory)

@@ -30,6 +30,7 @@ from accord.services.node import Node
 from accord.services.outbox import deliver_due
 from accord.services.purpose import parse_purpose
 from accord.services.tokens import issue_token
+from accord.services.witness import witness_for
 from accord.store import federation as store
 from accord.store.tables import follow_ups
 from tests.federation.cluster import EXAMPLES, Federation, ledger
@@ -181,8 +182,13 @@ def test_a_retried_delivery_creates_no_second_follow_up(federation: Federation) 
     peer = find_peer(de.engine, "ua-npu")
     assert peer is not None
     client = client_for(de)
-    first = client.send(peer, message.method, message.path, message.body, message.message_id)
-    again = client.send(peer, message.method, message.path, message.body, message.message_id)
+    witness = witness_for(de)
+    first = client.send(
+        peer, message.method, message.path, message.body, message.message_id, witness=witness
+    )
+    again = client.send(
+        peer, message.method, message.path, message.body, message.message_id, witness=witness
+    )
     assert first.status == again.status == 202
     assert first.body == again.body
     assert first.claims.nonce != again.claims.nonce

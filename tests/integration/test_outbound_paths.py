@@ -41,6 +41,7 @@ NOT_OUTBOUND = {
     "GET /federation/v1/node": "the node's id, agency and public keys only",
     "POST /federation/v1/follow-ups": "stores a partner's request; records leave on approval",
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": "receives an outcome, sends none",
+    "GET /federation/v1/audit/consistency": "hashes of this node's own ledger, no record",
 }
 
 

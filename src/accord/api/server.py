@@ -1,5 +1,5 @@
 """Running a node: its mutual-TLS listener, an optional plain loopback listener for local users,
-and the outbox worker, in one process.
+the outbox worker and the witness worker (partners' consistency proofs), in one process.
 
 The mutual-TLS listener serves the whole app (`accord.api.create_app`): partner nodes call
 `/federation/v1` there, and local clients holding a federation certificate may call `/api/v1`
@@ -31,6 +31,7 @@ from accord.api.routers.partner import MUTUAL_TLS, record_rejection
 from accord.federation.identity import tls_files
 from accord.node import Node
 from accord.services.outbox import OutboxWorker
+from accord.services.witness import WitnessWorker
 
 __all__ = ["MutualTLSMarker", "NodeServer", "audited_server_context", "run_node"]
 
@@ -117,6 +118,7 @@ class NodeServer:
         api_host: str = "127.0.0.1",
         api_port: int | None = None,
         outbox: bool = True,
+        witness: bool = True,
         shutdown_grace: float = 2.0,
     ) -> None:
         self.node = node
@@ -131,6 +133,7 @@ class NodeServer:
         )
         self._api_host = api_host
         self._outbox = OutboxWorker(node) if outbox else None
+        self._witness = WitnessWorker(node) if witness else None
         self._servers: list[_Server] = []
         self._thread: threading.Thread | None = None
         self._audit = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tls-audit")
@@ -182,11 +185,15 @@ class NodeServer:
                 loop.add_signal_handler(sig, self.request_stop)
         if self._outbox is not None:
             self._outbox.start()
+        if self._witness is not None:
+            self._witness.start()
         try:
             await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in built))
         finally:
             if self._outbox is not None:
                 self._outbox.stop()
+            if self._witness is not None:
+                self._witness.stop()
             self._audit.shutdown(wait=True)
 
     def request_stop(self) -> None:

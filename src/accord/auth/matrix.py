@@ -102,6 +102,9 @@ ACCESS: Mapping[str, Access] = {
     "GET /api/v1/audit/proof/inclusion": allow(*EVERY_ROLE, scope="audit:verify"),
     "GET /api/v1/audit/proof/consistency": allow(*EVERY_ROLE, scope="audit:verify"),
     "GET /api/v1/audit/entries": allow(_DPO, _AUD, scope="audit:read"),
+    # Partners' ledgers as witnessed: names partners and alarms, for those who answer for
+    # the log and the node.
+    "GET /api/v1/audit/witness": allow(_DPO, _AUD, Role.NODE_ADMIN, scope="audit:verify"),
     # Agreements: everyone who works with partners may read them; only the node's
     # administrator changes them. A policy check sends nothing; an export does.
     "GET /api/v1/agreements": allow(
@@ -123,6 +126,7 @@ ACCESS: Mapping[str, Access] = {
     "POST /federation/v1/search": Access(partners=True),
     "POST /federation/v1/follow-ups": Access(partners=True),
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": Access(partners=True),
+    "GET /federation/v1/audit/consistency": Access(partners=True),
 }
 
 #: Every scope a machine token can be given.

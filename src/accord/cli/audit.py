@@ -87,3 +87,41 @@ def show(
             json.dumps(details, ensure_ascii=False)[:120],
         )
     console.print(table)
+
+
+@app.command()
+def witness(
+    json_out: Annotated[bool, typer.Option("--json", help="Print the state as JSON.")] = False,
+) -> None:
+    """Partners' ledgers as this node witnessed them: per partner the largest signed tree head
+    proven consistent (size, root, signed time), when it was witnessed, and the state. Exits 1
+    if any partner's ledger forked or shrank."""
+    from accord.services.witness import witness_state
+
+    node = node_from_env()
+    found = [p.to_dict() for p in witness_state(node)]
+    if json_out:
+        print_json(found)
+    else:
+        table = Table(title=f"partners' ledgers as witnessed by {node.agency}")
+        for col in ("partner", "state", "size", "root hash", "signed at", "witnessed at", "note"):
+            table.add_column(col, overflow="fold")
+        for p in found:
+            alarm = p["alarm"]
+            note = alarm["reason"] if alarm else p["last_error"] or ""
+            if p["pending"]:
+                note = f"{p['pending']} head(s) awaiting proof; {note}".rstrip("; ")
+            colour = {"consistent": "green", "forked": "bold red", "shrunk": "bold red"}
+            state = p["state"]
+            table.add_row(
+                p["partner"],
+                f"[{colour.get(state, 'yellow')}]{state}[/]",
+                "" if p["tree_size"] is None else str(p["tree_size"]),
+                p["root_hash"] or "",
+                p["signed_at"] or "",
+                p["witnessed_at"] or "",
+                note,
+            )
+        console.print(table)
+    if any(p["state"] in ("forked", "shrunk") for p in found):
+        raise typer.Exit(code=1)

@@ -176,3 +176,10 @@ def federated_search_command(
             )
             table.add_row(label, "hit", item["mode"], ref["schema"], ref["owner"], shown)
     console.print(table)
+    for partner in result.partners:
+        if partner.ledger_alarm:
+            console.print(
+                f"[bold red]warning:[/] the ledger of {partner.agency} ({partner.node_id}) was "
+                f"found {partner.ledger_alarm}; see `accord audit witness`",
+                highlight=False,
+            )

@@ -11,7 +11,7 @@ Only these algorithms are accepted, so no token can pick a weaker one (RFC 8725 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from joserfc import jwe, jws
@@ -36,10 +36,14 @@ JWE_ENC = "A256GCM"
 
 
 def jws_registry(
-    extra: Mapping[str, str], *, max_header: int = 2048, max_payload: int = 128_000
+    extra: Mapping[str, str | Callable[[Any], None]],
+    *,
+    max_header: int = 2048,
+    max_payload: int = 128_000,
 ) -> jws.JWSRegistry:
     """A JWS registry that accepts only `Ed25519` and knows the extra protected-header
-    parameters named in `extra` (name → joserfc validator: "str", "int")."""
+    parameters named in `extra` (name → joserfc validator: "str", "int", or a function that
+    raises ValueError)."""
     registry = jws.JWSRegistry(
         header_registry={name: HeaderParameter(name, kind) for name, kind in extra.items()},
         algorithms=[JWS_ALG],

@@ -16,6 +16,9 @@ header parameters):
     htm    HTTP method of the request, upper case
     htu    request target of the request: absolute path and query as sent (RFC 9112 §3.2.1)
     bd     base64url SHA-256 of the exact body bytes (the empty body included)
+    sth    optional: the sender's latest signed tree head, as a JSON object in the form of
+           `accord.ledger.SignedTreeHead.to_json` (witnessing, docs/decisions/0009); bound by
+           this signature, so nobody on the way can strip or swap it
 
 A verifier checks, in order: form, sender known, signature, recipient/direction/target/request
 id, body digest, timestamp window and nonce — each failure with its own error.
@@ -26,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -75,8 +78,17 @@ _TYP: dict[str, MessageKind] = {
 _TYP_OF = {kind: typ for typ, kind in _TYP.items()}
 _STRING_FIELDS = ("typ", "kid", "aud", "nonce", "rid", "htm", "htu", "bd")
 _FIELDS = frozenset({"alg", "iat", *_STRING_FIELDS})
+_WITH_HEAD = _FIELDS | {"sth"}
+
+
+def _is_object(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValueError("must be a JSON object")
+
+
 _REGISTRY = jws_registry(
-    dict.fromkeys(("aud", "nonce", "rid", "htm", "htu", "bd"), "str") | {"iat": "int"},
+    dict.fromkeys(("aud", "nonce", "rid", "htm", "htu", "bd"), "str")
+    | {"iat": "int", "sth": _is_object},
     max_header=MAX_SIGNATURE_LENGTH,
 )
 _NODE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -100,6 +112,8 @@ class MessageClaims:
     method: str
     target: str
     body_digest: str
+    #: The sender's signed tree head as it travelled (`sth`), not yet checked; None if absent.
+    tree_head: Mapping[str, Any] | None = None
 
 
 def body_digest(body: bytes) -> str:
@@ -118,10 +132,12 @@ def sign_message(
     request_id: str,
     kind: MessageKind = "request",
     now: datetime | None = None,
+    tree_head: Mapping[str, Any] | None = None,
 ) -> str:
     """The `Accord-Signature` value for a request or response body.
 
     For a response, `method`, `target` and `request_id` are those of the request it answers.
+    `tree_head`, the JSON form of the sender's signed tree head, travels as `sth`.
     """
     claims = MessageClaims(
         kind=kind,
@@ -133,6 +149,7 @@ def sign_message(
         method=method,
         target=target,
         body_digest=body_digest(body),
+        tree_head=dict(tree_head) if tree_head is not None else None,
     )
     if kind not in _TYP_OF:
         raise ValueError("kind must be 'request' or 'response'")
@@ -149,15 +166,18 @@ def read_message_claims(signature: str) -> MessageClaims:
         raise MalformedSignature("signature is not a compact JWS") from exc
     if len(parts) != 3 or parts[1] != "":
         raise MalformedSignature("signature must be a compact JWS with an empty payload")
-    if set(header) != _FIELDS:
+    if set(header) not in (_FIELDS, _WITH_HEAD):
         raise MalformedSignature(
-            "signature header must carry exactly: " + ", ".join(sorted(_FIELDS))
+            "signature header must carry exactly: " + ", ".join(sorted(_FIELDS)) + " (and sth)"
         )
     if header["alg"] != JWS_ALG:
         raise MalformedSignature(f"signature algorithm must be {JWS_ALG}")
     iat = header["iat"]
     if type(iat) is not int or any(not isinstance(header[f], str) for f in _STRING_FIELDS):
         raise MalformedSignature("signature header has a field of the wrong type")
+    tree_head = header.get("sth")
+    if tree_head is not None and not isinstance(tree_head, dict):
+        raise MalformedSignature("signature sth must be a JSON object")
     kind = _TYP.get(header["typ"])
     if kind is None:
         raise MalformedSignature("signature typ must be accord-request+jws or accord-response+jws")
@@ -175,6 +195,7 @@ def read_message_claims(signature: str) -> MessageClaims:
         method=header["htm"],
         target=header["htu"],
         body_digest=header["bd"],
+        tree_head=tree_head,
     )
     _check_claims(claims, MalformedSignature)
     return claims
@@ -237,7 +258,7 @@ def _verify_signature(signature: str, key: Ed25519PublicKey) -> None:
 
 
 def _to_header(claims: MessageClaims) -> dict[str, Any]:
-    return {
+    header: dict[str, Any] = {
         "alg": JWS_ALG,
         "typ": _TYP_OF[claims.kind],
         "kid": claims.sender,
@@ -249,6 +270,9 @@ def _to_header(claims: MessageClaims) -> dict[str, Any]:
         "htu": claims.target,
         "bd": claims.body_digest,
     }
+    if claims.tree_head is not None:
+        header["sth"] = dict(claims.tree_head)
+    return header
 
 
 def _check_claims(claims: MessageClaims, error: Callable[[str], Exception]) -> None:

@@ -2,17 +2,21 @@
 fingerprint in its directory entry, the request signed and the answer's signature checked
 (decision 0004 and docs/federation.md).
 
-A caller gets a verified `Reply` or one of two errors: `PartnerUnavailable` (no trustworthy
-answer: network, timeout, TLS, pin, signature, 5xx — retry later) or `PartnerRefused` (the
-partner answered 4xx — retrying the same message will not help). Neither carries the partner's
-own error text beyond its stable code."""
+Every request carries this node's latest signed tree head in its signature (`sth`), and the
+partner's head in a verified answer is handed to the caller's `HeadExchange` (witnessing,
+decision 0009), which never raises. A caller gets a verified `Reply` or one of two errors:
+`PartnerUnavailable` (no trustworthy answer: network, timeout, TLS, pin, signature, 5xx —
+retry later) or `PartnerRefused` (the partner answered 4xx — retrying the same message will not
+help). Neither carries the partner's own error text beyond its stable code."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -34,7 +38,14 @@ from accord.federation.peers import Peer
 from accord.federation.protocol import NODE_PATH, NodeInfo
 from accord.node import Node
 
-__all__ = ["FederationClient", "PartnerRefused", "PartnerUnavailable", "Reply", "client_for"]
+__all__ = [
+    "FederationClient",
+    "HeadExchange",
+    "PartnerRefused",
+    "PartnerUnavailable",
+    "Reply",
+    "client_for",
+]
 
 
 class PartnerUnavailable(AccordError):
@@ -54,6 +65,19 @@ class PartnerRefused(AccordError):
         super().__init__(message)
         self.status_code = status_code
         self.partner_code = partner_code
+
+
+class HeadExchange(Protocol):
+    """Witnessing, as the client needs it (`accord.services.witness.Witness`): this node's
+    latest signed tree head to send, and a place for the partner's. Neither method raises."""
+
+    def head(self) -> Mapping[str, Any] | None:
+        """The JSON form of this node's latest signed tree head (None if it cannot be had)."""
+        ...
+
+    def observe(self, peer: Peer, claims: MessageClaims, via: str) -> None:
+        """Witness the head a partner sent with a verified message."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +117,11 @@ class FederationClient:
         body: bytes,
         request_id: str,
         *,
+        witness: HeadExchange,
         timeout: float | None = None,
     ) -> Reply:
-        """Sign and send one request; verify and return the partner's signed answer."""
+        """Sign and send one request with this node's tree head; verify the partner's signed
+        answer, hand its tree head to `witness`, and return the answer."""
         base = urlsplit(peer.url)
         target = base.path.rstrip("/") + path
         signature = sign_message(
@@ -106,6 +132,7 @@ class FederationClient:
             method=method,
             target=target,
             request_id=request_id,
+            tree_head=witness.head(),
         )
         headers = {SIGNATURE_HEADER: signature, "Content-Type": "application/json"}
         url = f"{base.scheme}://{base.netloc}{target}"
@@ -135,6 +162,7 @@ class FederationClient:
             raise PartnerUnavailable(
                 f"answer of partner {peer.node_id} failed its signature check: {exc.code}"
             ) from exc
+        witness.observe(peer, claims, f"response:{method} {path.split('?', 1)[0]}")
         return Reply(status, content, answer_signature, claims)
 
     def node_info(self, url: str, fingerprint: str) -> NodeInfo:

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 __all__ = [
     "API_VERSION",
+    "CONSISTENCY_PATH",
     "FOLLOW_UPS_PATH",
     "NODE_PATH",
     "PREFIX",
@@ -26,6 +27,7 @@ __all__ = [
     "OutcomeAck",
     "SearchAnswer",
     "SearchRequest",
+    "consistency_target",
     "encode",
     "new_id",
     "outcome_path",
@@ -36,12 +38,18 @@ PREFIX = f"/federation/{API_VERSION}"
 NODE_PATH = f"{PREFIX}/node"
 SEARCH_PATH = f"{PREFIX}/search"
 FOLLOW_UPS_PATH = f"{PREFIX}/follow-ups"
+CONSISTENCY_PATH = f"{PREFIX}/audit/consistency"
 
 _ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
 
 def outcome_path(follow_up_id: str) -> str:
     return f"{FOLLOW_UPS_PATH}/{follow_up_id}/outcome"
+
+
+def consistency_target(first: int, second: int) -> str:
+    """`GET /federation/v1/audit/consistency?first=…&second=…`: the request target as signed."""
+    return f"{CONSISTENCY_PATH}?first={first}&second={second}"
 
 
 def new_id(prefix: str) -> str:

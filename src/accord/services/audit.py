@@ -70,6 +70,9 @@ class Event(StrEnum):
     FOLLOW_UP = "follow_up"
     FEDERATION_REJECTED = "federation_rejected"
     PARTNER_CHANGE = "partner_change"
+    WITNESS_FORK = "witness_fork"
+    WITNESS_SHRINK = "witness_shrink"
+    WITNESS_REFUSED = "witness_refused"
 
 
 def _payload(idx: int, at: datetime, event: str, actor: str, details: Mapping[str, Any]) -> str:

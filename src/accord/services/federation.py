@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import structlog
@@ -37,6 +37,7 @@ from accord.services.node import Node
 from accord.services.peers import usable_peers
 from accord.services.purpose import Purpose, parse_purpose
 from accord.services.search import SearchHit, search_local
+from accord.services.witness import alarms, witness_for
 
 __all__ = [
     "FederatedResult",
@@ -108,6 +109,8 @@ class PartnerResult:
     agency: str
     status: str  # "hits", "no_hit" or "unavailable"
     items: list[dict[str, Any]]
+    #: "forked" or "shrunk" when this node caught the partner's ledger so (decision 0009).
+    ledger_alarm: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +118,7 @@ class PartnerResult:
             "agency": self.agency,
             "status": self.status,
             "items": self.items,
+            "ledger_alarm": self.ledger_alarm,
         }
 
 
@@ -264,6 +268,7 @@ def federated_search(
     )
     body = encode(request)
     client = client_for(node) if peers else None  # FederationNotConfigured before anything
+    witness = witness_for(node)
     with node.engine.begin() as conn:
         record_event(
             conn,
@@ -285,7 +290,14 @@ def federated_search(
         if client is not None:
             for peer in peers:
                 futures[peer.node_id] = pool.submit(
-                    client.send, peer, "POST", SEARCH_PATH, body, request_id, timeout=timeout
+                    client.send,
+                    peer,
+                    "POST",
+                    SEARCH_PATH,
+                    body,
+                    request_id,
+                    witness=witness,
+                    timeout=timeout,
                 )
         local = _matches(node, principal, query, purpose, limit) if include_local else []
         wait(futures.values(), timeout=timeout)
@@ -293,8 +305,11 @@ def federated_search(
         pool.shutdown(wait=False, cancel_futures=True)
     results: list[PartnerResult] = []
     ledger: list[tuple[Event, str, dict[str, Any]]] = []
+    flagged = alarms(node) if peers else {}
     for peer in peers:
         result, details = _collect(peer, futures[peer.node_id])
+        if peer.node_id in flagged:
+            result = replace(result, ledger_alarm=flagged[peer.node_id])
         results.append(result)
         ledger.append(
             (

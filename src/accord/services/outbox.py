@@ -21,6 +21,7 @@ from accord.federation.peers import find_peer
 from accord.federation.retry import backoff, retryable
 from accord.node import Node
 from accord.services import followup
+from accord.services.witness import witness_for
 from accord.store import federation as store
 
 __all__ = ["DeliveryReport", "OutboxWorker", "deliver_due", "outbox_messages"]
@@ -54,7 +55,12 @@ def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> 
             if peer is None:
                 raise PartnerUnavailable(f"{message.recipient} is not a current partner")
             reply = client.send(
-                peer, message.method, message.path, message.body, message.message_id
+                peer,
+                message.method,
+                message.path,
+                message.body,
+                message.message_id,
+                witness=witness_for(node),
             )
         except PartnerRefused as exc:
             if not retryable(exc):

@@ -51,6 +51,8 @@ __all__ = [
     "user_recovery_codes",
     "user_sessions",
     "users",
+    "witness_partners",
+    "witness_pending",
 ]
 
 
@@ -412,4 +414,48 @@ follow_up_transitions = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("details", JSON, nullable=False),
+)
+
+
+# Witnessing (docs/decisions/0009): the signed tree heads partners send with every exchange.
+
+#: Per partner: the largest head proven consistent with every head witnessed before it (the
+#: anchor), when it was witnessed, and the state. An alarm (`forked` or `shrunk`) is written
+#: once with its evidence and never overwritten by later heads.
+witness_partners = Table(
+    "witness_partners",
+    metadata,
+    Column("partner", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("tree_size", BigInteger),
+    Column("root_hash", LargeBinary(32)),
+    Column("timestamp_ms", BigInteger),
+    Column("signature", LargeBinary),
+    Column("witnessed_at", UtcDateTime()),
+    Column("first_witnessed_at", UtcDateTime()),
+    Column("last_seen_at", UtcDateTime()),
+    Column("alarm_kind", String(16)),
+    Column("alarm_at", UtcDateTime()),
+    Column("alarm_reason", Text),
+    Column("alarm_evidence", JSON),
+    Column("last_error", String(200)),
+    Column("last_error_at", UtcDateTime()),
+)
+
+#: Heads received that need a consistency proof from the partner, until the proof is checked.
+witness_pending = Table(
+    "witness_pending",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("partner", String(64), nullable=False),
+    Column("tree_size", BigInteger, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("timestamp_ms", BigInteger, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("via", String(64), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("partner", "tree_size", "root_hash"),
+    Index(None, "next_attempt_at"),
 )

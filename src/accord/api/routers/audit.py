@@ -1,4 +1,5 @@
-"""/api/v1/audit — the ledger's signed tree head, RFC 9162 proofs and entries."""
+"""/api/v1/audit — the ledger's signed tree head, RFC 9162 proofs and entries, and the
+partners' ledgers as this node witnessed them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from accord.api.deps import CurrentNode, CurrentPrincipal
-from accord.services import audit
+from accord.services import audit, witness
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -50,3 +51,11 @@ def entries(
 ) -> list[dict[str, Any]]:
     """Ledger entries with their canonical payloads and leaf hashes."""
     return audit.entries(node, start, end)
+
+
+@router.get("/witness")
+def witnessed(node: CurrentNode, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Each partner's ledger as this node witnessed it (RFC 9162 §8.1): the largest signed tree
+    head proven consistent, when it was witnessed, and the state — `consistent`, `forked`,
+    `shrunk` or `never seen` — with the evidence of an alarm."""
+    return [p.to_dict() for p in witness.witness_state(node)]

@@ -50,6 +50,11 @@ class PartnerOut(BaseModel):
     agency: str
     status: Literal["hits", "no_hit", "unavailable"]
     items: list[dict[str, Any]]
+    ledger_alarm: Literal["forked", "shrunk"] | None = Field(
+        default=None,
+        description="Set when this node caught the partner's ledger forked or shrunk "
+        "(GET /api/v1/audit/witness): treat its answers with suspicion.",
+    )
 
 
 class FederatedSearchOut(BaseModel):

@@ -6,7 +6,11 @@ token, and — except for `GET /federation/v1/node` — carry an `Accord-Signatu
 against a current partner's signing key, for this node, this method and path, this exact body,
 within the replay window and with a fresh nonce (decision 0004). The body is read only up to
 `ACCORD_FEDERATION_MAX_BODY` bytes. Every refusal is written to the ledger as
-FEDERATION_REJECTED and answered with a stable code and a short message, nothing else."""
+FEDERATION_REJECTED and answered with a stable code and a short message, nothing else.
+
+The sender's signed tree head in a verified request's signature is witnessed
+(`accord.services.witness.observe`) before the route runs, and every signed answer carries this
+node's own head (decision 0009)."""
 
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ from accord.federation.identity import node_id
 from accord.federation.nonces import DbNonceStore
 from accord.federation.peers import Peer, find_peer
 from accord.federation.protocol import (
+    CONSISTENCY_PATH,
     PREFIX,
     FollowUpOutcome,
     FollowUpRequest,
@@ -50,6 +55,7 @@ from accord.services.audit import Event, record_event
 from accord.services.federation import answer_search
 from accord.services.followup import receive_outcome
 from accord.services.followup_owner import receive_follow_up
+from accord.services.witness import partner_consistency, witness_for
 
 __all__ = [
     "MUTUAL_TLS",
@@ -217,12 +223,15 @@ async def partner_call(request: Request) -> PartnerCall:
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
             raise SignatureRequired("federation requests must be signed (Accord-Signature)")
-        return await run_in_threadpool(
+        call = await run_in_threadpool(
             _verify, node, signature, body, request.method, _target(request)
         )
     except AccordError as exc:
         await run_in_threadpool(_reject, node, request, exc)
         raise
+    via = f"request:{request.method} {request.url.path}"
+    await run_in_threadpool(witness_for(node).observe, call.peer, call.claims, via)
+    return call
 
 
 @contextmanager
@@ -257,6 +266,7 @@ def _signed(node: Node, call: PartnerCall, status: int, body: bytes) -> Response
         target=call.claims.target,
         request_id=call.claims.request_id,
         kind="response",
+        tree_head=witness_for(node).head(),
     )
     return Response(
         body,
@@ -313,3 +323,21 @@ def follow_up_outcome(follow_up_id: str, request: Request, call: PartnerCallDep)
             raise ValidationError(FieldError("follow_up_id", "differs from the path"))
         status, body = receive_outcome(node, call.peer, call.claims, outcome)
     return _signed(node, call, status, body)
+
+
+def _size(request: Request, name: str) -> int:
+    value = request.query_params.get(name)
+    if value is None or not value.isdigit() or len(value) > 20:
+        raise ValidationError(FieldError(name, "must be a tree size (a non-negative integer)"))
+    return int(value)
+
+
+@router.get(CONSISTENCY_PATH.removeprefix(PREFIX))
+def audit_consistency(request: Request, call: PartnerCallDep) -> Response:
+    """RFC 9162 §2.1.4 consistency proof between two sizes of this node's ledger, for a
+    partner witnessing it: `?first=M&second=N` (M <= N <= the log's size; a larger N is
+    `404 tree_size_unknown`). Hashes only; nothing of the entries leaves."""
+    node = get_node(request)
+    with _refusals(node, request):
+        proof = partner_consistency(node, _size(request, "first"), _size(request, "second"))
+    return _signed(node, call, 200, encode(proof.to_json()))
