@@ -30,6 +30,7 @@ from accord.api import create_app
 from accord.federation.api import MUTUAL_TLS, record_rejection
 from accord.federation.identity import tls_files
 from accord.federation.outbox import OutboxWorker
+from accord.logs import configure_logging
 from accord.services.node import Node
 
 __all__ = ["MutualTLSMarker", "NodeServer", "audited_server_context", "run_node"]
@@ -164,6 +165,8 @@ class NodeServer:
             # never sends one would hold the shutdown for the TLS layer's 30 s otherwise.
             "timeout_graceful_shutdown": self.shutdown_grace,
             "access_log": False,
+            # uvicorn's loggers keep the configuration of accord.logs.
+            "log_config": None,
         }
         federation = uvicorn.Config(
             MutualTLSMarker(app), ssl_context_factory=lambda _cfg, _default: context, **common
@@ -242,6 +245,7 @@ def run_node(
 ) -> None:
     """Serve the node over mutual TLS on `host:port` (and, with `api_port`, the user API over
     plain HTTP on `api_host:api_port`) with the outbox worker, until SIGINT or SIGTERM."""
+    configure_logging(node.settings)
     server = NodeServer(node, host, port, api_host=api_host, api_port=api_port, outbox=outbox)
     log.info("node serving", url=server.url, api=server.api_url, agency=node.agency)
     server.run()
