@@ -75,6 +75,8 @@ _VALUE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bac[cs]_[A-Za-z0-9_-]{8,}"), REDACTED),
     # Compact JWS/JWT (header.payload.signature, payload possibly detached).
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{8,}"), REDACTED),
+    # Recovery codes (accord.auth.recovery: four groups of four base32 characters).
+    (re.compile(r"\b[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}\b"), REDACTED),
     # otpauth:// URIs carry the TOTP secret.
     (re.compile(r"(?i)otpauth://[^\s\"']+"), REDACTED),
     # name=value in query strings, form bodies and reprs: `?token=…`, `password='…'`.
@@ -86,15 +88,17 @@ _VALUE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         rf"\1{REDACTED}",
     ),
-    # "name": "value" in JSON texts.
+    # "name": "value" in JSON texts and 'name': 'value' in Python reprs.
     (
         re.compile(
-            r"(?i)(\"(?:access_token|refresh_token|token|secret|password|code|totp"
-            r"|recovery_code|recovery_codes|private_key|otpauth_uri)\"\s*:\s*)"
-            r"(\"(?:[^\"\\]|\\.)*\"|\[[^\]]*\])"
+            r"""(?i)(["'](?:access_token|refresh_token|token|secret|password|new_password|totp"""
+            r"""|recovery_code|recovery_codes|private_key|otpauth_uri|authorization)["']\s*:\s*)"""
+            r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\[[^\]]*\])"""
         ),
         rf'\1"{REDACTED}"',
     ),
+    # A TOTP code under `code`: six to eight digits (other codes are error codes).
+    (re.compile(r"""(?i)(["']code["']\s*:\s*)(["'])\d{6,8}\2"""), rf'\1"{REDACTED}"'),
 )
 
 

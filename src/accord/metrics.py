@@ -70,9 +70,8 @@ class NodeCollector(Collector):
         ledger = GaugeMetricFamily("accord_ledger_entries", "Entries in the audit ledger.")
         o = federation_outbox.c
         with self.node.engine.connect() as conn:
-            counts: dict[str, int] = dict(
-                conn.execute(select(o.state, func.count()).group_by(o.state)).tuples().all()
-            )
+            by_state = select(o.state, func.count()).group_by(o.state)
+            counts: dict[str, int] = {row[0]: row[1] for row in conn.execute(by_state)}
             size = conn.execute(select(ledger_state.c.size)).scalar()
         for state in ("pending", "delivered", "failed"):
             outbox.add_metric([state], float(counts.pop(state, 0)))

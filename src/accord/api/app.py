@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import fastapi_offline
+import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import (
     get_redoc_html,
@@ -24,6 +25,7 @@ from accord.api.guard import Guard
 from accord.api.routers import agreements, audit, auth, federation, health, records, search
 from accord.auth import access_for
 from accord.errors import NotFound
+from accord.logs import configure_logging
 from accord.metrics import REGISTRY, NodeCollector
 from accord.services.node import Node
 
@@ -55,11 +57,16 @@ DECLARED_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /api/v1/federated-search": (404,),
     "POST /api/v1/follow-ups": (404, 409),
     "POST /api/v1/follow-ups/{follow_up_id}/decision": (409,),
+    # The partners' side reads its signed bodies itself (`accord.federation.api`).
+    "POST /federation/v1/search": (413, 422),
+    "POST /federation/v1/follow-ups": (409, 413, 422),
+    "POST /federation/v1/follow-ups/{follow_up_id}/outcome": (409, 413, 422),
 }
 
 _DESCRIPTIONS = {
     400: "The body could not be read (not UTF-8, cut off); `errors[].field` is `body`.",
-    401: "No bearer token, or one that is unknown, expired or revoked.",
+    401: "No bearer token, or one that is unknown, expired or revoked (partners: no mutual "
+    "TLS or no valid signature).",
     403: "The caller's roles or the token's scopes do not allow this route "
     "(the access matrix in docs/security.md).",
     404: "No such resource.",
@@ -96,8 +103,8 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     """Every error status the route answers with, derived from how it is built."""
     found: set[int] = set(DECLARED_ERRORS.get(f"{method.upper()} {path}", ()))
     access = access_for(method, path)
-    if access is not None and not access.public and not access.partners:
-        found |= {401, 403}
+    if access is not None and not access.public:
+        found |= {401, 403}  # partners too: no mutual TLS, no or a bad signature
     if "{" in path:
         found.add(404)
     if operation.get("parameters") or "requestBody" in operation:
@@ -211,6 +218,10 @@ def _install_metrics(app: FastAPI, node: Node) -> None:
 
 def create_app(node: Node) -> FastAPI:
     settings = node.settings
+    if not structlog.is_configured():
+        # Embedded without `accord serve` (tests, another server): structlog's default would
+        # render tracebacks with their locals.
+        configure_logging(settings)
     app = FastAPI(
         title=f"Accord node {node.agency}",
         version=__version__,
