@@ -499,6 +499,39 @@ def test_metrics_need_the_metrics_scope_or_loopback(node: Node) -> None:
     assert closed.get("/metrics").status_code == 401
 
 
+def calls(text: str, partner: str, outcome: str) -> float:
+    found = re.search(
+        rf'accord_federation_calls_total\{{outcome="{outcome}",partner="{partner}"\}} (\S+)', text
+    )
+    return float(found.group(1)) if found else 0.0
+
+
+def test_metrics_count_federation_calls_by_partner_and_outcome(tmp_path: Path) -> None:
+    from accord.services.federation import PartnerQuery, federated_search
+    from accord.services.purpose import parse_purpose
+    from tests.federation.cluster import Federation
+
+    fed = Federation(tmp_path)
+    de = fed.add("DE-BKA", "Bundeskriminalamt", federation_timeout=1.0).node
+    fed.add("NL-POLITIE", "Politie", federation_timeout=1.0)
+    fed.publish_directory()
+    fed.start()
+    try:
+        local = TestClient(create_app(de), client=("127.0.0.1", 4000))
+        before = local.get("/metrics").text
+        purpose = parse_purpose("investigation", "case 1", "thb")
+        federated_search(de, de.operator(), PartnerQuery("Ivan Petrenko"), purpose)
+        fed["NL-POLITIE"].stop()
+        federated_search(de, de.operator(), PartnerQuery("Ivan Petrenko"), purpose)
+        after = local.get("/metrics").text
+    finally:
+        fed.close()
+    assert calls(after, "nl-politie", "ok") == calls(before, "nl-politie", "ok") + 1
+    assert (
+        calls(after, "nl-politie", "unavailable") == calls(before, "nl-politie", "unavailable") + 1
+    )
+
+
 def test_metrics_route_is_in_the_access_matrix() -> None:
     assert ACCESS["GET /metrics"].scope == "metrics" and ACCESS["GET /metrics"].loopback
     assert ACCESS["GET /"].public
