@@ -108,6 +108,7 @@ async def _answer(send: Send, error: AccordError) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _INTERNAL = json.dumps(
     {"code": "internal_error", "message": "internal error; the node's log has details"}
 ).encode("utf-8")
@@ -186,6 +187,7 @@ class Guard:
         finally:
             route = template or "unmatched"
             method = str(scope.get("method", ""))
+            method = method if method in _METHODS else "other"  # a client picks the method
             REQUESTS.labels(method=method, route=route, status=str(status["code"])).inc()
             REQUEST_SECONDS.labels(method=method, route=route).observe(
                 time.perf_counter() - started
