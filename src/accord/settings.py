@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -22,13 +23,35 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the node database; default SQLite in ACCORD_HOME. "
         "Production: postgresql+psycopg://user@host/db.",
     )
-    log_format: str = Field(default="console", description="`console` or `json` (structlog).")
-    log_level: str = Field(default="INFO", description="Python logging level name.")
+    log_format: Literal["console", "json"] = Field(
+        default="console",
+        description="`json`: one JSON object a line (production); `console`: for a terminal.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="Python logging level name."
+    )
     access_token_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="Lifetime of a human user's access token."
     )
     max_line_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Longest ingest line accepted, in bytes."
+    )
+    # The HTTP API's limits and its metrics (docs/settings.md, "HTTP API"). Checked in a raw
+    # ASGI middleware before a route reads anything (accord.api.guard).
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted under /api/v1, in bytes; 413 beyond.",
+    )
+    agreement_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest agreement file (YAML) accepted, in bytes; refused before parsing.",
+    )
+    metrics_loopback: bool = Field(
+        default=True,
+        description="Whether /metrics is open without a token to callers on the loopback "
+        "interface (turn off behind a reverse proxy on the same host).",
     )
     # Federation (docs/federation.md).
     node_id: str | None = Field(
@@ -84,6 +107,15 @@ class Settings(BaseSettings):
         le=60,
         description="Seconds a partner has to answer the witness's consistency-proof request.",
     )
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _case(cls, value: object, info: object) -> object:
+        """`info` and `INFO`, `JSON` and `json` mean the same."""
+        if not isinstance(value, str):
+            return value
+        name = getattr(info, "field_name", "")
+        return value.strip().upper() if name == "log_level" else value.strip().lower()
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,25 +2,238 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+from typing import Any
+
+import fastapi_offline
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from accord import __version__
+from accord.api.deps import CurrentNode, MetricsCaller
 from accord.api.errors import install_error_handlers
+from accord.api.guard import Guard
 from accord.api.routers import agreements, audit, auth, federation, health, records, search
+from accord.auth import access_for
+from accord.errors import NotFound
+from accord.logs import configure_logging
+from accord.metrics import REGISTRY, NodeCollector
 from accord.services.node import Node
 
-__all__ = ["API_PREFIX", "create_app"]
+__all__ = ["API_PREFIX", "DECLARED_ERRORS", "create_app"]
 
 API_PREFIX = "/api/v1"
 
+#: The API pages' scripts and styles, served by the node itself (no CDN): the Swagger UI and
+#: ReDoc builds that the fastapi-offline package ships.
+_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+_ASSET_FILES = frozenset(
+    {"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png"}
+)
+_STATIC = "/docs/static"
+
+#: Statuses a route answers besides those the OpenAPI document derives for it (401/403 from
+#: the access matrix, 404 from a path parameter, 400/413 from a body, 422 from any input):
+#: the domain errors its service raises on purpose.
+DECLARED_ERRORS: dict[str, tuple[int, ...]] = {
+    "POST /api/v1/auth/login": (401, 429),
+    "POST /api/v1/auth/mfa/verify": (409,),
+    "POST /api/v1/records": (409,),
+    "GET /api/v1/records/{record_id}": (409,),
+    "PATCH /api/v1/records/{record_id}": (409,),
+    "DELETE /api/v1/records/{record_id}": (409,),
+    "GET /api/v1/records/{record_id}/history": (409,),
+    "POST /api/v1/policy/check": (404, 409),
+    "POST /api/v1/exports": (404,),
+    "POST /api/v1/federated-search": (404,),
+    "POST /api/v1/follow-ups": (404, 409),
+    "POST /api/v1/follow-ups/{follow_up_id}/decision": (409,),
+    # The partners' side reads its signed bodies itself (`accord.api.routers.partner`).
+    "POST /federation/v1/search": (413, 422),
+    "POST /federation/v1/follow-ups": (409, 413, 422),
+    "POST /federation/v1/follow-ups/{follow_up_id}/outcome": (409, 413, 422),
+}
+
+_DESCRIPTIONS = {
+    400: "The body could not be read (not UTF-8, cut off); `errors[].field` is `body`.",
+    401: "No bearer token, or one that is unknown, expired or revoked (partners: no mutual "
+    "TLS or no valid signature).",
+    403: "The caller's roles or the token's scopes do not allow this route "
+    "(the access matrix in docs/security.md).",
+    404: "No such resource.",
+    409: "Conflicts with the current state (see the message).",
+    413: "The request body is larger than this route accepts; refused before it is read.",
+    422: "Invalid input: each error names the field as sent and where (`in`).",
+    429: "Too many failed logins: try again after `Retry-After` seconds.",
+}
+
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string", "description": "Stable error code."},
+        "message": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "reason"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "in": {"type": "string", "enum": ["body", "query", "path", "header", "cookie"]},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+        "retry_after": {"type": "integer"},
+    },
+}
+
+
+def _statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
+    """Every error status the route answers with, derived from how it is built."""
+    found: set[int] = set(DECLARED_ERRORS.get(f"{method.upper()} {path}", ()))
+    access = access_for(method, path)
+    if access is not None and not access.public:
+        found |= {401, 403}  # partners too: no mutual TLS, no or a bad signature
+    if "{" in path:
+        found.add(404)
+    if operation.get("parameters") or "requestBody" in operation:
+        found.add(422)
+    if path.startswith(API_PREFIX) and "requestBody" in operation:
+        found |= {400, 413}
+    return found
+
+
+def _document(app: FastAPI, node: Node) -> dict[str, Any]:
+    """The OpenAPI document with every error status of every route and the limits."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = _ERROR_SCHEMA
+    error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    agreement_limit = node.settings.agreement_max_bytes
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            for status in sorted(_statuses(method, path, operation)):
+                key = str(status)
+                if key == "422" or key not in responses:
+                    responses[key] = {"description": _DESCRIPTIONS[status], "content": error_ref}
+            if method == "put" and path == f"{API_PREFIX}/agreements/{{file_name}}":
+                body = operation.get("requestBody", {}).get("content", {})
+                for media in body.values():
+                    media.setdefault("schema", {})["maxLength"] = agreement_limit
+                operation["description"] = (
+                    operation.get("description", "")
+                    + f"\n\nAt most {agreement_limit} bytes; a larger file is refused with 413 "
+                    "before it is read."
+                )
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    app.openapi_schema = schema
+    return schema
+
+
+def _install_pages(app: FastAPI) -> None:
+    """`/docs` (Swagger UI) and `/redoc` with their files served from this node, and `/`."""
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs", status_code=307)
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger(request: Request) -> HTMLResponse:
+        base = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{base}/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url=f"{base}{_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{base}{_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{base}{_STATIC}/favicon.png",
+            oauth2_redirect_url=f"{base}/docs/oauth2-redirect",
+            # Swagger UI would otherwise send the document to an online validator.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        base = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{base}/openapi.json",
+            title=f"{app.title} — API",
+            redoc_js_url=f"{base}{_STATIC}/redoc.standalone.js",
+            redoc_favicon_url=f"{base}{_STATIC}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    @app.get(_STATIC + "/{file_name}", include_in_schema=False)
+    def asset(file_name: str) -> FileResponse:
+        if file_name not in _ASSET_FILES:
+            raise NotFound(f"no file {file_name!r}")
+        return FileResponse(_ASSETS / file_name, headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _install_metrics(app: FastAPI, node: Node) -> None:
+    own = CollectorRegistry(auto_describe=False)
+    own.register(NodeCollector(node))
+
+    @app.get(
+        "/metrics",
+        tags=["metrics"],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "Prometheus text exposition format.",
+                "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}},
+            }
+        },
+    )
+    def metrics(node: CurrentNode, caller: MetricsCaller) -> Response:
+        """Requests by route template and status, latency, calls to partners by partner and
+        outcome, outbox depth and ledger size. Open to a token with the `metrics` scope and,
+        unless `ACCORD_METRICS_LOOPBACK` is off, to callers on the loopback interface."""
+        body = generate_latest(REGISTRY) + generate_latest(own)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
 
 def create_app(node: Node) -> FastAPI:
+    settings = node.settings
+    if not structlog.is_configured():
+        # Embedded without `accord serve` (tests, another server): structlog's default would
+        # render tracebacks with their locals.
+        configure_logging(settings)
     app = FastAPI(
         title=f"Accord node {node.agency}",
         version=__version__,
         description="Federated cross-border criminal-intelligence exchange. "
-        "Every route except /health needs a bearer token.",
-        docs_url="/docs",
+        "Every route except /health and the login needs a bearer token.\n\n"
+        f"Limits: a request body under {API_PREFIX} has at most {settings.max_body_bytes} "
+        f"bytes (`ACCORD_MAX_BODY_BYTES`) and an agreement file at most "
+        f"{settings.agreement_max_bytes} bytes (`ACCORD_AGREEMENT_MAX_BYTES`); a larger body "
+        "is refused with 413 before it is read. Identity and access are checked before a "
+        "body is read, so an unauthenticated caller gets 401 whatever it sends.",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.node = node
@@ -35,4 +248,13 @@ def create_app(node: Node) -> FastAPI:
     ):
         app.include_router(router, prefix=API_PREFIX)
     federation.include(app, API_PREFIX)
+    _install_pages(app)
+    _install_metrics(app, node)
+    app.openapi = lambda: _document(app, node)  # type: ignore[method-assign]
+    app.add_middleware(
+        Guard,
+        fastapi=app,
+        node=node,
+        limits={f"{API_PREFIX}/agreements/{{file_name}}": settings.agreement_max_bytes},
+    )
     return app

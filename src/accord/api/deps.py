@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from accord.api.guard import LOOPBACK_KEY, PRINCIPAL_KEY, ROUTE_KEY
 from accord.auth import Access, access_for, decide
 from accord.errors import Forbidden, Unauthorized
 from accord.model import Principal
@@ -23,9 +24,11 @@ __all__ = [
     "BearerSecret",
     "CurrentNode",
     "CurrentPrincipal",
+    "MetricsCaller",
     "bearer_secret",
     "current_principal",
     "get_node",
+    "metrics_caller",
     "route_access",
     "route_template",
 ]
@@ -47,7 +50,11 @@ def route_template(request: Request) -> str | None:
     """The full path template of the route this request matched (`/api/v1/records/{record_id}`).
 
     The route in the request scope is the one its router declared, without the prefix of
-    `include_router`; the app's route contexts know the prefixed path."""
+    `include_router`; the app's route contexts know the prefixed path. The API's guard
+    (`accord.api.guard`) has usually found it already."""
+    if request.scope.get(ROUTE_KEY):
+        known: str = request.scope[ROUTE_KEY]
+        return known
     route = request.scope.get("route")
     if route is None:
         return None
@@ -88,9 +95,12 @@ def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The authenticated caller, allowed by the access matrix to call this route; every
-    route depends on this."""
+    route depends on this. The guard authenticates before the body is read and leaves the
+    principal in the scope; the decision is taken again here all the same."""
     access = route_access(request)
-    principal = authenticate(node, bearer_secret(credentials))
+    principal = request.scope.get(PRINCIPAL_KEY)
+    if not isinstance(principal, Principal):
+        principal = authenticate(node, bearer_secret(credentials))
     decision = decide(access, principal)
     if not decision.allowed:
         raise Forbidden(decision.reason)
@@ -98,3 +108,18 @@ def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def metrics_caller(
+    request: Request,
+    node: CurrentNode,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """For a route open to loopback callers (`Access.loopback`): None for a caller the guard
+    found on the loopback interface, else the principal as `current_principal` checks it."""
+    if request.scope.get(LOOPBACK_KEY) is True:
+        return None
+    return current_principal(request, node, credentials)
+
+
+MetricsCaller = Annotated[Principal | None, Depends(metrics_caller)]

@@ -29,6 +29,7 @@ import uvicorn
 from accord.api import create_app
 from accord.api.routers.partner import MUTUAL_TLS, record_rejection
 from accord.federation.identity import tls_files
+from accord.logs import configure_logging
 from accord.node import Node
 from accord.services.outbox import OutboxWorker
 from accord.services.witness import WitnessWorker
@@ -167,6 +168,8 @@ class NodeServer:
             # never sends one would hold the shutdown for the TLS layer's 30 s otherwise.
             "timeout_graceful_shutdown": self.shutdown_grace,
             "access_log": False,
+            # uvicorn's loggers keep the configuration of accord.logs.
+            "log_config": None,
         }
         federation = uvicorn.Config(
             MutualTLSMarker(app), ssl_context_factory=lambda _cfg, _default: context, **common
@@ -249,6 +252,7 @@ def run_node(
 ) -> None:
     """Serve the node over mutual TLS on `host:port` (and, with `api_port`, the user API over
     plain HTTP on `api_host:api_port`) with the outbox worker, until SIGINT or SIGTERM."""
+    configure_logging(node.settings)
     server = NodeServer(node, host, port, api_host=api_host, api_port=api_port, outbox=outbox)
     log.info("node serving", url=server.url, api=server.api_url, agency=node.agency)
     server.run()

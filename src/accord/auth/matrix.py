@@ -41,13 +41,16 @@ class Access:
     `roles`: a caller needs at least one of them. `scope`: the scope a machine token must also
     carry; `None` means machine tokens may not call the route at all. `public`: no identity
     needed. `enrolment`: also open to a user who has not finished MFA enrolment. `partners`:
-    open to partner nodes (mutual TLS), whose roles are not ours to check."""
+    open to partner nodes (mutual TLS), whose roles are not ours to check. `loopback`: also
+    open without identity to callers on the loopback interface (a local metrics scraper), when
+    `ACCORD_METRICS_LOOPBACK` is on; checked by the API, which knows the caller's address."""
 
     roles: frozenset[Role] = frozenset()
     scope: str | None = None
     public: bool = False
     enrolment: bool = False
     partners: bool = False
+    loopback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +66,16 @@ EVERY_ROLE = frozenset(Role)
 
 
 def allow(
-    *roles: Role, scope: str | None = None, enrolment: bool = False, partners: bool = False
+    *roles: Role,
+    scope: str | None = None,
+    enrolment: bool = False,
+    partners: bool = False,
+    loopback: bool = False,
 ) -> Access:
     """`allow(Role.ANALYST, Role.INVESTIGATOR, scope="search")`."""
-    return Access(frozenset(roles), scope=scope, enrolment=enrolment, partners=partners)
+    return Access(
+        frozenset(roles), scope=scope, enrolment=enrolment, partners=partners, loopback=loopback
+    )
 
 
 _A, _I, _L, _S = Role.ANALYST, Role.INVESTIGATOR, Role.LIAISON_OFFICER, Role.SUPERVISOR
@@ -75,12 +84,18 @@ _CASEWORK = (_A, _I, _L, _S)
 
 #: The matrix. Add one line per new route (and method); docs/security.md is generated from it.
 ACCESS: Mapping[str, Access] = {
-    # Open to anyone: liveness, the API description, and the login itself.
+    # Open to anyone: liveness, the API description (and the files its pages load from this
+    # node), and the login itself.
+    "GET /": PUBLIC,
     "GET /api/v1/health": PUBLIC,
     "GET /openapi.json": PUBLIC,
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /docs/static/{file_name}": PUBLIC,
     "GET /redoc": PUBLIC,
+    # Prometheus metrics: a node administrator's token with the `metrics` scope, or a scraper
+    # on the loopback interface.
+    "GET /metrics": allow(Role.NODE_ADMIN, scope="metrics", loopback=True),
     "POST /api/v1/auth/login": PUBLIC,
     # A human user's own session (machine tokens have none).
     "GET /api/v1/auth/me": allow(*EVERY_ROLE, enrolment=True),

@@ -35,6 +35,8 @@ def _notes(access: Access) -> str:
         notes.append("also before MFA enrolment")
     if access.partners:
         notes.append("partner nodes")
+    if access.loopback:
+        notes.append("also without identity from loopback (`ACCORD_METRICS_LOOPBACK`)")
     return "; ".join(notes)
 
 

@@ -39,10 +39,29 @@ app.command()(demo.demo)
 app.add_typer(scenario.app, name="scenario")
 
 
+def _configure_logging() -> None:
+    """Logs to standard error as the settings say (accord.logs); bad settings are a usage
+    error naming the variable."""
+    from pydantic import ValidationError
+
+    from accord.logs import configure_logging
+    from accord.settings import get_settings
+
+    try:
+        configure_logging(get_settings())
+    except ValidationError as exc:
+        wrong = "; ".join(
+            f"ACCORD_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        sys.stderr.write(f"error: {wrong}\n")
+        raise SystemExit(2) from None
+
+
 def main() -> None:
     """Console entry point. Click handles usage errors, --help and exit codes (standalone
     mode); domain errors become messages and exit codes; a user never sees a traceback."""
     try:
+        _configure_logging()
         app()
     except AccordError as exc:
         raise SystemExit(fail(exc).exit_code) from None

@@ -203,10 +203,14 @@ def serve(
     import uvicorn
 
     from accord.api import create_app
+    from accord.logs import configure_logging
 
     node = node_from_env()
+    configure_logging(node.settings)
     if tls:
         from accord.api.server import run_node
 
         return run_node(node, host, port, api_port=api_port)
-    uvicorn.run(create_app(node), host=host, port=port, log_level="info")
+    # log_config=None: uvicorn's loggers keep the configuration of accord.logs.
+    level = node.settings.log_level.lower()
+    uvicorn.run(create_app(node), host=host, port=port, log_level=level, log_config=None)

@@ -36,6 +36,7 @@ from accord.errors import AccordError
 from accord.federation.identity import node_id, tls_files
 from accord.federation.peers import Peer
 from accord.federation.protocol import NODE_PATH, NodeInfo
+from accord.metrics import federation_call
 from accord.node import Node
 
 __all__ = [
@@ -121,7 +122,32 @@ class FederationClient:
         timeout: float | None = None,
     ) -> Reply:
         """Sign and send one request with this node's tree head; verify the partner's signed
-        answer, hand its tree head to `witness`, and return the answer."""
+        answer, hand its tree head to `witness`, and return the answer. Each call is counted by
+        partner and outcome (`accord_federation_calls` at /metrics)."""
+        try:
+            reply = self._send(
+                peer, method, path, body, request_id, witness=witness, timeout=timeout
+            )
+        except PartnerRefused:
+            federation_call(peer.node_id, "refused")
+            raise
+        except PartnerUnavailable:
+            federation_call(peer.node_id, "unavailable")
+            raise
+        federation_call(peer.node_id, "ok")
+        return reply
+
+    def _send(
+        self,
+        peer: Peer,
+        method: str,
+        path: str,
+        body: bytes,
+        request_id: str,
+        *,
+        witness: HeadExchange,
+        timeout: float | None = None,
+    ) -> Reply:
         base = urlsplit(peer.url)
         target = base.path.rstrip("/") + path
         signature = sign_message(

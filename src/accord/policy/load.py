@@ -30,9 +30,52 @@ from accord.policy.index import AgreementSet
 from accord.policy.problems import AgreementError, Problem, overlap_problems
 from accord.policy.yamltree import Path, Tree, YamlProblem, compose
 
-__all__ = ["load_directory", "parse_agreement"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "file_name_problem",
+    "load_directory",
+    "parse_agreement",
+    "size_problem",
+]
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+#: An agreement file's name: ASCII letters, digits, `.`, `_` and `-`, ending in `.yaml` or
+#: `.yml`, not starting with a dot. No path separators, no control, bidi or look-alike
+#: characters: the name is shown to people and may become a file on any system.
+_FILE_NAME_RE = re.compile(r"^(?!\.)[A-Za-z0-9._-]+\.ya?ml$")
+MAX_FILE_NAME = 200
+#: Names Windows reserves for devices, with or without an extension (`nul.yaml` too).
+_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL"}
+    | {f"COM{i}" for i in range(1, 10)}
+    | {f"LPT{i}" for i in range(1, 10)}
+)
+#: Largest agreement text accepted by default, in bytes (`ACCORD_AGREEMENT_MAX_BYTES`).
+DEFAULT_MAX_BYTES = 1024 * 1024
+
+
+def file_name_problem(name: str) -> str | None:
+    """Why `name` may not be an agreement file's name, or None when it may."""
+    if len(name) > MAX_FILE_NAME:
+        return f"longer than {MAX_FILE_NAME} characters"
+    if not _FILE_NAME_RE.fullmatch(name):
+        return (
+            "must be NAME.yaml or NAME.yml with only letters A-Z, digits, '.', '_' and '-', "
+            "not starting with '.'"
+        )
+    if name.split(".", 1)[0].upper() in _RESERVED:
+        return f"{name.split('.', 1)[0]!r} is a reserved device name"
+    return None
+
+
+def size_problem(text: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
+    """Why `text` is too large to be parsed as an agreement, or None. Checked before parsing:
+    a YAML document's cost grows with its size, and an agreement is a page or two."""
+    if len(text) > max_bytes or len(text.encode("utf-8")) > max_bytes:
+        return f"larger than {max_bytes} bytes"
+    return None
+
 
 _TOP_REQUIRED = ("id", "version", "title", "instrument", "parties", "valid_from", "directions")
 _TOP_OPTIONAL = ("valid_until",)
@@ -393,6 +436,9 @@ def _read(r: _Reader) -> Agreement | None:
 
 
 def _parse(file: str, text: str) -> tuple[Agreement | None, list[Problem]]:
+    bad = file_name_problem(file)
+    if bad is not None:
+        return None, [Problem(ascii(file)[1:-1], 1, f"file name {bad}")]
     try:
         tree = compose(text)
     except YamlProblem as exc:

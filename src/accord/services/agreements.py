@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 from accord.errors import FieldError, Forbidden, NotFound, ValidationError
 from accord.model import Principal
 from accord.policy import AgreementSet, load_directory, parse_agreement
+from accord.policy.load import file_name_problem, size_problem
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
 from accord.store.tables import agreement_files, agreement_state
@@ -76,9 +77,15 @@ def put_agreements(node: Node, principal: Principal, files: Iterable[tuple[str, 
     incoming = list(files)
     if not incoming:
         raise ValidationError(FieldError("files", "no agreement files given"))
-    for name, _ in incoming:
-        if not name.endswith((".yaml", ".yml")) or "/" in name or len(name) > 200:
-            raise ValidationError(FieldError("file_name", f"{name!r} is not NAME.yaml"))
+    errors = []
+    for name, text in incoming:
+        bad = file_name_problem(name)
+        if bad is not None:
+            errors.append(FieldError("file_name", f"{name!a}: {bad}"))
+        elif (big := size_problem(text, node.settings.agreement_max_bytes)) is not None:
+            errors.append(FieldError("text", f"{name}: {big}"))
+    if errors:
+        raise ValidationError(errors)
     now = datetime.now(UTC)
     a = agreement_files.c
     with node.engine.begin() as conn:
@@ -131,6 +138,9 @@ def put_agreement(node: Node, principal: Principal, file_name: str, text: str) -
 def withdraw_agreement(node: Node, principal: Principal, file_name: str) -> None:
     """Take an agreement file out of force (it stays in the table for auditors)."""
     _require_admin(principal)
+    bad = file_name_problem(file_name)
+    if bad is not None:
+        raise ValidationError(FieldError("file_name", f"{file_name!a}: {bad}"))
     a = agreement_files.c
     now = datetime.now(UTC)
     with node.engine.begin() as conn:

@@ -1,0 +1,246 @@
+"""The API's outer gate: a raw ASGI middleware that acts before any route reads the body.
+
+For every HTTP request it
+1. finds the route template the request matches (for the access check and the metrics);
+2. under `/api/v1`, refuses a body larger than the route's limit with 413 — from its
+   Content-Length before anything is read, and for a chunked body while it streams, cut at
+   the limit — whoever the caller is;
+3. authenticates the bearer secret and checks the access matrix for every non-public route
+   before the route's body is read or parsed (401/403), and hands the principal to
+   `accord.api.deps.current_principal`;
+4. counts the request and its latency (`accord.metrics`);
+5. turns an unexpected exception into a plain 500 and logs it from a worker thread, so that
+   rendering a traceback never holds the event loop.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from functools import partial
+from typing import Any
+
+import anyio.to_thread
+import structlog
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Match
+
+from accord.auth import access_for, decide
+from accord.errors import AccordError, Forbidden, Unauthorized
+from accord.metrics import REQUEST_SECONDS, REQUESTS
+from accord.model import Principal
+from accord.services.node import Node
+from accord.services.sessions import authenticate
+
+__all__ = ["LOOPBACK_KEY", "PRINCIPAL_KEY", "ROUTE_KEY", "BodyTooLarge", "Guard", "match_template"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: Where the guard leaves the authenticated principal in the request scope.
+PRINCIPAL_KEY = "accord.principal"
+#: ... the matched route template, and whether a loopback-open route was called from loopback.
+ROUTE_KEY = "accord.route"
+LOOPBACK_KEY = "accord.loopback"
+API_PREFIX = "/api/v1"
+
+log = structlog.get_logger("accord.api")
+
+
+class BodyTooLarge(AccordError):
+    status = 413
+    code = "body_too_large"
+
+
+def match_template(app: FastAPI, scope: Scope) -> str | None:
+    """The path template of the route `scope` fully matches (`/api/v1/records/{record_id}`)."""
+    for context in iter_route_contexts(app.router.routes):
+        matched, _ = context.matches(scope)
+        if matched is Match.FULL:
+            path = context.path
+            return str(path) if path is not None else None
+    return None
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, secret = bytes(value).decode("latin-1").partition(" ")
+            return secret.strip() or None if scheme.lower() == "bearer" else None
+    return None
+
+
+def _loopback(scope: Scope) -> bool:
+    client = scope.get("client")
+    if not client:
+        return False
+    try:
+        return ipaddress.ip_address(str(client[0])).is_loopback
+    except ValueError:
+        return False
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _answer(send: Send, error: AccordError) -> None:
+    headers = [(b"content-type", b"application/json")]
+    if error.status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    body = json.dumps(error.to_dict()).encode("utf-8")
+    headers.append((b"content-length", str(len(body)).encode("ascii")))
+    # The request body stays unread: the connection is closed after this answer.
+    headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_INTERNAL = json.dumps(
+    {"code": "internal_error", "message": "internal error; the node's log has details"}
+).encode("utf-8")
+
+
+class Guard:
+    """See the module docstring. `limits` maps route templates to their own body limit."""
+
+    def __init__(
+        self, app: ASGIApp, *, fastapi: FastAPI, node: Node, limits: dict[str, int]
+    ) -> None:
+        self.app = app
+        self.fastapi = fastapi
+        self.node = node
+        self.default_limit = node.settings.max_body_bytes
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        template = match_template(self.fastapi, scope)
+        scope[ROUTE_KEY] = template
+        status: dict[str, Any] = {"code": 500, "sent": False, "too_large": None}
+
+        async def tracked_send(message: Message) -> None:
+            if status["too_large"] is not None:
+                # The body was cut at the limit: whatever the route made of that (FastAPI
+                # reports a failed body read as a 400), the answer is 413.
+                await refuse(status["too_large"])
+                return
+            if message["type"] == "http.response.start":
+                status["code"] = int(message["status"])
+                status["sent"] = True
+            await send(message)
+
+        async def refuse(error: AccordError) -> None:
+            if not status["sent"]:
+                status["code"], status["sent"] = error.status, True
+                await _answer(send, error)
+
+        try:
+            refusal = await self._refusal(scope, template)
+            if refusal is not None:
+                await refuse(refusal)
+                return
+            await self.app(scope, self._limited(scope, receive, template, status), tracked_send)
+        except BodyTooLarge as exc:
+            await refuse(exc)
+        except Exception as exc:  # noqa: BLE001 - the one place an unexpected error ends
+            await anyio.to_thread.run_sync(
+                partial(
+                    log.error,
+                    "unhandled error",
+                    method=scope.get("method"),
+                    path=scope.get("path"),
+                    route=template,
+                    error=type(exc).__name__,
+                    exc_info=exc,
+                )
+            )
+            if not status["sent"]:
+                status["code"], status["sent"] = 500, True
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(_INTERNAL)).encode("ascii")),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": _INTERNAL})
+        finally:
+            route = template or "unmatched"
+            method = str(scope.get("method", ""))
+            method = method if method in _METHODS else "other"  # a client picks the method
+            REQUESTS.labels(method=method, route=route, status=str(status["code"])).inc()
+            REQUEST_SECONDS.labels(method=method, route=route).observe(
+                time.perf_counter() - started
+            )
+
+    def _limit(self, scope: Scope, template: str | None) -> int | None:
+        if not str(scope.get("path", "")).startswith(API_PREFIX):
+            return None
+        return self.limits.get(template or "", self.default_limit)
+
+    async def _refusal(self, scope: Scope, template: str | None) -> AccordError | None:
+        """The answer to give without calling the route, or None to go on."""
+        limit = self._limit(scope, template)
+        length = _content_length(scope)
+        if limit is not None and length is not None and length > limit:
+            return BodyTooLarge(f"request body larger than {limit} bytes")
+        if template is None:
+            return None  # 404/405: the router answers
+        access = access_for(str(scope["method"]), template)
+        if access is None or access.public or access.partners:
+            return None  # closed routes are refused by the dependency; partners sign requests
+        if access.loopback and self.node.settings.metrics_loopback and _loopback(scope):
+            scope[LOOPBACK_KEY] = True
+            return None
+        secret = _bearer(scope)
+        if secret is None:
+            return Unauthorized("authentication required: send Authorization: Bearer <token>")
+        try:
+            principal: Principal = await anyio.to_thread.run_sync(authenticate, self.node, secret)
+        except AccordError as exc:
+            return exc
+        decision = decide(access, principal)
+        if not decision.allowed:
+            return Forbidden(decision.reason)
+        scope[PRINCIPAL_KEY] = principal
+        return None
+
+    def _limited(
+        self, scope: Scope, receive: Receive, template: str | None, status: dict[str, Any]
+    ) -> Receive:
+        limit = self._limit(scope, template)
+        if limit is None:
+            return receive
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    status["too_large"] = BodyTooLarge(f"request body larger than {limit} bytes")
+                    raise status["too_large"]
+            return message
+
+        return counted
