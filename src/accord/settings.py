@@ -71,6 +71,19 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often the outbox worker looks for due messages."
     )
+    # Audit ledger (docs/decisions/0008).
+    ledger_head_every_entries: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Sign a tree head as soon as this many entries were appended since the last.",
+    )
+    ledger_head_every_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Sign a tree head at most this many seconds after an entry was appended.",
+    )
 
     @property
     def resolved_database_url(self) -> str:
