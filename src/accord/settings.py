@@ -108,6 +108,20 @@ class Settings(BaseSettings):
         description="Seconds a partner has to answer the witness's consistency-proof request.",
     )
 
+    # Audit ledger (docs/decisions/0008).
+    ledger_head_every_entries: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Sign a tree head as soon as this many entries were appended since the last.",
+    )
+    ledger_head_every_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Sign a tree head at most this many seconds after an entry was appended.",
+    )
+
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _case(cls, value: object, info: object) -> object:

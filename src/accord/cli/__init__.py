@@ -10,7 +10,7 @@ import typer
 from accord.errors import AccordError
 
 from . import audit, demo, followup, outbox, peers, pki, policy, records, scenario, tokens, users
-from .common import fail
+from .common import close_nodes, fail
 
 __all__ = ["app", "main"]
 
@@ -20,6 +20,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _command(ctx: typer.Context) -> None:
+    # Whatever a command appended to the ledger is signed before the process ends.
+    ctx.call_on_close(close_nodes)
+
+
 app.command()(records.init)
 app.command()(records.ingest)
 app.command()(records.search)

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from accord.services import audit as service
+from accord.services.heads import LedgerTampered
 
 from .common import console, err_console, node_from_env, print_json
 
@@ -19,10 +20,11 @@ app = typer.Typer(help="The audit ledger: verify it, read it.", no_args_is_help=
 def verify(
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Recompute the Merkle tree from every entry, check every signed tree head, and name the
-    first altered, removed or reordered entry. Exits 1 if the ledger is not intact."""
+    """Check the whole ledger: every entry and the columns beside it, every stored tree node,
+    every signed tree head in the database and in the head log, consecutive heads by
+    consistency proofs. Names the first bad entry; exits 1 if the ledger is not intact. Signs
+    nothing."""
     node = node_from_env()
-    service.sign_tree_head(node)
     result = service.verify(node)
     if json_out:
         print_json(
@@ -35,6 +37,7 @@ def verify(
                 "exact": result.exact,
                 "problem": result.problem.value if result.problem else None,
                 "reason": result.reason,
+                "head_size": result.head_size,
             }
         )
     elif result.ok:
@@ -43,11 +46,14 @@ def verify(
             f"{result.heads_checked} signed tree heads checked"
         )
     else:
-        where = (
-            f"entry {result.first_bad_index}"
-            if result.exact
-            else f"between entries {result.verified_size} and {result.first_bad_index}"
-        )
+        if result.first_bad_index is None and result.head_size is None:
+            where = "the head log"
+        elif result.first_bad_index is None:
+            where = f"the signed tree head of size {result.head_size}"
+        elif result.exact:
+            where = f"entry {result.first_bad_index}"
+        else:
+            where = f"between entries {result.verified_size} and {result.first_bad_index}"
         err_console.print(
             f"[bold red]ledger NOT intact[/]: {result.problem.value if result.problem else ''} "
             f"at {where}: {result.reason}",
@@ -65,26 +71,30 @@ def show(
 ) -> None:
     """The ledger's entries: who did what, when, under which purpose or clause."""
     node = node_from_env()
-    head = service.tree_head(node)
-    size = head.head.size
+    try:
+        root = service.tree_head(node).head.root.hex()[:16] + "…"
+    except LedgerTampered as exc:
+        err_console.print(f"[bold red]warning:[/] {exc.message}", highlight=False)
+        root = "unsigned"
+    size = service.log_size(node)
     first = max(0, size - last) if start is None else start
     rows = service.entries(node, first, min(size, first + max(last, 1)))
     if json_out:
         print_json(rows)
         return
-    table = Table(
-        title=f"ledger of {node.agency}: {size} entries, root {head.head.root.hex()[:16]}…"
-    )
+    table = Table(title=f"ledger of {node.agency}: {size} entries, root {root}")
     for col in ("#", "at", "event", "actor", "details"):
         table.add_column(col)
     for r in rows:
-        details = json.loads(r["payload"])["details"]
+        if not r["intact"]:
+            table.add_row(str(r["index"]), "", "[red]NOT INTACT[/]", "", r["payload"][:120])
+            continue
         table.add_row(
             str(r["index"]),
             r["at"][:19],
             r["event"],
             r["actor"],
-            json.dumps(details, ensure_ascii=False)[:120],
+            json.dumps(r["details"], ensure_ascii=False, default=str)[:120],
         )
     console.print(table)
 

@@ -1,7 +1,10 @@
 """The tamper-evident audit ledger's core (pure): RFC 9162 Merkle tree hashing, inclusion and
-consistency proofs over stored perfect subtrees, signed tree heads, whole-log verification."""
+consistency proofs over stored perfect subtrees, signed tree heads, the leaf encoding of an
+entry, verification of a log from its payloads and complete verification of a stored log."""
 
 from accord.ledger.audit import LogVerification, Problem, verify_log
+from accord.ledger.check import HeadLog, StoredEntry, StoredHead, StoredNodes, verify_stored_log
+from accord.ledger.entry import EntryError, LedgerEntry, decode_entry, encode_entry
 from accord.ledger.errors import ProofError
 from accord.ledger.hashing import (
     EMPTY_ROOT,
@@ -34,7 +37,10 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "ConsistencyProof",
+    "EntryError",
+    "HeadLog",
     "InclusionProof",
+    "LedgerEntry",
     "LogTree",
     "LogVerification",
     "MemoryNodeStore",
@@ -46,9 +52,14 @@ __all__ = [
     "ProofError",
     "SignedTreeHead",
     "Signer",
+    "StoredEntry",
+    "StoredHead",
+    "StoredNodes",
     "TreeAppender",
     "TreeHead",
     "Verifier",
+    "decode_entry",
+    "encode_entry",
     "leaf_hash",
     "merkle_tree_hash",
     "node_hash",
@@ -58,5 +69,6 @@ __all__ = [
     "verify_consistency",
     "verify_inclusion",
     "verify_log",
+    "verify_stored_log",
     "verify_tree_head",
 ]

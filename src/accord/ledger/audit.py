@@ -45,6 +45,18 @@ class Problem(StrEnum):
     RECORD_DAMAGED = "record_damaged"  # entries intact, their recorded leaf hashes are not
     ROOT_MISMATCH = "root_mismatch"  # entries do not give a signed root; fault placed in a range
     BAD_SIGNATURE = "bad_signature"  # a tree head's signature does not verify
+    # Found by the complete verification of the stored log (`accord.ledger.check`):
+    COLUMN_MISMATCH = "column_mismatch"  # a column beside the hashed entry disagrees with it
+    NODE_DAMAGED = "node_damaged"  # a stored subtree hash differs from the one recomputed
+    NODE_MISSING = "node_missing"  # a stored subtree hash the tree needs is absent
+    NODE_EXTRA = "node_extra"  # a subtree hash is stored beyond the log
+    SIZE_MISMATCH = "size_mismatch"  # the recorded log size disagrees with the entries
+    HEAD_DAMAGED = "head_damaged"  # a signed head's row is not what was signed
+    HEAD_MISSING = "head_missing"  # a head in the head log is missing from the database
+    HEAD_LOG_MISMATCH = "head_log_mismatch"  # the head log and the database disagree on a head
+    HEAD_LOG_DAMAGED = "head_log_damaged"  # a line of the head log is not a signed head
+    HEAD_LOG_MISSING = "head_log_missing"  # the database has heads but there is no head log
+    INCONSISTENT = "inconsistent"  # two signed heads fail their consistency proof
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +68,8 @@ class LogVerification:
     head. When the log is not intact, the first faulty entry lies in
     `[verified_size, first_bad_index]`, and `exact` says a valid signed head proves it is
     `first_bad_index` itself. For `RECORD_DAMAGED` the index names the damaged recorded hash;
-    for `BAD_SIGNATURE` it is None."""
+    for `BAD_SIGNATURE` it is None. `head_size` names the signed head at fault when the fault is
+    in a head rather than in the entries (`BAD_SIGNATURE`, `HEAD_*`, `INCONSISTENT`)."""
 
     ok: bool
     checked: int
@@ -66,6 +79,7 @@ class LogVerification:
     exact: bool = False
     problem: Problem | None = None
     reason: str = ""
+    head_size: int | None = None
 
 
 class _Fault(Exception):

@@ -1,21 +1,22 @@
 """The audit ledger as a use case: append events in the caller's transaction, sign tree heads,
 serve proofs, verify the whole log.
 
-Each entry's payload is canonical JSON (sorted keys, no spaces, UTF-8) holding its own index,
-time, event, actor and details; the payload bytes are the Merkle leaf (RFC 9162 §2.1.1)."""
+Each entry's payload is the canonical encoding of the whole entry — its index, time, event,
+actor and details (`accord.ledger.entry`) — and those bytes are the Merkle leaf (RFC 9162
+§2.1.1). What is shown of an entry is decoded from them; the `at`, `event` and `actor` columns
+beside them only serve queries, and verification fails if they disagree."""
 
 from __future__ import annotations
 
-import json
 from base64 import b64encode
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
+from hashlib import sha256
 from typing import Any
 
 from sqlalchemy import Connection
 
-from accord.crypto import key_fingerprint
 from accord.errors import FieldError, ValidationError
 from accord.ledger import (
     ConsistencyProof,
@@ -24,19 +25,22 @@ from accord.ledger import (
     LogVerification,
     SignedTreeHead,
     TreeAppender,
-    TreeHead,
-    verify_log,
 )
+from accord.ledger.check import HeadLog, StoredHead, verify_stored_log
+from accord.ledger.entry import EntryError, decode_entry, encode_entry
 from accord.model import Principal
+from accord.services import heads
 from accord.services.node import Node
 from accord.store import ledger as store
-from accord.store.ledger import EntryRow, HeadRow, SqlNodes
+from accord.store.headlog import read_head_log
+from accord.store.ledger import EntryRow, SqlNodes
 
 __all__ = [
     "Event",
     "consistency_proof",
     "entries",
     "inclusion_proof",
+    "log_size",
     "record_event",
     "record_events",
     "sign_tree_head",
@@ -75,11 +79,6 @@ class Event(StrEnum):
     WITNESS_REFUSED = "witness_refused"
 
 
-def _payload(idx: int, at: datetime, event: str, actor: str, details: Mapping[str, Any]) -> str:
-    body = {"idx": idx, "at": at.isoformat(), "event": event, "actor": actor, "details": details}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:
     """Append (event, actor, details) items in the caller's transaction; returns the first index.
 
@@ -94,12 +93,13 @@ def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[st
     new_nodes = []
     for offset, (event, actor, details) in enumerate(items):
         idx = first + offset
-        payload = _payload(idx, at, event.value, actor, details)
+        payload = encode_entry(idx, at, event.value, actor, details)
         node_rows = appender.append(payload.encode("utf-8"))
         rows.append(EntryRow(idx, at, event.value, actor, payload, node_rows[0][2]))
         new_nodes.extend(node_rows)
     store.insert_entries(conn, rows)
     nodes.put_nodes(new_nodes)
+    heads.note_appended(conn, first + len(items))
     return first
 
 
@@ -111,37 +111,23 @@ def record_event(
     return record_events(conn, [(event, label, details)])
 
 
-def _signed(head: HeadRow) -> SignedTreeHead:
-    return SignedTreeHead(TreeHead(head.size, head.root, head.timestamp_ms), head.signature)
-
-
 def sign_tree_head(node: Node) -> SignedTreeHead:
-    """Sign the current tree head with the node's Ed25519 key (reuses the latest if unchanged)."""
-    with node.engine.begin() as conn:
-        size = store.ledger_size(conn)
-        latest = store.latest_head(conn)
-        if latest is not None and latest.size == size:
-            return _signed(latest)
-        root = LogTree(SqlNodes(conn), size).root()
-        now_ms = int(datetime.now(UTC).timestamp() * 1000)
-        head = TreeHead(size, root, now_ms)
-        signature = node.keys.signing.sign(head.to_bytes())
-        store.insert_head(
-            conn,
-            HeadRow(
-                size,
-                root,
-                now_ms,
-                signature,
-                key_fingerprint(node.keys.signing.public_key()),
-            ),
-        )
-        return SignedTreeHead(head, signature)
+    """Sign the current tree head with the node's Ed25519 key (reuses the latest if unchanged).
+
+    Signs nothing, and raises `LedgerTampered`, over a log that does not extend the last head
+    in the head log (`accord.services.heads.sign_head`)."""
+    return heads.sign_head(node)
 
 
 def tree_head(node: Node) -> SignedTreeHead:
     """The latest signed tree head, signing a new one if the ledger has grown."""
     return sign_tree_head(node)
+
+
+def log_size(node: Node) -> int:
+    """Number of entries in the ledger (signed or not yet)."""
+    with node.engine.connect() as conn:
+        return store.ledger_size(conn)
 
 
 def _check_int(name: str, value: int) -> None:
@@ -168,7 +154,11 @@ def consistency_proof(node: Node, first: int, second: int) -> ConsistencyProof:
 
 
 def entries(node: Node, start: int, end: int) -> list[dict[str, Any]]:
-    """Entries start <= index < end (at most 1000), with their payloads and leaf hashes."""
+    """Entries start <= index < end (at most 1000), every field decoded from the hashed payload.
+
+    `intact` says the payload decodes, is the entry of its index, and gives the leaf hash
+    recorded in the tree (what `leaf_hash` shows is recomputed from the payload); the tree
+    itself is proven against the signed heads by `verify`."""
     _check_int("start", start)
     if end < start:
         raise ValidationError(FieldError("end", "must not be less than start"))
@@ -178,21 +168,42 @@ def entries(node: Node, start: int, end: int) -> list[dict[str, Any]]:
         size = store.ledger_size(conn)
         if start > size:
             raise ValidationError(FieldError("start", f"must not exceed the log size {size}"))
-        return [
-            {
-                "index": e.idx,
-                "at": e.at.isoformat(),
-                "event": e.event,
-                "actor": e.actor,
-                "payload": e.payload,
-                "leaf_hash": b64encode(e.leaf_hash).decode("ascii"),
-            }
-            for e in store.iter_entries(conn, start, min(end, size))
-        ]
+        stop = min(end, size)
+        nodes = SqlNodes(conn)
+        recorded = dict(nodes.level_range(0, start, stop))
+        return [_shown(e, recorded.get(e.idx)) for e in store.iter_entries(conn, start, stop)]
+
+
+def _shown(row: EntryRow, recorded: bytes | None) -> dict[str, Any]:
+    digest = sha256(b"\x00" + row.payload.encode("utf-8")).digest()
+    shown: dict[str, Any] = {
+        "index": row.idx,
+        "at": None,
+        "event": None,
+        "actor": None,
+        "details": None,
+        "payload": row.payload,
+        "leaf_hash": b64encode(digest).decode("ascii"),
+        "intact": False,
+    }
+    try:
+        entry = decode_entry(row.payload)
+    except EntryError:
+        return shown
+    shown.update(
+        at=entry.at.isoformat(),
+        event=entry.event,
+        actor=entry.actor,
+        details=entry.details,
+        intact=entry.index == row.idx and digest == recorded,
+    )
+    return shown
 
 
 def verify(node: Node) -> LogVerification:
-    """Recompute the tree from every entry; check every signed head and recorded leaf hash."""
+    """Check the whole stored ledger (`accord.ledger.check`): every entry and its columns,
+    every stored node, every signed head in the database and in the head log, consecutive
+    heads by consistency proofs. Reads only — it signs nothing."""
     public = node.keys.signing.public_key()
 
     def verifier(message: bytes, signature: bytes) -> bool:
@@ -202,9 +213,17 @@ def verify(node: Node) -> LogVerification:
             return False
         return True
 
-    with node.engine.connect() as conn:
-        heads = [_signed(h) for h in store.heads(conn)]
-        payloads = store.iter_payloads(conn)
-        with node.engine.connect() as second:
-            recorded = store.recorded_leaf_hashes(second)
-            return verify_log(payloads, heads, verifier, recorded=recorded)
+    # The log first: every logged head was committed to the database before its line was
+    # written, so the snapshot taken next holds all of them.
+    logged: HeadLog = read_head_log(heads.head_log(node))
+    with store.read_snapshot(node.engine) as conn:
+        stored = [StoredHead(heads.signed(h), h.key_id) for h in store.heads(conn)]
+        return verify_stored_log(
+            store.ledger_size(conn),
+            store.iter_stored_entries(conn),
+            SqlNodes(conn),
+            stored,
+            logged,
+            verifier,
+            node.signing_fingerprint,
+        )

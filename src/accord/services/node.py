@@ -70,13 +70,29 @@ def init_node(settings: Settings, agency: str, name: str) -> Node:
                     f"this node is already initialised for {existing.agency}; "
                     "use a new ACCORD_HOME or database for another agency"
                 )
-            return Node(settings, engine, existing.agency, existing.name, keys)
+            node = Node(settings, engine, existing.agency, existing.name, keys)
+            _head_log(node, seed=False)
+            return node
         conn.execute(
             insert(node_table).values(
                 id=1, agency=agency, name=name.strip(), created_at=datetime.now(UTC)
             )
         )
-    return Node(settings, engine, agency, name.strip(), keys)
+    node = Node(settings, engine, agency, name.strip(), keys)
+    _head_log(node, seed=False)
+    return node
+
+
+#: The revision from which the node keeps a head log beside its database.
+_HEAD_LOG_REVISION = "0006"
+
+
+def _head_log(node: Node, *, seed: bool) -> None:
+    """Create the head log of a new node, or of one upgraded to the revision that brings it
+    (seeded from the database's heads then); see `accord.services.heads.ensure_head_log`."""
+    from accord.services.heads import ensure_head_log  # the signer builds on the node
+
+    ensure_head_log(node, seed=seed)
 
 
 def open_node(settings: Settings, *, upgrade: bool = True) -> Node:
@@ -87,12 +103,16 @@ def open_node(settings: Settings, *, upgrade: bool = True) -> Node:
     if settings.database_url is None and not (settings.home / "accord.db").exists():
         raise missing
     engine = create_db_engine(settings.resolved_database_url)
-    if current_revision(engine) is None:
+    before = current_revision(engine)
+    if before is None:
         raise missing
-    if upgrade and current_revision(engine) != head_revision():
+    if upgrade and before != head_revision():
         migrate(engine)
     with engine.connect() as conn:
         row = conn.execute(select(node_table)).first()
     if row is None:
         raise NodeNotInitialised("the database has no node identity: run `accord init`")
-    return Node(settings, engine, row.agency, row.name, _load_keys(settings))
+    node = Node(settings, engine, row.agency, row.name, _load_keys(settings))
+    if upgrade:
+        _head_log(node, seed=before < _HEAD_LOG_REVISION)
+    return node

@@ -7,14 +7,16 @@ updated first in every append, which takes the row lock (PostgreSQL) or the writ
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, Engine, insert, select, text
 
 from accord.ledger import NodeKey, NodeRow
+from accord.ledger.check import StoredEntry
 from accord.store.db import placeholder
 from accord.store.tables import ledger_entries, ledger_heads, ledger_nodes, ledger_state
 
@@ -23,12 +25,15 @@ __all__ = [
     "HeadRow",
     "SqlNodes",
     "heads",
+    "heads_above",
     "insert_entries",
     "insert_head",
     "iter_entries",
     "iter_payloads",
+    "iter_stored_entries",
     "latest_head",
     "ledger_size",
+    "read_snapshot",
     "recorded_leaf_hashes",
     "reserve",
 ]
@@ -83,11 +88,61 @@ class SqlNodes:
                 found[(level, idx)] = bytes(digest)
         return [found[k] for k in keys if k in found]
 
+    def level(self, level: int, batch: int = 20000) -> Iterator[tuple[int, bytes]]:
+        """Every stored `(idx, hash)` of one level in index order, in keyset batches (no cursor
+        stays open, so many levels can be read side by side on one connection)."""
+        after = -1
+        while True:
+            rows = self.conn.execute(_LEVEL, {"level": level, "after": after, "n": batch}).all()
+            for idx, digest in rows:
+                yield int(idx), bytes(digest)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    def level_range(self, level: int, start: int, end: int) -> list[tuple[int, bytes]]:
+        """Stored `(idx, hash)` of one level with start <= idx < end."""
+        rows = self.conn.execute(_LEVEL_RANGE, {"level": level, "start": start, "end": end})
+        return [(int(idx), bytes(digest)) for idx, digest in rows]
+
+    def above(self, level: int) -> NodeKey | None:
+        """Some stored node at a level above `level`, or None."""
+        row = self.conn.execute(_ABOVE, {"level": level}).first()
+        return None if row is None else (int(row[0]), int(row[1]))
+
     def put_nodes(self, rows: Sequence[NodeRow]) -> None:
         if rows:
             self.conn.execute(
                 insert(ledger_nodes), [{"level": lv, "idx": i, "hash": h} for lv, i, h in rows]
             )
+
+
+_LEVEL = text(
+    "SELECT idx, hash FROM ledger_nodes WHERE level = :level AND idx > :after ORDER BY idx LIMIT :n"
+)
+_LEVEL_RANGE = text(
+    "SELECT idx, hash FROM ledger_nodes WHERE level = :level AND idx >= :start AND idx < :end"
+)
+_ABOVE = text("SELECT level, idx FROM ledger_nodes WHERE level > :level LIMIT 1")
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see one committed state of the database, so that a check
+    of the whole ledger is not confused by appends committed while it reads: REPEATABLE READ
+    on PostgreSQL, one explicit read transaction on SQLite (WAL keeps it from blocking
+    writers). Nothing is written through it."""
+    if engine.dialect.name == "postgresql":
+        pg = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        with pg as conn, conn.begin():
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.rollback()
 
 
 def ledger_size(conn: Connection) -> int:
@@ -146,6 +201,22 @@ def iter_entries(
         cursor = rows[-1].idx + 1
 
 
+def iter_stored_entries(conn: Connection, batch: int = 10000) -> Iterator[StoredEntry]:
+    """Every entry row in index order, payload as bytes, with the columns beside it."""
+    e = ledger_entries.c
+    after = -1
+    while True:
+        stmt = select(ledger_entries).where(e.idx > after).order_by(e.idx).limit(batch)
+        rows = conn.execute(stmt).all()
+        for r in rows:
+            yield StoredEntry(
+                r.idx, r.at, r.event, r.actor, r.payload.encode("utf-8"), bytes(r.leaf_hash)
+            )
+        if len(rows) < batch:
+            return
+        after = rows[-1].idx
+
+
 _PAYLOADS = text("SELECT idx, payload FROM ledger_entries WHERE idx > :after ORDER BY idx LIMIT :n")
 
 
@@ -191,6 +262,13 @@ def recorded_leaf_hashes(conn: Connection) -> Iterator[bytes]:
     stmt = select(n.hash).where(n.level == 0).order_by(n.idx)
     for row in conn.execution_options(yield_per=5000).execute(stmt):
         yield bytes(row.hash)
+
+
+def heads_above(conn: Connection, size: int) -> list[HeadRow]:
+    """Heads of more than `size` entries, in size order."""
+    h = ledger_heads.c
+    stmt = select(ledger_heads).where(h.size > size).order_by(h.size)
+    return [_head(r) for r in conn.execute(stmt)]
 
 
 def heads(conn: Connection) -> list[HeadRow]:
