@@ -3,13 +3,15 @@ witness worker, and what an attacker who holds a node's database and key does to
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from sqlalchemy import text
 
-from accord.ledger import LogTree
+from accord.ledger import LogTree, SignedTreeHead
 from accord.services.audit import Event, record_events
+from accord.services.heads import head_log
 from accord.services.node import Node
 from accord.services.witness import run_due, witness_state
 from accord.store import ledger as ledger_store
@@ -45,8 +47,17 @@ def ledger_size(node: Node) -> int:
 
 
 def truncate_ledger(node: Node, keep: int) -> None:
-    """What an administrator with write access to the database does to hide entries: drop every
-    entry from `keep` on, the tree nodes and signed heads that cover them, and the size."""
+    """What an administrator with write access to the database and the node's home does to hide
+    entries: drop every entry from `keep` on, the tree nodes and signed heads that cover them,
+    the size, and the head log's lines above it (so the node itself signs again)."""
+    log = head_log(node)
+    if log.exists():
+        kept = [
+            line
+            for line in log.read_bytes().splitlines(keepends=True)
+            if SignedTreeHead.from_json(json.loads(line)).head.size <= keep
+        ]
+        log.write_bytes(b"".join(kept))
     with node.engine.begin() as conn:
         conn.execute(text("DELETE FROM ledger_entries WHERE idx >= :k"), {"k": keep})
         conn.execute(

@@ -13,6 +13,7 @@ from accord.services import audit
 from accord.services.audit import Event
 from accord.services.heads import HeadSigner, LedgerTampered, head_log
 from accord.services.node import Node, open_node
+from accord.store.db import downgrade
 from accord.store.tables import ledger_entries, ledger_heads, ledger_nodes
 
 
@@ -137,6 +138,7 @@ def test_upgrade_to_0006_keeps_the_heads_in_a_new_log_and_names_bad_entries(
     append(node, 6)
     audit.sign_tree_head(node)
     head_log(node).unlink()
+    downgrade(node.engine, "0006")  # the revisions after it, undone
     with node.engine.begin() as conn:
         # The state of a node before revision 0006 (which changes no schema), tampered with.
         conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))

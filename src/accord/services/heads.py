@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine
 from accord.crypto import key_fingerprint
 from accord.errors import AccordError
 from accord.ledger import LogTree, SignedTreeHead, TreeHead
-from accord.services.node import Node
+from accord.node import Node
 from accord.store import ledger as store
 from accord.store.headlog import head_log_path, locked_head_log
 from accord.store.ledger import HeadRow, SqlNodes
