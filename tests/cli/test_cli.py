@@ -54,7 +54,7 @@ def test_ingest_reports_bad_lines_with_numbers(env: dict[str, str], tmp_path: Pa
         '{"id": "b", "schema": "Person", "properties": {"birthDate": ["soon"]}}\n'
     )
     code, out = run(env, "ingest", str(bad), "--crime-area", "fraud")
-    assert code == 0
+    assert code == 1  # a line was rejected
     assert "1 created" in out
     assert "line 2" in out
     assert "properties.birthDate" in out

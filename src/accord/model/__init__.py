@@ -26,6 +26,7 @@ from accord.model.record import (
     Record,
     caption_of,
     content_hash,
+    electronic_iban,
     parse_record,
     validate_entity,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "content_hash",
     "crime_areas",
     "default_review_by",
+    "electronic_iban",
     "is_agency_code",
     "parse_envelope",
     "parse_record",
