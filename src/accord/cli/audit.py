@@ -6,13 +6,10 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from accord.services import audit as service
+from .common import console, new_app, node_from_env, print_json, say, table
 
-from .common import console, err_console, node_from_env, print_json
-
-app = typer.Typer(help="The audit ledger: verify it, read it.", no_args_is_help=True)
+app = new_app("The audit ledger: verify it, read it.")
 
 
 @app.command()
@@ -21,6 +18,8 @@ def verify(
 ) -> None:
     """Recompute the Merkle tree from every entry, check every signed tree head, and name the
     first altered, removed or reordered entry. Exits 1 if the ledger is not intact."""
+    from accord.services import audit as service
+
     node = node_from_env()
     service.sign_tree_head(node)
     result = service.verify(node)
@@ -38,9 +37,9 @@ def verify(
             }
         )
     elif result.ok:
-        console.print(
-            f"[green]ledger intact[/]: {result.checked} entries, "
-            f"{result.heads_checked} signed tree heads checked"
+        say(
+            ("ledger intact", "green"),
+            f": {result.checked} entries, {result.heads_checked} signed tree heads checked",
         )
     else:
         where = (
@@ -48,10 +47,10 @@ def verify(
             if result.exact
             else f"between entries {result.verified_size} and {result.first_bad_index}"
         )
-        err_console.print(
-            f"[bold red]ledger NOT intact[/]: {result.problem.value if result.problem else ''} "
-            f"at {where}: {result.reason}",
-            highlight=False,
+        say(
+            ("ledger NOT intact", "bold red"),
+            f": {result.problem.value if result.problem else ''} at {where}: {result.reason}",
+            stderr=True,
         )
     if not result.ok:
         raise typer.Exit(code=1)
@@ -64,6 +63,8 @@ def show(
     json_out: Annotated[bool, typer.Option("--json", help="Print entries as JSON.")] = False,
 ) -> None:
     """The ledger's entries: who did what, when, under which purpose or clause."""
+    from accord.services import audit as service
+
     node = node_from_env()
     head = service.tree_head(node)
     size = head.head.size
@@ -72,18 +73,17 @@ def show(
     if json_out:
         print_json(rows)
         return
-    table = Table(
-        title=f"ledger of {node.agency}: {size} entries, root {head.head.root.hex()[:16]}…"
+    shown = table(
+        f"ledger of {node.agency}: {size} entries, root {head.head.root.hex()[:16]}…",
+        *("#", "at", "event", "actor", "details"),
     )
-    for col in ("#", "at", "event", "actor", "details"):
-        table.add_column(col)
     for r in rows:
         details = json.loads(r["payload"])["details"]
-        table.add_row(
+        shown.add_row(
             str(r["index"]),
             r["at"][:19],
             r["event"],
             r["actor"],
             json.dumps(details, ensure_ascii=False)[:120],
         )
-    console.print(table)
+    console.print(shown)

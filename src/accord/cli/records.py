@@ -2,35 +2,55 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from accord.model import EnvelopeDefaults
-from accord.services import records as record_service
-from accord.services.ingest import IngestFormat, ingest_stream
-from accord.services.node import init_node
-from accord.services.purpose import parse_purpose
-from accord.services.search import search_local
-from accord.settings import Settings
+from .common import (
+    OperatorOption,
+    console,
+    node_from_env,
+    operator,
+    print_json,
+    rich_console,
+    say,
+    settings,
+    table,
+    user,
+)
+from .common import (
+    operator_name as checked_operator,
+)
 
-from .common import console, err_console, node_from_env, print_json
-from .peers import federated_search_command
+__all__ = ["FileFormat", "ingest", "init", "search", "serve", "show"]
 
-__all__ = ["ingest", "init", "search", "serve", "show"]
+
+class FileFormat(StrEnum):
+    """The formats `ingest` reads (those of `accord.services.ingest.IngestFormat`)."""
+
+    FTM = "ftm"
+    CSV = "csv"
 
 
 def init(
     agency: Annotated[str, typer.Option(help="This node's agency code, CC-NAME (e.g. DE-BKA).")],
     name: Annotated[str, typer.Option(help="The agency's name.")],
+    operator_name: OperatorOption = None,
 ) -> None:
-    """Create the node: data directory, database and identity."""
-    settings = Settings()
-    node = init_node(settings, agency, name)
-    console.print(f"Node [bold]{node.agency}[/] ({node.name}) ready in {settings.home}")
+    """Create the node: data directory, database and identity (as a named operator)."""
+    from accord.services.node import init_node
+
+    current = settings()
+    who = checked_operator(operator_name)
+    node = init_node(current, agency, name)
+    say(
+        "Node ",
+        (node.agency, "bold"),
+        f" ({node.name}) ready in {current.home}, set up by {operator(node, who).label}.",
+    )
+    say("Next: `accord users add NAME --role node_admin --operator NAME`, then `accord login`.")
 
 
 def ingest(
@@ -38,9 +58,9 @@ def ingest(
         Path,
         typer.Argument(help="FtM JSON lines, or CSV with --mapping.", exists=True, dir_okay=False),
     ],
-    fmt: Annotated[
-        IngestFormat, typer.Option("--format", help="ftm (JSON lines) or csv.")
-    ] = IngestFormat.FTM,
+    fmt_name: Annotated[
+        FileFormat, typer.Option("--format", help="ftm (JSON lines) or csv.")
+    ] = FileFormat.FTM,
     mapping: Annotated[
         Path | None,
         typer.Option(help="FtM mapping file (YAML) for CSV.", exists=True, dir_okay=False),
@@ -66,7 +86,14 @@ def ingest(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Load records; bad lines are reported by number and the good ones still load."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from accord.model import EnvelopeDefaults
+    from accord.services.ingest import IngestFormat, ingest_stream
+
     node = node_from_env()
+    actor = user(node, "POST /api/v1/records")
+    fmt = IngestFormat(fmt_name.value)
     if fmt is IngestFormat.FTM and file.suffix.lower() == ".csv":
         fmt = IngestFormat.CSV
     defaults = EnvelopeDefaults(
@@ -84,11 +111,11 @@ def ingest(
     size = file.stat().st_size
     with (
         Progress(
-            TextColumn("[bold]ingest[/] {task.description}"),
+            TextColumn("ingest {task.description}", markup=False),
             BarColumn(),
             DownloadColumn(),
             TimeRemainingColumn(),
-            console=err_console,
+            console=rich_console(stderr=True),
             transient=True,
             disable=json_out,
         ) as bar,
@@ -97,7 +124,7 @@ def ingest(
         task = bar.add_task(file.name, total=size)
         report = ingest_stream(
             node,
-            node.operator(),
+            actor,
             stream,
             defaults=defaults,
             fmt=fmt,
@@ -110,15 +137,16 @@ def ingest(
     if json_out:
         print_json(report.to_dict())
         return
-    console.print(
-        f"{file.name}: {report.lines} lines, [green]{report.created} created[/], "
-        f"{report.updated} updated, {report.unchanged} unchanged, "
-        f"[red]{report.rejected} rejected[/]"
+    say(
+        f"{file.name}: {report.lines} lines, ",
+        (f"{report.created} created", "green"),
+        f", {report.updated} updated, {report.unchanged} unchanged, ",
+        (f"{report.rejected} rejected", "red"),
     )
     for e in report.errors[:50]:
-        err_console.print(f"  line {e.line}: [red]{e.field}[/]: {e.reason}", highlight=False)
+        say(f"  line {e.line}: ", (e.field, "red"), f": {e.reason}", stderr=True)
     if len(report.errors) > 50:
-        err_console.print(f"  … and {len(report.errors) - 50} more (use --json for all)")
+        say(f"  … and {len(report.errors) - 50} more (use --json for all)", stderr=True)
 
 
 def search(
@@ -136,23 +164,30 @@ def search(
     ] = None,
 ) -> None:
     """Search this node's records (and, with --federated, every partner's)."""
+    from accord.services.purpose import parse_purpose
+    from accord.services.search import search_local
+
+    from .peers import federated_search_command
+
     node = node_from_env()
     stated = parse_purpose(purpose, case, crime_area)
     if federated:
-        return federated_search_command(node, query, stated, partner, limit, json_out)
-    hits = search_local(node, node.operator(), query, stated, limit=limit)
+        actor = user(node, "POST /api/v1/federated-search")
+        return federated_search_command(node, actor, query, stated, partner, limit, json_out)
+    hits = search_local(node, user(node, "POST /api/v1/search"), query, stated, limit=limit)
     if json_out:
         print_json([h.to_dict() for h in hits])
         return
     if not hits:
-        console.print("No hit.")
+        say("No hit.")
         return
-    table = Table(title=f"{len(hits)} result(s) for {query!r}")
-    for col in ("id", "schema", "caption", "owner", "match", "handling", "tlp", "crime areas"):
-        table.add_column(col)
+    found = table(
+        f"{len(hits)} result(s) for {query!r}",
+        *("id", "schema", "caption", "owner", "match", "handling", "tlp", "crime areas"),
+    )
     for h in hits:
         env = h.record.envelope
-        table.add_row(
+        found.add_row(
             h.record.id,
             h.record.schema,
             h.record.caption,
@@ -162,7 +197,7 @@ def search(
             env.tlp.value,
             ", ".join(env.crime_areas),
         )
-    console.print(table)
+    console.print(found)
 
 
 def show(
@@ -171,22 +206,25 @@ def show(
     json_out: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
 ) -> None:
     """Show one record with its envelope."""
+    from accord.services import records as record_service
+
     node = node_from_env()
-    record = record_service.get_record(node, node.operator(), record_id, owner)
+    actor = user(node, "GET /api/v1/records/{record_id}")
+    record = record_service.get_record(node, actor, record_id, owner)
     if json_out:
         print_json(record.to_dict())
         return
-    table = Table(title=f"{record.schema} {record.id}: {record.caption}", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    shown = table(f"{record.schema} {record.id}: {record.caption}", show_header=False)
+    shown.add_column("field", style="bold")
+    shown.add_column("value")
     for name, values in sorted(record.properties.items()):
-        table.add_row(name, "; ".join(values))
+        shown.add_row(name, "; ".join(values))
     for key, value in record.envelope.to_dict().items():
         if value not in (None, [], ""):
-            table.add_row(
+            shown.add_row(
                 f"accord.{key}", ", ".join(value) if isinstance(value, list) else str(value)
             )
-    console.print(table)
+    console.print(shown)
 
 
 def serve(
@@ -199,7 +237,8 @@ def serve(
         int | None, typer.Option(help="With --tls: also plain HTTP for local users here.")
     ] = None,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs); with --tls, the federation node."""
+    """Run the HTTP API (OpenAPI at /docs); with --tls, the federation node. Every request
+    carries its caller's own identity (a user's session, an API token, a partner's TLS)."""
     import uvicorn
 
     from accord.api import create_app

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, insert, select
 from accord.crypto import NodeKeys, generate_node_keys, key_fingerprint
 from accord.crypto.files import read_private_key, write_private_key
 from accord.errors import AccordError, Conflict, FieldError, ValidationError
-from accord.model import Principal, PrincipalKind, is_agency_code
+from accord.model import Principal, PrincipalKind, agency_code_problem
 from accord.settings import Settings
 from accord.store.db import create_db_engine, current_revision, head_revision, migrate
 from accord.store.tables import node as node_table
@@ -42,10 +42,12 @@ class Node:
         """SHA-256 fingerprint of the node's Ed25519 public key (as in the partner directory)."""
         return key_fingerprint(self.keys.signing.public_key())
 
-    def operator(self) -> Principal:
-        """The node's own administrator at the local command line."""
+    def operator(self, name: str = "cli") -> Principal:
+        """The node's own administrator acting in-process as `name` (tests, setup scripts).
+        The command line never uses the default: it names its operator or acts as the
+        logged-in user (see docs/security.md)."""
         return Principal(
-            subject="cli",
+            subject=name,
             agency=self.agency,
             kind=PrincipalKind.OPERATOR,
             roles=frozenset({"node_admin", "analyst", "investigator"}),
@@ -83,10 +85,9 @@ def _load_keys(settings: Settings) -> NodeKeys:
 
 def init_node(settings: Settings, agency: str, name: str) -> Node:
     """Create the data directory and database, migrate, and record the node's identity."""
-    if not is_agency_code(agency):
-        raise ValidationError(
-            FieldError("agency", f"{agency!r} is not an agency code CC-NAME (e.g. DE-BKA)")
-        )
+    problem = agency_code_problem(agency)
+    if problem is not None:
+        raise ValidationError(FieldError("agency", problem))
     if not name.strip():
         raise ValidationError(FieldError("name", "is required"))
     settings.home.mkdir(parents=True, exist_ok=True)
