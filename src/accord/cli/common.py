@@ -45,6 +45,7 @@ __all__ = [
     "operator",
     "operator_name",
     "print_json",
+    "print_table",
     "rich_console",
     "say",
     "settings",
@@ -131,13 +132,25 @@ def say(*parts: str | tuple[str, str], stderr: bool = False, **kwargs: Any) -> N
 
 
 def table(title: str | None, *columns: str, **kwargs: Any) -> Table:
-    """A table whose cells print verbatim (the console reads no markup in them)."""
+    """A table whose cells print verbatim (the console reads no markup in them) and are never
+    cut short: a long value folds onto the next line instead of ending in "…"."""
     from rich.table import Table
 
     out = Table(title=title, **kwargs)
     for column in columns:
-        out.add_column(column)
+        out.add_column(column, overflow="fold")
     return out
+
+
+def print_table(shown: Table, *, whole: tuple[str, ...] = ()) -> None:
+    """Print a table; the columns named in `whole` (ids) keep each value on one line, whole,
+    to be copied, and the other columns give way."""
+    for column in shown.columns:
+        if column.header in whole:
+            cells = [c for c in column.cells if isinstance(c, str)]
+            column.no_wrap = True
+            column.min_width = max((len(c) for c in cells), default=0) or None
+    console.print(shown)
 
 
 def print_json(data: Any) -> None:

@@ -457,8 +457,8 @@ def demo(
     )
     # SIGTERM (a service manager, `timeout`) stops the nodes like Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, _terminate)
-    start_nodes(nodes)
     try:
+        start_nodes(nodes, timeout=180)  # three processes starting at once on a busy machine
         name = _play(home, nodes, expect, verbose)
         console.print()
         if failures:

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import console, new_app, node_from_env, print_json, say, styled, table, user
+from .common import (
+    new_app,
+    node_from_env,
+    print_json,
+    print_table,
+    say,
+    styled,
+    table,
+    user,
+)
 
 if TYPE_CHECKING:
     from accord.services.followup import FollowUp
@@ -115,7 +124,6 @@ def list_(
     listed = table(
         "Follow-ups", *("id", "direction", "partner", "status", "deadline", "purpose", "crime area")
     )
-    listed.columns[0].no_wrap = True
     for f in found:
         d = f.to_dict()
         status_text = styled((d["status"], "red")) if d["status"] == "overdue" else d["status"]
@@ -128,7 +136,7 @@ def list_(
             d["purpose"],
             d["crime_area"],
         )
-    console.print(listed)
+    print_table(listed, whole=("id",))
 
 
 @app.command()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import console, new_app, node_from_env, print_json, say, table
+from .common import new_app, node_from_env, print_json, print_table, say, table
 
 __all__ = ["app"]
 
@@ -81,4 +81,4 @@ def list_(
                 )
             )
         )
-    console.print(listed)
+    print_table(listed, whole=("message",))

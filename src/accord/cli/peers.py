@@ -16,6 +16,7 @@ from .common import (
     new_app,
     node_from_env,
     print_json,
+    print_table,
     say,
     styled,
     table,
@@ -184,7 +185,7 @@ def federated_search_command(
         )
     found = table(
         f"Federated search for {query!r} ({result.request_id})",
-        *("where", "answer", "mode", "schema", "owner", "record"),
+        *("where", "answer", "mode", "schema", "owner", "id", "name"),
     )
     references: list[tuple[str, str, str]] = []
     for hit in result.local:
@@ -194,27 +195,28 @@ def federated_search_command(
             "local",
             hit.record.schema,
             hit.record.owner,
-            f"{hit.record.id}: {hit.record.caption}",
+            hit.record.id,
+            hit.record.caption,
         )
     if not result.local:
-        found.add_row(node.agency, "no hit", "", "", "", "")
+        found.add_row(node.agency, "no hit", "", "", "", "", "")
     for partner in result.partners:
         label = f"{partner.agency} ({partner.node_id})"
         if partner.status != "hits":
             style = "red" if partner.status == "unavailable" else "dim"
             answer = styled((partner.status.replace("_", " "), style))
-            found.add_row(label, answer, "", "", "", "")
+            found.add_row(label, answer, "", "", "", "", "")
             continue
         for item in partner.items:
             ref = item["reference"]
             record = item.get("record")
             if record:
-                shown = f"{record['id']}: {'; '.join(record['properties'].get('name', []))}"
+                shown = (record["id"], "; ".join(record["properties"].get("name", [])))
             else:
-                shown = f"reference {len(references) + 1} (below)"
+                shown = ("", f"reference {len(references) + 1}, below")
                 references.append((partner.node_id, ref["schema"], ref["reference"]))
-            found.add_row(label, "hit", item["mode"], ref["schema"], ref["owner"], shown)
-    console.print(found)
+            found.add_row(label, "hit", item["mode"], ref["schema"], ref["owner"], *shown)
+    print_table(found, whole=("id",))
     if references:
         say("References (ask for the content with `accord followup request REF --partner NODE`):")
         for number, (partner_id, schema, reference) in enumerate(references, 1):

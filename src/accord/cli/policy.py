@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from .common import console, new_app, node_from_env, print_json, say, styled, table, user
+from .common import (
+    console,
+    new_app,
+    node_from_env,
+    print_json,
+    print_table,
+    say,
+    styled,
+    table,
+    user,
+)
 
 agreements_app = new_app("Sharing agreements in force at this node.")
 policy_app = new_app("Explain and simulate policy decisions.")
@@ -65,7 +75,7 @@ def list_(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
         shown.add_row(
             r["id"], str(r["version"]), r["title"], ", ".join(r["parties"]), valid, r["file"]
         )
-    console.print(shown)
+    print_table(shown, whole=("id", "file"))
 
 
 @agreements_app.command("withdraw")

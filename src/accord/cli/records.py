@@ -14,6 +14,7 @@ from .common import (
     node_from_env,
     operator,
     print_json,
+    print_table,
     rich_console,
     say,
     settings,
@@ -197,7 +198,7 @@ def search(
             env.tlp.value,
             ", ".join(env.crime_areas),
         )
-    console.print(found)
+    print_table(found, whole=("id",))
 
 
 def show(

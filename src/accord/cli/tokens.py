@@ -15,10 +15,10 @@ from .common import (
     ROLE_NAMES,
     OperatorOption,
     acting,
-    console,
     new_app,
     node_from_env,
     print_json,
+    print_table,
     say,
     styled,
     table,
@@ -128,4 +128,4 @@ def list_tokens(
             t.expires_at.strftime("%Y-%m-%d %H:%M") if t.expires_at else "never",
             styled(("revoked", "red")) if t.revoked else "active",
         )
-    console.print(listed)
+    print_table(listed, whole=("name",))

@@ -13,10 +13,10 @@ from .common import (
     ROLE_NAMES,
     OperatorOption,
     acting,
-    console,
     new_app,
     node_from_env,
     print_json,
+    print_table,
     say,
     styled,
     table,
@@ -120,7 +120,7 @@ def list_users(
             u.created_at.strftime("%Y-%m-%d %H:%M"),
             u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never",
         )
-    console.print(listed)
+    print_table(listed, whole=("user",))
 
 
 @app.command()
