@@ -7,36 +7,51 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from accord.services import records as record_service
-from accord.services.node import init_node
-from accord.services.purpose import parse_purpose
-from accord.services.search import search_local
-from accord.settings import Settings
+from .common import (
+    OperatorOption,
+    console,
+    node_from_env,
+    operator,
+    print_json,
+    print_table,
+    rich_console,
+    say,
+    settings,
+    table,
+    user,
+)
+from .common import (
+    operator_name as checked_operator,
+)
 
-from .common import console, err_console, node_from_env, print_json
-from .peers import federated_search_command
+__all__ = ["FileFormat", "ingest", "init", "search", "serve", "show"]
 
-__all__ = ["ingest", "init", "search", "serve", "show"]
+
+class FileFormat(StrEnum):
+    """The formats `ingest` reads (those of `accord.services.ingest.IngestFormat`)."""
+
+    FTM = "ftm"
+    CSV = "csv"
 
 
 def init(
     agency: Annotated[str, typer.Option(help="This node's agency code, CC-NAME (e.g. DE-BKA).")],
     name: Annotated[str, typer.Option(help="The agency's name.")],
+    operator_name: OperatorOption = None,
 ) -> None:
-    """Create the node: data directory, database and identity."""
-    settings = Settings()
-    node = init_node(settings, agency, name)
-    console.print(f"Node [bold]{node.agency}[/] ({node.name}) ready in {settings.home}")
+    """Create the node: data directory, database and identity (as a named operator)."""
+    from accord.services.node import init_node
 
-
-class FileFormat(StrEnum):
-    """The formats `accord ingest` reads (services.ingest.IngestFormat, without importing it)."""
-
-    FTM = "ftm"
-    CSV = "csv"
+    current = settings()
+    who = checked_operator(operator_name)
+    node = init_node(current, agency, name)
+    say(
+        "Node ",
+        (node.agency, "bold"),
+        f" ({node.name}) ready in {current.home}, set up by {operator(node, who).label}.",
+    )
+    say("Next: `accord users add NAME --role node_admin --operator NAME`, then `accord login`.")
 
 
 #: Batch option of each envelope key, so that a bad value is named as the user typed it.
@@ -116,6 +131,8 @@ def ingest(
     Precedence, the CSV mapping format and the error file: docs/ingest.md."""
     import json
 
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     from accord.errors import FieldError, ValidationError
     from accord.model import EnvelopeDefaults
     from accord.services.ingest import IngestFormat, LineError, check_batch, ingest_stream
@@ -149,6 +166,7 @@ def ingest(
         raise ValidationError(FieldError("--mapping", "applies to CSV, not --format ftm"))
     mapping_text = mapping.read_text("utf-8") if mapping else None
     node = node_from_env()
+    actor = user(node, "POST /api/v1/records")
     defaults = EnvelopeDefaults(
         owner=owner or node.agency,
         handling=handling,
@@ -176,11 +194,11 @@ def ingest(
     try:
         with (
             Progress(
-                TextColumn("[bold]ingest[/] {task.description}"),
+                TextColumn("ingest {task.description}", markup=False),
                 BarColumn(),
                 DownloadColumn(),
                 TimeRemainingColumn(),
-                console=err_console,
+                console=rich_console(stderr=True),
                 transient=True,
                 disable=json_out,
             ) as bar,
@@ -189,7 +207,7 @@ def ingest(
             task = bar.add_task(file.name, total=size)
             report = ingest_stream(
                 node,
-                node.operator(),
+                actor,
                 stream,
                 defaults=defaults,
                 fmt=IngestFormat(fmt.value),
@@ -216,30 +234,30 @@ def ingest(
 
 
 def _print_report(name: str, report: Any, errors_file: Path | None) -> None:
-    console.print(
-        f"{name}: {report.lines} lines, [green]{report.created} created[/], "
-        f"{report.updated} updated, {report.unchanged} unchanged, "
-        f"[red]{report.rejected} rejected[/]"
-        + (f" ({report.error_count} errors)" if report.error_count != report.rejected else ""),
-        highlight=False,
+    say(
+        f"{name}: {report.lines} lines, ",
+        (f"{report.created} created", "green"),
+        f", {report.updated} updated, {report.unchanged} unchanged, ",
+        (f"{report.rejected} rejected", "red"),
+        f" ({report.error_count} errors)" if report.error_count != report.rejected else "",
     )
     if not report.written:
-        err_console.print(
-            f"[bold red]nothing written[/] (--strict): {report.rejected} of {report.lines} "
-            "lines rejected",
-            highlight=False,
+        say(
+            ("nothing written", "bold red"),
+            f" (--strict): {report.rejected} of {report.lines} lines rejected",
+            stderr=True,
         )
     for e in report.errors[:_SHOWN_ERRORS]:
         where = f"{e.entity}: " if e.entity else ""
-        err_console.print(f"  line {e.line}: {where}[red]{e.field}[/]: {e.reason}", highlight=False)
+        say(f"  line {e.line}: {where}", (e.field, "red"), f": {e.reason}", stderr=True)
     more = report.error_count - min(len(report.errors), _SHOWN_ERRORS)
     if more > 0:
         where = (
             f"all {report.error_count} are in {errors_file}"
             if errors_file
-            else ("write them all with --errors FILE")
+            else "write them all with --errors FILE"
         )
-        err_console.print(f"  … and {more} more errors; {where}", highlight=False)
+        say(f"  … and {more} more errors; {where}", stderr=True)
 
 
 def search(
@@ -257,23 +275,30 @@ def search(
     ] = None,
 ) -> None:
     """Search this node's records (and, with --federated, every partner's)."""
+    from accord.services.purpose import parse_purpose
+    from accord.services.search import search_local
+
+    from .peers import federated_search_command
+
     node = node_from_env()
     stated = parse_purpose(purpose, case, crime_area)
     if federated:
-        return federated_search_command(node, query, stated, partner, limit, json_out)
-    hits = search_local(node, node.operator(), query, stated, limit=limit)
+        actor = user(node, "POST /api/v1/federated-search")
+        return federated_search_command(node, actor, query, stated, partner, limit, json_out)
+    hits = search_local(node, user(node, "POST /api/v1/search"), query, stated, limit=limit)
     if json_out:
         print_json([h.to_dict() for h in hits])
         return
     if not hits:
-        console.print("No hit.")
+        say("No hit.")
         return
-    table = Table(title=f"{len(hits)} result(s) for {query!r}")
-    for col in ("id", "schema", "caption", "owner", "match", "handling", "tlp", "crime areas"):
-        table.add_column(col)
+    found = table(
+        f"{len(hits)} result(s) for {query!r}",
+        *("id", "schema", "caption", "owner", "match", "handling", "tlp", "crime areas"),
+    )
     for h in hits:
         env = h.record.envelope
-        table.add_row(
+        found.add_row(
             h.record.id,
             h.record.schema,
             h.record.caption,
@@ -283,7 +308,7 @@ def search(
             env.tlp.value,
             ", ".join(env.crime_areas),
         )
-    console.print(table)
+    print_table(found, whole=("id",))
 
 
 def show(
@@ -292,22 +317,25 @@ def show(
     json_out: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
 ) -> None:
     """Show one record with its envelope."""
+    from accord.services import records as record_service
+
     node = node_from_env()
-    record = record_service.get_record(node, node.operator(), record_id, owner)
+    actor = user(node, "GET /api/v1/records/{record_id}")
+    record = record_service.get_record(node, actor, record_id, owner)
     if json_out:
         print_json(record.to_dict())
         return
-    table = Table(title=f"{record.schema} {record.id}: {record.caption}", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    shown = table(f"{record.schema} {record.id}: {record.caption}", show_header=False)
+    shown.add_column("field", style="bold")
+    shown.add_column("value")
     for name, values in sorted(record.properties.items()):
-        table.add_row(name, "; ".join(values))
+        shown.add_row(name, "; ".join(values))
     for key, value in record.envelope.to_dict().items():
         if value not in (None, [], ""):
-            table.add_row(
+            shown.add_row(
                 f"accord.{key}", ", ".join(value) if isinstance(value, list) else str(value)
             )
-    console.print(table)
+    console.print(shown)
 
 
 def serve(
@@ -320,7 +348,8 @@ def serve(
         int | None, typer.Option(help="With --tls: also plain HTTP for local users here.")
     ] = None,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs); with --tls, the federation node."""
+    """Run the HTTP API (OpenAPI at /docs); with --tls, the federation node. Every request
+    carries its caller's own identity (a user's session, an API token, a partner's TLS)."""
     import uvicorn
 
     from accord.api import create_app
