@@ -113,8 +113,9 @@ def test_errors_are_messages_not_tracebacks(env: dict[str, str]) -> None:
 
 def test_policy_simulate_prints_the_day_it_judged_on(env: dict[str, str]) -> None:
     draft = str(Path(__file__).resolve().parents[2] / "examples/drafts/jit-de-bka-ua-npu.yaml")
-    run(env, "init", "--agency", "DE-BKA", "--name", "BKA")
-    run(env, "ingest", str(SAMPLE))
+    init(env)
+    user_session(env, "anna", "analyst")
+    assert run(env, "ingest", str(SAMPLE))[0] == 0
     code, out = run(env, "policy", "simulate", draft, "--on", "2028-01-01")
     assert code == 0, out
     assert "judged on 2028-01-01 (the day asked for)" in out

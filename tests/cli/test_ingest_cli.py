@@ -12,14 +12,16 @@ import pytest
 from typer.testing import CliRunner
 
 from accord.cli import app
+from tests.cli.helpers import init, node_env, user_session
 
 GOOD = {"id": "a", "schema": "Person", "properties": {"name": ["Anna Schmidt"]}}
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    env = {"ACCORD_HOME": str(tmp_path / "node"), "COLUMNS": "200"}
-    run(env, "init", "--agency", "DE-BKA", "--name", "BKA")
+    env = node_env(tmp_path / "node")
+    init(env)
+    user_session(env, "anna", "analyst")
     return env
 
 

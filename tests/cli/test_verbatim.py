@@ -75,5 +75,6 @@ def test_error_messages_print_verbatim(tmp_path: Path) -> None:
     assert f"no record {TRICKY!r}" in out
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "p-[red]1[/red]", "schema": "Person"}) + "\n", "utf-8")
-    out = ok(env, "ingest", str(bad))
+    code, out = invoke(env, "ingest", str(bad))
+    assert code == 1  # the line was rejected
     assert "id: 'p-[red]1[/red]' is not a valid entity id" in out
