@@ -111,17 +111,43 @@ def parse_steps(block: str) -> list[Step]:
     return steps
 
 
+#: What the person at the keyboard types when `accord login NAME` asks: the password the tour
+#: gave `users add`, then the code their authenticator shows for the otpauth URI it printed.
+ANSWER_LOGIN = """
+import re, sys, pyotp
+printed = open(sys.argv[1], encoding="utf-8").read()
+uri = re.search(r"otpauth://\\S+", printed).group(0)
+print(sys.argv[2])
+print(pyotp.parse_uri(uri).now())
+"""
+
+
+def login_input(steps: list[Step], i: int, out: Path) -> str:
+    """Standard input for the login step `i`: answered from the `users add` step before it."""
+    name = positional(steps[i].argv, 2)
+    for j in range(i - 1, -1, -1):
+        if steps[j].argv[:3] == ["accord", "users", "add"] and positional(steps[j].argv, 3) == name:
+            password = re.search(r"printf '%s\\n' '([^']+)'", steps[j].line)
+            assert password, f"the tour gives {name} no password to type: {steps[j].line}"
+            answer = out / "answer_login.py"
+            answer.write_text(ANSWER_LOGIN, "utf-8")
+            args = " ".join(shlex.quote(a) for a in (str(answer), f"{out}/{j}.out", password[1]))
+            return f"<({shlex.quote(sys.executable)} {args})"
+    raise AssertionError(f"`accord login {name}` before `accord users add {name}`")
+
+
 def run_steps(steps: list[Step], cwd: Path, env: dict[str, str]) -> None:
-    """Run every step not skipped, in order, in one bash shell; record output and exit code."""
+    """Run every step not skipped, in order, in one bash shell; record output and exit code.
+    A command reads nothing from standard input, except `accord login`, which is answered as
+    its user would answer it (`login_input`)."""
     out = cwd.parent / "tour-out"
     out.mkdir()
     script = []
     for i, step in enumerate(steps):
         if step.skip:
             continue
-        script.append(
-            f"{{ {step.line}\n}} > {out}/{i}.out 2>&1 < /dev/null; echo $? > {out}/{i}.rc"
-        )
+        stdin = login_input(steps, i, out) if step.argv[:2] == ["accord", "login"] else "/dev/null"
+        script.append(f"{{ {step.line}\n}} > {out}/{i}.out 2>&1 < {stdin}; echo $? > {out}/{i}.rc")
     subprocess.run(
         ["bash", "--noprofile", "--norc", "-c", "\n".join(script)],
         cwd=cwd,

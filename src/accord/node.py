@@ -39,10 +39,12 @@ class Node:
         """SHA-256 fingerprint of the node's Ed25519 public key (as in the partner directory)."""
         return key_fingerprint(self.keys.signing.public_key())
 
-    def operator(self) -> Principal:
-        """The node's own administrator at the local command line."""
+    def operator(self, name: str = "cli") -> Principal:
+        """The node's own administrator acting in-process as `name` (tests, setup scripts).
+        The command line never uses the default: it names its operator or acts as the
+        logged-in user (see docs/security.md)."""
         return Principal(
-            subject="cli",
+            subject=name,
             agency=self.agency,
             kind=PrincipalKind.OPERATOR,
             roles=frozenset({"node_admin", "analyst", "investigator"}),

@@ -4,37 +4,39 @@ import json
 import sqlite3
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from accord.cli import app
-from tests.cli.test_cli import CASE, SAMPLE
+from tests.cli.helpers import CASE, init, invoke, node_env, user_session
+from tests.cli.test_cli import SAMPLE
 
 
 def test_audit_verify_names_the_index_of_a_row_edited_in_sql(tmp_path: Path) -> None:
-    env = {"ACCORD_HOME": str(tmp_path / "node"), "COLUMNS": "200"}
-    runner = CliRunner()
-    runner.invoke(app, ["init", "--agency", "DE-BKA", "--name", "BKA"], env=env)
-    runner.invoke(app, ["ingest", str(SAMPLE)], env=env)
+    env = node_env(tmp_path / "node")
+    init(env)
+    user_session(env, "anna", "analyst")
+    invoke(env, "ingest", str(SAMPLE))
     for query in ("kovalenko", "muller", "FE1234567"):
-        runner.invoke(app, ["search", query, *CASE], env=env)
-    ok = runner.invoke(app, ["audit", "verify", "--json"], env=env)
-    assert ok.exit_code == 0, ok.output
-    assert json.loads(ok.output)["checked"] == 4
+        invoke(env, "search", query, *CASE)
+    code, out = invoke(env, "audit", "verify", "--json")
+    assert code == 0, out
+    # the user's creation, MFA enrolment, login, the ingest and three searches
+    assert json.loads(out)["checked"] == 7
 
-    shown = runner.invoke(app, ["audit", "show"], env=env)
-    assert "search" in shown.output
-    assert "BKA-2026-0042" in shown.output
+    _, shown = invoke(env, "audit", "show")
+    assert "search" in shown
+    assert "BKA-2026-0042" in shown
+    assert "user:anna@DE-BKA" in shown
 
     db = sqlite3.connect(tmp_path / "node" / "accord.db")
-    payload = db.execute("SELECT payload FROM ledger_entries WHERE idx = 2").fetchone()[0]
+    idx, payload = db.execute(
+        "SELECT idx, payload FROM ledger_entries WHERE payload LIKE '%\"muller\"%'"
+    ).fetchone()
     db.execute(
-        "UPDATE ledger_entries SET payload = ? WHERE idx = 2",
-        (payload.replace("muller", "weber"),),
+        "UPDATE ledger_entries SET payload = ? WHERE idx = ?",
+        (payload.replace("muller", "weber"), idx),
     )
     db.commit()
     db.close()
 
-    bad = runner.invoke(app, ["audit", "verify"], env=env)
-    assert bad.exit_code == 1
-    assert "NOT intact" in bad.output
-    assert "entry 2" in bad.output
+    code, bad = invoke(env, "audit", "verify")
+    assert code == 1
+    assert "NOT intact" in bad
+    assert f"entry {idx}" in bad

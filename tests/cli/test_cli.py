@@ -8,27 +8,26 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from accord.cli import app
+from tests.cli.helpers import CASE, init, invoke, node_env, user_session
 
-CASE = ("--case", "BKA-2026-0042", "--crime-area", "thb")
 SAMPLE = Path(str(resources.files("accord.data").joinpath("sample/DE-BKA.ftm.jsonl")))
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"ACCORD_HOME": str(tmp_path / "node"), "COLUMNS": "200"}
+    return node_env(tmp_path / "node")
 
 
 def run(env: dict[str, str], *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args), env=env)
-    return result.exit_code, result.output
+    return invoke(env, *args)
 
 
 def test_tour_init_ingest_search_show(env: dict[str, str]) -> None:
     code, out = run(env, "init", "--agency", "DE-BKA", "--name", "Bundeskriminalamt")
     assert code == 0, out
+    assert "set up by operator:root@DE-BKA" in out
+    user_session(env, "anna", "analyst")
     code, out = run(env, "ingest", str(SAMPLE), "--json")
     assert code == 0, out
     report = json.loads(out)
@@ -47,17 +46,38 @@ def test_tour_init_ingest_search_show(env: dict[str, str]) -> None:
 
 
 def test_ingest_reports_bad_lines_with_numbers(env: dict[str, str], tmp_path: Path) -> None:
-    run(env, "init", "--agency", "DE-BKA", "--name", "BKA")
+    init(env)
+    user_session(env, "anna", "analyst")
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
         '{"id": "a", "schema": "Person", "properties": {"name": ["Anna"]}}\n'
         '{"id": "b", "schema": "Person", "properties": {"birthDate": ["soon"]}}\n'
     )
     code, out = run(env, "ingest", str(bad), "--crime-area", "fraud")
-    assert code == 0
+    assert code == 1  # a line was rejected
     assert "1 created" in out
     assert "line 2" in out
     assert "properties.birthDate" in out
+
+
+def test_init_names_an_unknown_country(env: dict[str, str]) -> None:
+    code, out = run(env, "init", "--agency", "XX-FOO", "--name", "Foo")
+    assert code == 2
+    assert "XX is not a country in ISO 3166-1" in out
+    code, out = run(env, "init", "--agency", "de_bka", "--name", "Foo")
+    assert code == 2
+    assert "'de_bka' is not an agency code CC-NAME" in out
+
+
+def test_a_federated_search_without_partners_says_so(env: dict[str, str]) -> None:
+    init(env)
+    user_session(env, "anna", "analyst")
+    run(env, "ingest", str(SAMPLE))
+    code, out = run(env, "search", "Kovalenko", "--federated", *CASE)
+    assert code == 0, out
+    assert "No partner was asked: this node has no valid partners" in out
+    assert "Local results only." in out
+    assert "de-p-001" in out
 
 
 def _accord(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -76,6 +96,10 @@ def test_errors_are_messages_not_tracebacks(env: dict[str, str]) -> None:
     _accord(env, "init", "--agency", "DE-BKA", "--name", "BKA")
     res = _accord(env, "show", "nope")
     assert res.returncode == 1
+    assert "not logged in: run `accord login`" in res.stderr
+    user_session(env, "anna", "analyst")
+    res = _accord(env, "show", "nope")
+    assert res.returncode == 1
     assert "no record 'nope'" in res.stderr
     res = _accord(env, "ingest", "/no/such/file.jsonl")
     assert res.returncode == 2
@@ -89,8 +113,9 @@ def test_errors_are_messages_not_tracebacks(env: dict[str, str]) -> None:
 
 def test_policy_simulate_prints_the_day_it_judged_on(env: dict[str, str]) -> None:
     draft = str(Path(__file__).resolve().parents[2] / "examples/drafts/jit-de-bka-ua-npu.yaml")
-    run(env, "init", "--agency", "DE-BKA", "--name", "BKA")
-    run(env, "ingest", str(SAMPLE))
+    init(env)
+    user_session(env, "anna", "analyst")
+    assert run(env, "ingest", str(SAMPLE))[0] == 0
     code, out = run(env, "policy", "simulate", draft, "--on", "2028-01-01")
     assert code == 0, out
     assert "judged on 2028-01-01 (the day asked for)" in out

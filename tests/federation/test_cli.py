@@ -16,14 +16,20 @@ import pytest
 from typer.testing import CliRunner
 
 from accord.cli import app
+from tests.auth.factories import use_cheap_hashing
+from tests.cli.helpers import node_env, user_session
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "agreements"
 CASE = ("--case", "BKA-2026-0042", "--crime-area", "thb")
 
 
+@pytest.fixture(autouse=True)
+def _cheap(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_hashing(monkeypatch)
+
+
 def run(home: Path, *args: str) -> str:
-    env = {"ACCORD_HOME": str(home), "COLUMNS": "200"}
-    result = CliRunner().invoke(app, list(args), env=env)
+    result = CliRunner().invoke(app, list(args), env=node_env(home))
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -37,6 +43,8 @@ def free_port() -> int:
 def setup_node(root: Path, node: str, agency: str, port: int) -> Path:
     home = root / node
     run(home, "init", "--agency", agency, "--name", agency)
+    # one person runs this node and works its cases
+    user_session(node_env(home), "ada", "node_admin", "analyst")
     out = run(
         home,
         "pki",

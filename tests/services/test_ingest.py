@@ -12,8 +12,16 @@ from sqlalchemy import func, select
 from accord.errors import Forbidden, ValidationError
 from accord.model import EnvelopeDefaults, Principal
 from accord.services import records as record_service
-from accord.services.ingest import IngestFormat, IngestReport, ingest_stream
+from accord.services.ingest import (
+    MAX_KEPT_ERRORS,
+    IngestFormat,
+    IngestReport,
+    LineError,
+    ingest_stream,
+)
 from accord.services.node import Node
+from accord.services.purpose import parse_purpose
+from accord.services.search import search_local
 from accord.store import records as store
 from accord.store.tables import record_history, records
 from tests.conftest import entity, person, principal
@@ -160,9 +168,10 @@ def test_bad_line_is_reported_by_number_and_good_lines_still_load(
 def test_strict_mode_leaves_store_unchanged_on_any_bad_line(
     node: Node, case: str, line: Any, field: str, reason: str
 ) -> None:
-    with pytest.raises(ValidationError) as exc:
-        run(node, lines(GOOD, line), strict=True)
-    assert exc.value.errors[0].field == f"line 2: {field}"
+    report = run(node, lines(GOOD, line, GOOD), strict=True)
+    assert not report.written
+    assert (report.lines, report.rejected, report.created) == (3, 1, 0)
+    assert (report.errors[0].line, report.errors[0].field) == (2, field)
     assert count(node) == 0
 
 
@@ -264,3 +273,158 @@ def test_update_of_another_agencys_record_is_forbidden_and_changes_nothing(node:
     assert record_service.get_record(node, me, "nl-1").caption == "Jan de Vries"
     with node.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(record_history)).scalar_one() == 0
+
+
+def envelope_of(node: Node, entity_id: str) -> dict[str, Any]:
+    return record_service.get_record(node, node.operator(), entity_id).envelope.to_dict()
+
+
+def test_line_envelope_wins_and_batch_flags_fill_what_the_line_does_not_say(node: Node) -> None:
+    batch = EnvelopeDefaults(owner="DE-BKA", tlp="GREEN", reliability="B", crime_areas=("thb",))
+    run(node, lines(entity("Person", "p1", {"tlp": "RED"}, name="Anna")), defaults=batch)
+    env = envelope_of(node, "p1")
+    assert (env["tlp"], env["reliability"], env["crime_areas"]) == ("RED", "B", ["thb"])
+
+
+def test_override_forces_the_batch_values_over_the_lines_own(node: Node) -> None:
+    batch = EnvelopeDefaults(owner="DE-BKA", tlp="GREEN", subject_category="suspect")
+    data = lines(
+        entity("Person", "p1", {"tlp": "RED", "reliability": "A"}, name="Anna"),
+        entity("Company", "c1", {"tlp": "RED"}, name="Nordlicht GmbH"),
+    )
+    report = run(node, data, defaults=batch, override=True)
+    assert (report.created, report.rejected) == (2, 0)
+    p1 = envelope_of(node, "p1")
+    assert (p1["tlp"], p1["reliability"], p1["subject_category"]) == ("GREEN", "A", "suspect")
+    # A subject category is forced on people only.
+    assert (envelope_of(node, "c1")["tlp"], envelope_of(node, "c1")["subject_category"]) == (
+        "GREEN",
+        None,
+    )
+
+
+def test_csv_flags_win_over_the_mappings_accord_block(node: Node) -> None:
+    data = csv_file("ref,full_name,dob,country,passport_no\n1,Anna Schmidt,1980-01-01,de,C01\n")
+    batch = EnvelopeDefaults(owner="DE-BKA", subject_category="victim")
+    run(node, data, fmt=IngestFormat.CSV, mapping_text=MAPPING, defaults=batch)
+    (anna,) = record_service.list_records(node, node.operator(), "Person", 10, 0)
+    assert anna.envelope.subject_category is not None
+    assert anna.envelope.subject_category.value == "victim"
+
+
+def test_reingest_with_new_labels_makes_a_new_version(node: Node) -> None:
+    run(node, lines(GOOD))
+    report = run(node, lines(GOOD), defaults=EnvelopeDefaults(owner="DE-BKA", tlp="RED"))
+    assert (report.updated, report.unchanged) == (1, 0)
+    rec = record_service.get_record(node, node.operator(), "p-good")
+    assert (rec.envelope.tlp.value, rec.envelope.version) == ("RED", 2)
+    (old,) = record_service.record_history(node, node.operator(), "p-good")
+    assert old["accord"]["tlp"] == "AMBER"
+    # The crime area stated the first time and not the second stays.
+    assert rec.envelope.crime_areas == ("thb",)
+
+
+def test_reingest_without_the_flags_changes_nothing_and_downgrades_nothing(node: Node) -> None:
+    run(node, lines(GOOD), defaults=EnvelopeDefaults(owner="DE-BKA", tlp="RED"))
+    created = envelope_of(node, "p-good")
+    report = run(node, lines(GOOD), defaults=EnvelopeDefaults(owner="DE-BKA"))
+    assert (report.updated, report.unchanged) == (0, 1)
+    assert envelope_of(node, "p-good") == created
+
+
+def test_reingest_with_a_changed_line_envelope_is_an_update(node: Node) -> None:
+    run(node, lines(GOOD))
+    changed = entity("Person", "p-good", {"handling": "H2"}, name="Anna Schmidt")
+    changed["properties"]["birthDate"] = ["1980-01-01"]
+    report = run(node, lines(changed))
+    assert report.updated == 1
+    assert envelope_of(node, "p-good")["handling"] == "H2"
+
+
+class Unread(io.BytesIO):
+    def read(self, *_: Any) -> bytes:
+        raise AssertionError("the file was read")
+
+    readline = read
+
+
+@pytest.mark.parametrize(
+    ("batch", "field"),
+    [
+        ({"tlp": "PURPLE"}, "accord.tlp"),
+        ({"handling": "H9"}, "accord.handling"),
+        ({"handling": "H3"}, "accord.handling_conditions"),
+        ({"reliability": "E"}, "accord.reliability"),
+        ({"assessment": "7"}, "accord.assessment"),
+        ({"subject_category": "bystander"}, "accord.subject_category"),
+        ({"crime_areas": ("littering",)}, "accord.crime_areas"),
+        ({"review_by": "next year"}, "accord.review_by"),
+    ],
+)
+def test_bad_batch_value_is_refused_once_before_the_file_is_read(
+    node: Node, batch: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as exc:
+        run(node, Unread(), defaults=EnvelopeDefaults(owner="DE-BKA", **batch))
+    assert [e.field for e in exc.value.errors] == [field]
+
+
+def test_bad_value_in_the_mappings_accord_block_is_refused_before_reading(node: Node) -> None:
+    mapping = MAPPING.replace("subject_category: suspect", "tlp: PURPLE")
+    with pytest.raises(ValidationError) as exc:
+        run(node, csv_file("ref\n1"), fmt=IngestFormat.CSV, mapping_text=mapping)
+    assert [e.field for e in exc.value.errors] == ["mapping.accord.tlp"]
+    assert count(node) == 0
+
+
+def test_every_error_is_counted_and_passed_on_beyond_the_kept_ones(node: Node) -> None:
+    bad = [entity("Person", f"x{i}", birthDate="soon") for i in range(MAX_KEPT_ERRORS + 250)]
+    seen: list[LineError] = []
+    report = run(node, lines(GOOD, *bad), on_error=seen.append)
+    assert report.rejected == report.error_count == len(seen) == MAX_KEPT_ERRORS + 250
+    assert len(report.errors) == MAX_KEPT_ERRORS
+    assert not report.errors_complete
+    assert report.to_dict()["errors_complete"] is False
+    assert seen[-1].line == MAX_KEPT_ERRORS + 251
+    assert report.created == 1
+
+
+def test_strict_reports_every_bad_line_and_writes_nothing(node: Node) -> None:
+    data = lines(GOOD, entity("Person", "a", birthDate="soon"), entity("Spaceship", "b"))
+    report = run(node, data, strict=True)
+    assert not report.written
+    assert [e.line for e in report.errors] == [2, 3]
+    assert count(node) == 0
+
+
+PURPOSE = parse_purpose("investigation", "BKA-2026-0042", "thb")
+
+
+def found(node: Node, query: str) -> list[str]:
+    return [h.record.id for h in search_local(node, node.operator(), query, PURPOSE)]
+
+
+def test_national_phone_number_is_read_in_the_nodes_country_and_found_as_typed(
+    node: Node,
+) -> None:
+    report = run(node, lines(entity("Person", "p1", name="Anna Schmidt", phone="015125888904")))
+    assert report.rejected == 0, report.errors
+    rec = record_service.get_record(node, node.operator(), "p1")
+    assert rec.properties["phone"] == ["+4915125888904"]
+    for query in ("015125888904", "0151 2588 8904", "+49 151 25888904", "004915125888904"):
+        assert found(node, query) == ["p1"], query
+
+
+def test_iban_is_stored_in_electronic_format_and_found_in_either_form(node: Node) -> None:
+    run(node, lines(entity("BankAccount", "acc1", iban="de89 3704 0044 0532 0130 00")))
+    rec = record_service.get_record(node, node.operator(), "acc1")
+    assert rec.properties["iban"] == ["DE89370400440532013000"]
+    assert found(node, "DE89 3704 0044 0532 0130 00") == ["acc1"]
+    assert found(node, "de89370400440532013000") == ["acc1"]
+
+
+def test_api_create_normalises_the_iban_like_ingest(node: Node) -> None:
+    body = entity("BankAccount", "acc2", iban="NL91 ABNA 0417 1643 00")
+    record_service.create_record(node, node.operator(), body)
+    rec = record_service.get_record(node, node.operator(), "acc2")
+    assert rec.properties["iban"] == ["NL91ABNA0417164300"]

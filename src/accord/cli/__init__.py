@@ -1,34 +1,72 @@
-"""The `accord` command line (Typer + Rich)."""
+"""The `accord` command line (Typer + Rich).
+
+Start-up is kept short: this package's modules import only typer, the standard library and
+light accord modules at their top level; each command imports what it needs when it runs
+(see `common`)."""
 
 from __future__ import annotations
 
-import os
 import sys
+from typing import Any
 
 import typer
+from typer._click import Context
+from typer.core import TyperGroup
 
 from accord.errors import AccordError
 
-from . import audit, demo, followup, outbox, peers, pki, policy, records, scenario, tokens, users
-from .common import close_nodes, fail
+from . import (
+    audit,
+    demo,
+    followup,
+    outbox,
+    peers,
+    pki,
+    policy,
+    records,
+    scenario,
+    session,
+    tokens,
+    users,
+)
+from .common import close_nodes, debug, fail
 
 __all__ = ["app", "main"]
 
+
+class AccordGroup(TyperGroup):
+    """The root command: a domain error from any command becomes a message and an exit code
+    (1, or 2 for invalid input), here, so every caller of `app` sees the same."""
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AccordError as exc:
+            raise fail(exc) from None
+
+
 app = typer.Typer(
     name="accord",
+    cls=AccordGroup,
     help="Accord: federated cross-border criminal-intelligence exchange.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
 @app.callback()
 def _command(ctx: typer.Context) -> None:
-    # Whatever a command appended to the ledger is signed before the process ends.
+    # Runs before every command (not for --help): logging as the settings say, and whatever
+    # the command appends to the ledger is signed before the process ends.
+    _configure_logging()
     ctx.call_on_close(close_nodes)
 
 
 app.command()(records.init)
+app.command()(session.login)
+app.command()(session.logout)
+app.command()(session.whoami)
 app.command()(records.ingest)
 app.command()(records.search)
 app.command()(records.show)
@@ -43,7 +81,7 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(policy.agreements_app, name="agreements")
 app.add_typer(policy.policy_app, name="policy")
 app.command()(policy.export)
-app.command()(demo.demo)
+app.add_typer(demo.app, name="demo")
 app.add_typer(scenario.app, name="scenario")
 
 
@@ -69,12 +107,11 @@ def main() -> None:
     """Console entry point. Click handles usage errors, --help and exit codes (standalone
     mode); domain errors become messages and exit codes; a user never sees a traceback."""
     try:
-        _configure_logging()
         app()
     except AccordError as exc:
         raise SystemExit(fail(exc).exit_code) from None
     except Exception as exc:
-        if os.environ.get("ACCORD_DEBUG"):
+        if debug():
             raise
         sys.stderr.write(
             f"error: unexpected {type(exc).__name__}: {exc}\n"

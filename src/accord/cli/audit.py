@@ -6,14 +6,10 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from accord.services import audit as service
-from accord.services.heads import LedgerTampered
+from .common import new_app, node_from_env, print_json, print_table, say, table
 
-from .common import console, err_console, node_from_env, print_json
-
-app = typer.Typer(help="The audit ledger: verify it, read it.", no_args_is_help=True)
+app = new_app("The audit ledger: verify it, read it, and see partners' ledgers as witnessed.")
 
 
 @app.command()
@@ -24,6 +20,8 @@ def verify(
     every signed tree head in the database and in the head log, consecutive heads by
     consistency proofs. Names the first bad entry; exits 1 if the ledger is not intact. Signs
     nothing."""
+    from accord.services import audit as service
+
     node = node_from_env()
     result = service.verify(node)
     if json_out:
@@ -41,9 +39,9 @@ def verify(
             }
         )
     elif result.ok:
-        console.print(
-            f"[green]ledger intact[/]: {result.checked} entries, "
-            f"{result.heads_checked} signed tree heads checked"
+        say(
+            ("ledger intact", "green"),
+            f": {result.checked} entries, {result.heads_checked} signed tree heads checked",
         )
     else:
         if result.first_bad_index is None and result.head_size is None:
@@ -54,10 +52,10 @@ def verify(
             where = f"entry {result.first_bad_index}"
         else:
             where = f"between entries {result.verified_size} and {result.first_bad_index}"
-        err_console.print(
-            f"[bold red]ledger NOT intact[/]: {result.problem.value if result.problem else ''} "
-            f"at {where}: {result.reason}",
-            highlight=False,
+        say(
+            ("ledger NOT intact", "bold red"),
+            f": {result.problem.value if result.problem else ''} at {where}: {result.reason}",
+            stderr=True,
         )
     if not result.ok:
         raise typer.Exit(code=1)
@@ -70,11 +68,14 @@ def show(
     json_out: Annotated[bool, typer.Option("--json", help="Print entries as JSON.")] = False,
 ) -> None:
     """The ledger's entries: who did what, when, under which purpose or clause."""
+    from accord.services import audit as service
+    from accord.services.heads import LedgerTampered
+
     node = node_from_env()
     try:
         root = service.tree_head(node).head.root.hex()[:16] + "…"
     except LedgerTampered as exc:
-        err_console.print(f"[bold red]warning:[/] {exc.message}", highlight=False)
+        say(("warning:", "bold red"), f" {exc.message}", stderr=True)
         root = "unsigned"
     size = service.log_size(node)
     first = max(0, size - last) if start is None else start
@@ -82,21 +83,22 @@ def show(
     if json_out:
         print_json(rows)
         return
-    table = Table(title=f"ledger of {node.agency}: {size} entries, root {root}")
-    for col in ("#", "at", "event", "actor", "details"):
-        table.add_column(col)
+    shown = table(
+        f"ledger of {node.agency}: {size} entries, root {root}",
+        *("#", "at", "event", "actor", "details"),
+    )
     for r in rows:
         if not r["intact"]:
-            table.add_row(str(r["index"]), "", "[red]NOT INTACT[/]", "", r["payload"][:120])
+            shown.add_row(str(r["index"]), "", "NOT INTACT", "", r["payload"][:120])
             continue
-        table.add_row(
+        shown.add_row(
             str(r["index"]),
             r["at"][:19],
             r["event"],
             r["actor"],
             json.dumps(r["details"], ensure_ascii=False, default=str)[:120],
         )
-    console.print(table)
+    print_table(shown, whole=("#",))
 
 
 @app.command()
@@ -113,25 +115,24 @@ def witness(
     if json_out:
         print_json(found)
     else:
-        table = Table(title=f"partners' ledgers as witnessed by {node.agency}")
-        for col in ("partner", "state", "size", "root hash", "signed at", "witnessed at", "note"):
-            table.add_column(col, overflow="fold")
+        shown = table(
+            f"partners' ledgers as witnessed by {node.agency}",
+            *("partner", "state", "size", "root hash", "signed at", "witnessed at", "note"),
+        )
         for p in found:
             alarm = p["alarm"]
             note = alarm["reason"] if alarm else p["last_error"] or ""
             if p["pending"]:
                 note = f"{p['pending']} head(s) awaiting proof; {note}".rstrip("; ")
-            colour = {"consistent": "green", "forked": "bold red", "shrunk": "bold red"}
-            state = p["state"]
-            table.add_row(
+            shown.add_row(
                 p["partner"],
-                f"[{colour.get(state, 'yellow')}]{state}[/]",
+                p["state"],
                 "" if p["tree_size"] is None else str(p["tree_size"]),
                 p["root_hash"] or "",
                 p["signed_at"] or "",
                 p["witnessed_at"] or "",
                 note,
             )
-        console.print(table)
+        print_table(shown, whole=("partner", "root hash"))
     if any(p["state"] in ("forked", "shrunk") for p in found):
         raise typer.Exit(code=1)

@@ -73,25 +73,33 @@ def _agreements_for(agency: str, files: Iterable[Path]) -> list[tuple[str, str]]
 
 
 def enrol_node(
-    ca: Path, settings: Settings, agency: str, name: str, agreement_files: Sequence[Path] = ()
+    ca: Path,
+    settings: Settings,
+    agency: str,
+    name: str,
+    agreement_files: Sequence[Path] = (),
+    *,
+    operator: str = "cli",
 ) -> Node:
     """Initialise a node, issue its TLS certificate from the CA in `ca`, and load the
-    agreements among `agreement_files` that it is party to."""
+    agreements among `agreement_files` that it is party to, as operator `operator`."""
     node = init_node(settings, agency, name)
     issue_node_files(ca, tls_files(node.settings).directory, node_id(node), agency, ["127.0.0.1"])
     files = _agreements_for(agency, agreement_files)
     if files:
-        put_agreements(node, node.operator(), files)
+        put_agreements(node, node.operator(operator), files)
     return node
 
 
-def publish_directory(ca: Path, members: Sequence[tuple[Node, str]], out: Path) -> None:
+def publish_directory(
+    ca: Path, members: Sequence[tuple[Node, str]], out: Path, *, operator: str = "cli"
+) -> None:
     """Sign a partner directory of (node, URL) members and import it on every member."""
     sign_directory_file(ca, [self_entry(n, url).to_dict() for n, url in members], out)
     token = out.read_text("ascii")
     key = (ca / "directory.pub.pem").read_bytes()
     for node, _ in members:
-        import_directory(node, node.operator(), token, key)
+        import_directory(node, node.operator(operator), token, key)
 
 
 def build_federation(
@@ -100,6 +108,7 @@ def build_federation(
     *,
     agreement_files: Sequence[Path] = (),
     federation: str = "accord-local",
+    operator: str = "cli",
 ) -> list[LocalNode]:
     """Create a CA, one initialised node per (agency, name) with its certificate, the
     agreements each is party to, and a signed partner directory imported by every node."""
@@ -111,10 +120,14 @@ def build_federation(
         for agency, name in members
     ]
     opened = [
-        enrol_node(ca, Settings(home=n.home), n.agency, n.name, agreement_files) for n in nodes
+        enrol_node(ca, Settings(home=n.home), n.agency, n.name, agreement_files, operator=operator)
+        for n in nodes
     ]
     publish_directory(
-        ca, [(o, n.url) for o, n in zip(opened, nodes, strict=True)], root / "directory.jws"
+        ca,
+        [(o, n.url) for o, n in zip(opened, nodes, strict=True)],
+        root / "directory.jws",
+        operator=operator,
     )
     for node in opened:
         node.engine.dispose()

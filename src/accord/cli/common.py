@@ -1,22 +1,172 @@
-"""Shared CLI plumbing: the console, opening the node, turning errors into messages."""
+"""Shared CLI plumbing: the consoles, opening the node, who is acting, errors as messages.
+
+Start-up time matters here: a module of `accord.cli` imports only the standard library,
+typer and light accord modules at its top level (`tests/cli/test_startup.py` checks it);
+Rich, the services, SQLAlchemy, followthemoney and the crypto stack are imported inside the
+command that needs them.
+
+Nothing printed is ever read as Rich markup or emoji codes: the consoles are created here,
+once, with markup, emoji and highlighting off, so an id, a name, a fingerprint (`…:CD:…`) or an
+error message prints exactly as it is. Style comes from `styled()` pieces, never from markup
+inside a string."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from accord.errors import AccordError, ValidationError
-from accord.services.heads import HeadSigner
-from accord.services.node import Node, open_node
-from accord.settings import Settings
+from accord.errors import AccordError, FieldError, Forbidden, Unauthorized, ValidationError
 
-__all__ = ["close_nodes", "console", "err_console", "fail", "node_from_env", "print_json"]
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
-console = Console()
-err_console = Console(stderr=True)
+    from accord.model import Principal
+    from accord.node import Node
+    from accord.services.heads import HeadSigner
+    from accord.settings import Settings
+
+__all__ = [
+    "ROLE_NAMES",
+    "OperatorOption",
+    "acting",
+    "close_nodes",
+    "console",
+    "err_console",
+    "fail",
+    "home",
+    "new_app",
+    "node_from_env",
+    "operator",
+    "operator_name",
+    "print_json",
+    "print_table",
+    "rich_console",
+    "say",
+    "settings",
+    "styled",
+    "table",
+    "user",
+]
+
+#: The role names, for help texts (`accord.auth` imports followthemoney; a test keeps this
+#: list equal to `accord.auth.Role`).
+ROLE_NAMES = (
+    "analyst",
+    "investigator",
+    "liaison_officer",
+    "supervisor",
+    "data_protection_officer",
+    "auditor",
+    "node_admin",
+    "document_checker",
+)
+
+OperatorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--operator",
+        envvar="ACCORD_OPERATOR",
+        help="Act as this named operator (recorded as operator:NAME in the ledger); "
+        "default: the user logged in with `accord login`.",
+        show_envvar=True,
+    ),
+]
+
+_OPERATOR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+def new_app(help: str) -> typer.Typer:
+    """A command group: plain help (no Rich markup read from help texts), no pretty tracebacks."""
+    return typer.Typer(
+        help=help,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+    )
+
+
+@cache
+def rich_console(stderr: bool = False) -> Console:
+    """The one Rich console of each stream: markup, emoji and highlighting off."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+
+class _LazyConsole:
+    """A Rich console made on first use (Rich costs start-up time `--help` does not need).
+    The console writes to whatever sys.stdout / sys.stderr is at the time of printing."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(rich_console(self._stderr), name)
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        rich_console(self._stderr).print(*objects, **kwargs)
+
+
+console: Console = _LazyConsole(stderr=False)  # type: ignore[assignment]
+err_console: Console = _LazyConsole(stderr=True)  # type: ignore[assignment]
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Text from plain pieces and (text, style) pairs; no piece is read as markup."""
+    from rich.text import Text
+
+    return Text.assemble(*parts)
+
+
+def say(*parts: str | tuple[str, str], stderr: bool = False, **kwargs: Any) -> None:
+    """Print one line of plain and styled pieces, verbatim and never wrapped (a long id or
+    reference stays on one line, to be copied)."""
+    kwargs.setdefault("soft_wrap", True)
+    (err_console if stderr else console).print(styled(*parts), **kwargs)
+
+
+def table(title: str | None, *columns: str, **kwargs: Any) -> Table:
+    """A table whose cells print verbatim (the console reads no markup in them) and are never
+    cut short: a long value folds onto the next line instead of ending in "…"."""
+    from rich.table import Table
+
+    out = Table(title=title, **kwargs)
+    for column in columns:
+        out.add_column(column, overflow="fold")
+    return out
+
+
+def print_table(shown: Table, *, whole: tuple[str, ...] = ()) -> None:
+    """Print a table; the columns named in `whole` (ids) keep each value on one line, whole,
+    to be copied, and the other columns give way."""
+    for column in shown.columns:
+        if column.header in whole:
+            cells = [c for c in column.cells if isinstance(c, str)]
+            column.no_wrap = True
+            column.min_width = max((len(c) for c in cells), default=0) or None
+    console.print(shown)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def settings() -> Settings:
+    from accord.settings import Settings
+
+    return Settings()
+
+
+def home() -> Path:
+    return settings().home
 
 
 _opened: list[tuple[Node, HeadSigner]] = []
@@ -25,7 +175,10 @@ _opened: list[tuple[Node, HeadSigner]] = []
 def node_from_env() -> Node:
     """Open the node; while the command runs, tree heads over what it appends are signed in the
     background, and once more when it ends (`close_nodes`, `accord.services.heads`)."""
-    node = open_node(Settings())
+    from accord.services.heads import HeadSigner
+    from accord.services.node import open_node
+
+    node = open_node(settings())
     _opened.append((node, HeadSigner(node).start()))
     return node
 
@@ -38,16 +191,95 @@ def close_nodes() -> None:
         node.engine.dispose()
 
 
-def print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+# --- who is acting ---------------------------------------------------------------------------
+
+SESSION_FILE = "cli-session.json"
+
+
+def session_path(node: Node) -> Path:
+    """Where `accord login` keeps the session of this node's command line (mode 0600)."""
+    return node.settings.home / SESSION_FILE
+
+
+def operator_name(name: str | None) -> str:
+    """The operator's name, checked; refused when missing (never anonymous)."""
+    if not name:
+        raise Unauthorized(
+            "name the operator: --operator NAME or ACCORD_OPERATOR=NAME "
+            "(recorded as operator:NAME in the ledger)"
+        )
+    if not _OPERATOR_NAME.match(name):
+        raise ValidationError(
+            FieldError("operator", f"{name!r}: letters, digits and . _ @ -, at most 64")
+        )
+    return name
+
+
+def operator(node: Node, name: str | None) -> Principal:
+    """The named operator: the person at the node's shell doing setup before (or besides) any
+    user. Holds `node_admin` only: an operator reads no record content."""
+    from accord.model import Principal, PrincipalKind
+
+    return Principal(
+        subject=operator_name(name),
+        agency=node.agency,
+        kind=PrincipalKind.OPERATOR,
+        roles=frozenset({"node_admin"}),
+    )
+
+
+def user(node: Node, route: str | None = None, *, role: str | None = None) -> Principal:
+    """The user logged in with `accord login`, if they may do what `route` (a key of the
+    access matrix, e.g. `POST /api/v1/search`) does — the command line asks of a user exactly
+    what the HTTP API would — or, for acts with no route, if they hold `role`."""
+    from accord.cli.session import current_user
+
+    principal = current_user(node)
+    _require(principal, route, role)
+    return principal
+
+
+def acting(
+    node: Node, operator_name: str | None, route: str | None = None, *, role: str | None = None
+) -> Principal:
+    """The named operator when `--operator` / ACCORD_OPERATOR is given, else the logged-in
+    user (who needs what `route` or `role` needs)."""
+    if operator_name:
+        return operator(node, operator_name)
+    from accord.cli.session import has_session
+
+    if not has_session(node):
+        raise Unauthorized(
+            "log in with `accord login`, or name the operator: --operator NAME "
+            "(or ACCORD_OPERATOR=NAME)"
+        )
+    return user(node, route, role=role)
+
+
+def _require(principal: Principal, route: str | None, role: str | None) -> None:
+    from accord.auth import ACCESS, decide
+
+    if route is not None:
+        decision = decide(ACCESS[route], principal)
+        if not decision.allowed:
+            raise Forbidden(f"{principal.label}: {decision.reason}")
+    if role is not None and role not in principal.roles:
+        raise Forbidden(f"{principal.label}: this needs the role {role}")
+
+
+# --- errors ------------------------------------------------------------------------------------
 
 
 def fail(exc: AccordError) -> typer.Exit:
     """Print a domain error as a message (never a traceback) and return the exit to raise."""
     if isinstance(exc, ValidationError):
-        err_console.print(f"[bold red]error:[/] {len(exc.errors)} problem(s)")
+        say(("error:", "bold red"), f" {len(exc.errors)} problem(s)", stderr=True)
         for e in exc.errors:
-            err_console.print(f"  [red]{e.field}[/]: {e.reason}", highlight=False)
+            say("  ", (e.field, "red"), f": {e.reason}", stderr=True)
     else:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        say(("error:", "bold red"), f" {exc.message}", stderr=True)
     return typer.Exit(code=2 if isinstance(exc, ValidationError) else 1)
+
+
+def debug() -> bool:
+    return bool(os.environ.get("ACCORD_DEBUG"))

@@ -1,36 +1,42 @@
 """`accord demo`: three agencies' nodes as separate processes over mutual TLS, playing a
-narrated cross-border case, with the disclosures proved from both ledgers."""
+cross-border case told in an analyst's words, with the disclosures proved from both ledgers
+(the ledger detail with `--verbose`). Each node gets a demo user to log in as; `accord demo
+totp` shows that user's current code, on demo nodes only."""
 
 from __future__ import annotations
 
 import json
+import secrets
+import shlex
 import shutil
 import signal
+import sys
 import time
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.panel import Panel
-from rich.table import Table
 
-from accord.cli.cluster import LocalNode, build_federation, start_nodes, stop_nodes
-from accord.errors import NotFound
-from accord.model import EnvelopeDefaults, Principal, PrincipalKind
-from accord.scenario import ScenarioOptions, write_scenario
-from accord.services import audit
-from accord.services.federation import FederatedResult, PartnerQuery, federated_search
-from accord.services.followup import get_follow_up, request_follow_up
-from accord.services.followup_owner import decide_follow_up
-from accord.services.ingest import ingest_stream
-from accord.services.node import Node
-from accord.services.purpose import parse_purpose
-from accord.services.tokens import issue_token
+from accord.errors import Forbidden
 
-from .common import console
+from .common import console, say, table
 
-__all__ = ["demo"]
+if TYPE_CHECKING:
+    from accord.cli.cluster import LocalNode
+    from accord.model import Principal
+    from accord.services.federation import FederatedResult
+    from accord.services.node import Node
+
+__all__ = ["app", "demo", "totp"]
+
+app = typer.Typer(
+    help="Three agencies' nodes play a cross-border case over mutual TLS.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
 
 MEMBERS = [
     ("DE-BKA", "Bundeskriminalamt"),
@@ -39,10 +45,22 @@ MEMBERS = [
 ]
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "agreements"
 SEED = 20261122
-
-
-class DemoFailed(Exception):
-    pass
+#: The demo user of every node, and the roles it holds (enough to play every part).
+DEMO_USER = "demo"
+DEMO_ROLES = ["analyst", "investigator", "liaison_officer", "auditor"]
+#: Marks a node home as the demo's: `accord demo totp` refuses any other.
+DEMO_MARKER = "demo-node.json"
+#: Follow-up steps in the ledger, in the order they happen.
+STEP_ORDER = (
+    "requested",
+    "delivered",
+    "received",
+    "decided",
+    "outcome_delivered",
+    "outcome_received",
+    "refused",
+    "outcome_refused",
+)
 
 
 def _agreement_paths() -> list[Path]:
@@ -54,10 +72,13 @@ def _agreement_paths() -> list[Path]:
 
 def _step(title: str, text: str) -> None:
     console.print()
-    console.print(Panel(text, title=f"[bold]{title}[/]", expand=False))
+    say((title, "bold"))
+    say(text)
 
 
 def _ledger(node: Node) -> list[dict[str, Any]]:
+    from accord.services import audit
+
     size = audit.tree_head(node).head.size
     out: list[dict[str, Any]] = []
     for start in range(0, size, 1000):
@@ -86,11 +107,43 @@ def _modes(result: FederatedResult) -> dict[str, set[str]]:
     return {p.agency: {i["mode"] for i in p.items} for p in result.partners if p.status == "hits"}
 
 
-def _play(root: Path, nodes: list[LocalNode], expect: Any) -> None:
+def _demo_user(node: Node) -> Principal:
+    """The node's demo user as the services see a logged-in user."""
+    from accord.model import Principal, PrincipalKind
+    from accord.services.users import list_users
+
+    found = next(u for u in list_users(node) if u.username == DEMO_USER)
+    return Principal(found.username, found.agency, PrincipalKind.USER, frozenset(found.roles))
+
+
+def _name(record: dict[str, Any]) -> str:
+    return "; ".join(record.get("properties", {}).get("name", [])) or record.get("id", "?")
+
+
+def _wait(check: Any, timeout: float = 30.0) -> bool:
+    from accord.errors import NotFound
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except NotFound:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def _play(root: Path, nodes: list[LocalNode], expect: Any, verbose: bool) -> str | None:
+    """The story; returns the name searched for."""
+    from accord.services import audit
+    from accord.services.federation import PartnerQuery, federated_search
+    from accord.services.followup import get_follow_up, request_follow_up
+    from accord.services.followup_owner import decide_follow_up
+    from accord.services.purpose import parse_purpose
+
     de, nl, ua = (n.open() for n in nodes)
-    analyst = Principal(
-        "anna.analyst", "DE-BKA", PrincipalKind.OPERATOR, frozenset({"analyst", "investigator"})
-    )
+    analyst, officer = _demo_user(de), _demo_user(ua)
     purpose = parse_purpose("investigation", "BKA-2026-0042 trafficking ring", "thb")
 
     # The search: a storyline suspect whom all three agencies know.
@@ -103,30 +156,29 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any) -> None:
             break
     expect(chosen is not None, "a suspect with a full hit at NL-POLITIE and a reference at UA-NPU")
     if chosen is None:
-        return
+        return None
     name, result = chosen
-    table = Table(title=f"federated search by DE-BKA for {name!r} (purpose: investigation, thb)")
-    for col in ("partner", "answer", "what came back"):
-        table.add_column(col)
+    _step(
+        "3. The search",
+        f"A DE-BKA analyst working case BKA-2026-0042 (human trafficking) searches for "
+        f"{name} at home and at every partner at once.",
+    )
+    found = table(None, "where", "what was found")
     for p in result.partners:
         shown = []
         for item in p.items:
             ref = item["reference"]
             rec = item.get("record")
             if rec:
-                shown.append(
-                    f"{item['mode']}: {rec['schema']} {rec['properties'].get('name', [''])[0]}"
-                )
+                shown.append(f"{item['mode']}: {rec['schema']} {_name(rec)}")
             else:
                 shown.append(f"reference: {ref['schema']} of {ref['owner']} (no content)")
-        table.add_row(p.agency, p.status, "\n".join(shown) or "–")
-    console.print()
-    console.print(table)
-    _step(
-        "Hit/no-hit",
-        "NL-POLITIE's agreement with DE-BKA (EU crime areas) lets it answer in full. UA-NPU's MoU "
-        "allows only a reference for persons: DE-BKA learns that UA-NPU holds a record, and an "
-        "opaque reference to ask for it — nothing else (the Prüm model).",
+        found.add_row(p.agency, "\n".join(shown) or p.status.replace("_", " "))
+    console.print(found)
+    say(
+        "NL-POLITIE's agreement with DE-BKA covers EU crime areas, so it sends its record in "
+        "full. UA-NPU's agreement allows only a reference for persons: DE-BKA learns that "
+        "UA-NPU knows this person, and gets a reference to ask for more — nothing else."
     )
 
     # The follow-up: DE asks UA for the content behind the reference.
@@ -143,24 +195,13 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any) -> None:
     )
     fid = asked.row.follow_up_id
     _step(
-        "Follow-up",
-        f"DE-BKA asks UA-NPU for the record ({fid}); the request travels through DE-BKA's outbox.",
+        "4. Asking for more",
+        "The analyst asks UA-NPU for the record behind the reference, stating the legal basis "
+        "(MoU BKA–NPU 2024, Art. 4) and why it is needed. The reference:",
     )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if get_follow_up(ua, fid).state == "pending":
-                break
-        except NotFound:
-            time.sleep(0.3)
-            continue
-        if time.monotonic() > deadline:
-            expect(False, "the follow-up reaches UA-NPU")
-            return
-        time.sleep(0.3)
-    officer = Principal(
-        "olena.liaison", "UA-NPU", PrincipalKind.OPERATOR, frozenset({"liaison_officer"})
-    )
+    say(f"  {reference}")
+    say(f"The request is follow-up {fid}.")
+    expect(_wait(lambda: get_follow_up(ua, fid).state == "pending"), "the follow-up reaches UA-NPU")
     decide_follow_up(
         ua,
         officer,
@@ -169,33 +210,29 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any) -> None:
         conditions="H3: not to be used as evidence without UA-NPU's written consent",
     )
     _step(
-        "Approval",
-        "UA-NPU's liaison officer approves with conditions; UA-NPU's policy engine is asked again.",
+        "5. UA-NPU decides",
+        "UA-NPU's liaison officer reads the request and approves it, on condition that the "
+        "record is not used as evidence without UA-NPU's written consent. Before anything "
+        "leaves, UA-NPU's agreements are checked again.",
     )
-    deadline = time.monotonic() + 30
-    while get_follow_up(de, fid).state != "approved":
-        if time.monotonic() > deadline:
-            expect(False, "DE-BKA receives the approved record")
-            return
-        time.sleep(0.3)
+    if not _wait(lambda: get_follow_up(de, fid).state == "approved"):
+        expect(False, "DE-BKA receives the approved record")
+        return name
     outcome = get_follow_up(de, fid).outcome() or {}
-    items = outcome.get("items") or []
-    received = [i for i in items if i.get("record")]
+    received = [i for i in outcome.get("items") or [] if i.get("record")]
     expect(bool(received), "the approved follow-up carries the record")
     if received:
         rec = received[0]["record"]
-        _step(
-            "Received",
-            f"DE-BKA now holds UA-NPU's {rec['schema']} {rec['properties'].get('name', ['?'])[0]} "
-            f"with conditions: {outcome.get('conditions')}",
+        say(
+            f"DE-BKA now holds UA-NPU's {rec['schema']} record of {_name(rec)}, under the "
+            f"condition: {outcome.get('conditions')}"
         )
 
     # Both ledgers prove the exchanges.
     ledgers = {"DE-BKA": _ledger(de), "NL-POLITIE": _ledger(nl), "UA-NPU": _ledger(ua)}
     rid = result.request_id
-    proof = Table(title=f"the exchanges in both ledgers (search {rid})")
-    for col in ("exchange", "requester's ledger", "partner's ledger", "digests agree"):
-        proof.add_column(col)
+    proof = table(None, "what", "DE-BKA's ledger", "partner's ledger", "same answer")
+    story: list[str] = []
     sent = [
         e
         for e in ledgers["DE-BKA"]
@@ -226,22 +263,35 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any) -> None:
         clauses = sorted(
             {c for e in disclosed for d in e["details"]["decisions"] for c in d["clauses"]}
         )
+        answered = sorted(
+            {str(i["mode"]) for p in result.partners if p.agency == agency for i in p.items}
+        )
+        what = {"full": "the record", "reference": "a reference only"}
+        story.append(
+            f"{agency} disclosed {' and '.join(what.get(m, m) for m in answered) or 'nothing'} "
+            "to DE-BKA under "
+            f"{', '.join(clauses) or 'no clause'}; both ledgers hold the same answer"
+            + ("." if ok else " — NOT SO: the ledgers disagree.")
+        )
         proof.add_row(
             f"search answer from {agency}",
-            f"#{mine['idx']}" if mine else "missing",
-            f"#{theirs['idx']} ({', '.join(clauses)})" if theirs else "missing",
-            "yes" if ok else "NO",
+            f"entry #{mine['idx']}" if mine else "missing",
+            f"entry #{theirs['idx']} ({', '.join(clauses)})" if theirs else "missing",
+            "yes (answer digests equal)" if ok else "NO",
         )
-    steps_de = {
-        e["details"]["step"]: e
-        for e in ledgers["DE-BKA"]
-        if e["event"] == "follow_up" and e["details"].get("follow_up_id") == fid
-    }
-    steps_ua = {
-        e["details"]["step"]: e
-        for e in ledgers["UA-NPU"]
-        if e["event"] == "follow_up" and e["details"].get("follow_up_id") == fid
-    }
+
+    def steps(agency: str) -> dict[str, dict[str, Any]]:
+        return {
+            e["details"]["step"]: e
+            for e in ledgers[agency]
+            if e["event"] == "follow_up" and e["details"].get("follow_up_id") == fid
+        }
+
+    def in_order(found: dict[str, dict[str, Any]]) -> str:
+        ordered = sorted(found.values(), key=lambda e: int(e["idx"]))
+        return " → ".join(f"{e['details']['step']} #{e['idx']}" for e in ordered)
+
+    steps_de, steps_ua = steps("DE-BKA"), steps("UA-NPU")
     same = steps_de.get("outcome_received", {}).get("details", {}).get(
         "outcome_digest"
     ) == steps_ua.get("decided", {}).get("details", {}).get("outcome_digest")
@@ -249,30 +299,86 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any) -> None:
         same and "outcome_received" in steps_de,
         "the follow-up outcome is in both ledgers with one digest",
     )
+    story.append(
+        f"UA-NPU's approval of follow-up {fid} and the record it released are in both "
+        "ledgers, the same on each side" + ("." if same else " — NOT SO: they disagree.")
+    )
     proof.add_row(
         f"follow-up {fid}",
-        ", ".join(sorted(steps_de)),
-        ", ".join(sorted(steps_ua)),
-        "yes" if same else "NO",
+        in_order(steps_de),
+        in_order(steps_ua),
+        "yes (outcome digests equal)" if same else "NO",
     )
-    console.print()
-    console.print(proof)
-    for agency, node in (("DE-BKA", de), ("NL-POLITIE", nl), ("UA-NPU", ua)):
-        verified = audit.verify(node)
-        expect(verified.ok, f"{agency}'s ledger verifies")
-    _step(
-        "Ledgers",
-        "All three ledgers verify: every entry is in a Merkle tree under a signed tree head.",
-    )
-    for node in (de, nl, ua):
-        node.engine.dispose()
+    verified = {agency: audit.verify(n).ok for agency, n in (("DE-BKA", de), ("NL-POLITIE", nl))}
+    verified["UA-NPU"] = audit.verify(ua).ok
+    for agency, ok in verified.items():
+        expect(ok, f"{agency}'s ledger verifies")
+    _step("6. What the ledgers show", "Every node keeps its own tamper-evident ledger:")
+    for line in story:
+        say(f"  • {line}")
+    if all(verified.values()):
+        say("  • All three ledgers verify: no entry was altered, removed or reordered.")
+    if verbose:
+        console.print()
+        console.print(proof)
+        say(
+            "(#N is the entry's index in that node's ledger; `accord audit show --start N` "
+            "reads it, `accord audit verify` proves the ledger intact.)"
+        )
+    else:
+        say("(`accord demo --verbose` shows the ledger entries, digests and proofs.)")
+    for n in (de, nl, ua):
+        n.engine.dispose()
+    return name
+
+
+def _add_demo_user(node: Node) -> tuple[str, list[str]]:
+    """Create and enrol the node's demo user; its password and recovery codes."""
+    from accord.auth import code_at, time_step
+    from accord.services import sessions
+    from accord.services.users import create_user, totp_secret
+    from accord.store import users as user_store
+
+    password = "demo-" + secrets.token_urlsafe(12)
+    create_user(node, DEMO_USER, password, DEMO_ROLES, actor=node.operator("demo"))
+    with node.engine.begin() as conn:
+        row = user_store.get_user(conn, DEMO_USER)
+        assert row is not None
+        secret = totp_secret(node, row, pending=True)
+    assert secret is not None
+    session = sessions.login(node, DEMO_USER, password, client="demo")
+    code = code_at(secret, time_step(datetime.now(UTC)))
+    codes, full = sessions.complete_enrolment(node, session.token, code)
+    sessions.logout(node, full.token)
+    (node.settings.home / DEMO_MARKER).write_text(json.dumps({"user": DEMO_USER}) + "\n", "utf-8")
+    return password, codes
+
+
+def _shown_path(path: Path) -> str:
+    """`path` as the user can type it here: relative to the working directory when inside it."""
+    full = path.resolve()
+    try:
+        return shlex.quote(str(full.relative_to(Path.cwd())))
+    except ValueError:
+        return shlex.quote(str(full))
+
+
+def _accord_command() -> str:
+    """How the `accord` executable is reached from here: `accord` when it is on PATH."""
+    exe = Path(sys.executable).parent / "accord"
+    found = shutil.which("accord")
+    if found and Path(found).resolve() == exe.resolve():
+        return "accord"
+    return _shown_path(exe)
 
 
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+@app.callback()
 def demo(
+    ctx: typer.Context,
     home: Annotated[Path, typer.Option(help="Where the demo federation lives (recreated).")] = Path(
         "demo-out"
     ),
@@ -285,13 +391,24 @@ def demo(
             "--check", help="Play the story, exit non-zero if any expected outcome fails."
         ),
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also show the ledger entries, digests and proofs.")
+    ] = False,
 ) -> None:
     """Three agencies' nodes play a cross-border case over mutual TLS.
 
     DE-BKA, NL-POLITIE and UA-NPU run as separate node processes: a federated search finds a
     full hit at one partner and a reference at another, a follow-up is approved, and both
-    ledgers prove every disclosure. The nodes then keep running until Ctrl-C (with --check,
-    the command stops them and exits non-zero if any expected outcome failed)."""
+    ledgers prove every disclosure. The nodes then keep running until Ctrl-C, each with a demo
+    user to log in as (with --check, the command stops them and exits non-zero if any
+    expected outcome failed)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from accord.cli.cluster import build_federation, start_nodes, stop_nodes
+    from accord.model import EnvelopeDefaults
+    from accord.scenario import ScenarioOptions, write_scenario
+    from accord.services.ingest import ingest_stream
+
     if home.exists():
         shutil.rmtree(home)
     failures: list[str] = []
@@ -299,7 +416,7 @@ def demo(
     def expect(ok: bool, what: str) -> None:
         if not ok:
             failures.append(what)
-            console.print(f"[bold red]✗ expected:[/] {what}")
+            say(("✗ expected: ", "bold red"), what)
 
     write_scenario(
         ScenarioOptions(seed=SEED, persons=persons, agencies=tuple(a for a, _ in MEMBERS)),
@@ -308,78 +425,120 @@ def demo(
     _step(
         "1. A world",
         f"A synthetic world of {persons} people with storylines, seen by three agencies in "
-        f"their own scripts and conventions ({home}/scenario).",
+        f"their own scripts and conventions ({_shown_path(home / 'scenario')}).",
     )
     nodes = build_federation(
-        home, MEMBERS, agreement_files=_agreement_paths(), federation="accord-demo"
+        home,
+        MEMBERS,
+        agreement_files=_agreement_paths(),
+        federation="accord-demo",
+        operator="demo",
     )
+    credentials: dict[str, tuple[str, list[str]]] = {}
     for local in nodes:
         node = local.open()
         with (home / "scenario" / f"{local.agency}.ftm.jsonl").open("rb") as stream:
             report = ingest_stream(
                 node,
-                node.operator(),
+                node.operator("demo"),
                 stream,
                 defaults=EnvelopeDefaults(owner=local.agency),
                 source=f"{local.agency}.ftm.jsonl",
             )
         expect(report.rejected == 0, f"{local.agency}'s records load")
+        credentials[local.agency] = _add_demo_user(node)
         node.engine.dispose()
     _step(
-        "2. Three nodes",
-        "Each agency has its own node, SQLite database, keys and certificate from the "
-        "federation's CA; agreements: DE↔NL full for EU crime areas, DE↔UA reference for "
-        "persons and full for documents, NL↔UA none.",
+        "2. Three agencies",
+        "Each agency runs its own node with its own database, keys and certificate; they "
+        "share records only as their agreements allow: DE-BKA and NL-POLITIE in full for EU "
+        "crime areas; DE-BKA and UA-NPU a reference for persons, documents in full; "
+        "NL-POLITIE and UA-NPU nothing.",
     )
     # SIGTERM (a service manager, `timeout`) stops the nodes like Ctrl-C does.
     previous = signal.signal(signal.SIGTERM, _terminate)
-    start_nodes(nodes)
     try:
-        table = Table(title="nodes (mutual TLS for partners; user API on loopback)")
-        for col in ("agency", "partner URL", "user API", "records"):
-            table.add_column(col)
-        tokens = {}
-        for local in nodes:
-            node = local.open()
-            tokens[local.agency] = issue_token(
-                node, "demo", ["analyst", "investigator", "liaison_officer", "auditor"]
-            ).secret
-            table.add_row(
-                local.agency,
-                local.url,
-                local.api_url + "/docs",
-                str(sum(1 for _ in (home / "scenario" / f"{local.agency}.ftm.jsonl").open())),
-            )
-            node.engine.dispose()
-        console.print()
-        console.print(table)
-        _play(home, nodes, expect)
+        start_nodes(nodes, timeout=180)  # three processes starting at once on a busy machine
+        name = _play(home, nodes, expect, verbose)
         console.print()
         if failures:
-            console.print(f"[bold red]{len(failures)} expected outcome(s) failed[/]")
+            say((f"{len(failures)} expected outcome(s) failed", "bold red"))
         else:
-            console.print("[bold green]The story played as expected.[/]")
+            say(("The story played as expected.", "bold green"))
         if check:
             if failures:
                 raise typer.Exit(code=1)
             return
-        console.print()
-        creds = Table(title="demo credentials (Authorization: Bearer …)")
-        creds.add_column("agency")
-        creds.add_column("user API")
-        creds.add_column("token")
-        for local in nodes:
-            creds.add_row(local.agency, local.api_url, tokens[local.agency])
-        console.print(creds)
-        console.print(
-            f"Nodes keep running. Try: ACCORD_HOME={home}/de-bka accord search NAME --federated "
-            "--case X --crime-area thb. Ctrl-C stops them."
-        )
+        _credentials(nodes, credentials, name)
         try:
             while all(n.process is not None and n.process.poll() is None for n in nodes):
                 time.sleep(1)
         except KeyboardInterrupt:
-            console.print("stopping the nodes")
+            say("stopping the nodes")
     finally:
         stop_nodes(nodes)
         signal.signal(signal.SIGTERM, previous)
+
+
+def _credentials(
+    nodes: list[LocalNode], credentials: dict[str, tuple[str, list[str]]], name: str | None
+) -> None:
+    """Print, once, how to log in to each running node, as commands to paste."""
+    accord = _accord_command()
+    console.print()
+    say(("Your turn: the nodes keep running until Ctrl-C.", "bold"))
+    say(
+        f"Each node has a user {DEMO_USER!r} ({', '.join(DEMO_ROLES)}). Its password is shown "
+        "only now; `demo totp` gives the current authenticator code."
+    )
+    for local in nodes:
+        password, _codes = credentials[local.agency]
+        env = f"ACCORD_HOME={_shown_path(local.home)}"
+        console.print()
+        say((local.agency, "bold"), f"  user API {local.api_url}/docs")
+        say(f"  password: {password}")
+        say(
+            f"  {accord} demo totp --node {local.home.name} --home {_shown_path(local.home.parent)}"
+        )
+        say(f"  {env} {accord} login {DEMO_USER}")
+    de = nodes[0]
+    env = f"ACCORD_HOME={_shown_path(de.home)}"
+    query = shlex.quote(name or "NAME")
+    console.print()
+    say("Then, for example, at DE-BKA:")
+    say(f"  {env} {accord} search {query} --federated --case BKA-2026-0042 --crime-area thb")
+    say(f"  {env} {accord} followup list")
+    say(f"  {env} {accord} audit verify")
+
+
+@app.command()
+def totp(
+    node: Annotated[
+        str | None,
+        typer.Option(help="The demo node (de-bka, nl-politie, ua-npu); default: ACCORD_HOME."),
+    ] = None,
+    home: Annotated[Path, typer.Option(help="Where the demo federation lives.")] = Path("demo-out"),
+) -> None:
+    """The demo user's current TOTP code (demo nodes only: a real node refuses)."""
+    from accord.auth import STEP_SECONDS, code_at, time_step
+    from accord.services.node import open_node
+    from accord.services.users import totp_secret
+    from accord.settings import Settings
+    from accord.store import users as user_store
+
+    settings = Settings(home=home / node) if node else Settings()
+    if not (settings.home / DEMO_MARKER).is_file():
+        raise Forbidden(f"{settings.home} is not a demo node: its users' codes stay secret")
+    opened = open_node(settings)
+    try:
+        with opened.engine.connect() as conn:
+            row = user_store.get_user(conn, DEMO_USER)
+        secret = totp_secret(opened, row) if row is not None else None
+    finally:
+        opened.engine.dispose()
+    if secret is None:
+        raise Forbidden(f"the demo node at {settings.home} has no enrolled demo user")
+    now = datetime.now(UTC)
+    typer.echo(code_at(secret, time_step(now)))
+    left = STEP_SECONDS - int(now.timestamp()) % STEP_SECONDS
+    say(f"(valid for {left} s more; a code is accepted once)", stderr=True)

@@ -3,44 +3,39 @@ hit, sent and received."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from accord.model import Principal, PrincipalKind
-from accord.services import followup as service
-from accord.services.followup_owner import decide_follow_up
-from accord.services.node import Node
-from accord.services.purpose import parse_purpose
+from .common import (
+    new_app,
+    node_from_env,
+    print_json,
+    print_table,
+    say,
+    styled,
+    table,
+    user,
+)
 
-from .common import console, node_from_env, print_json
+if TYPE_CHECKING:
+    from accord.services.followup import FollowUp
 
 __all__ = ["app"]
 
-app = typer.Typer(
-    help="Follow-ups: ask a partner for the content behind a reference; answer partners.",
-    no_args_is_help=True,
-)
+app = new_app("Follow-ups: ask a partner for the content behind a reference; answer partners.")
+
+_READ = "GET /api/v1/follow-ups/{follow_up_id}"
+_DECIDE = "POST /api/v1/follow-ups/{follow_up_id}/decision"
 
 
-def _officer(node: Node, name: str) -> Principal:
-    """The node's operator acting as liaison officer `name` (recorded in both ledgers)."""
-    return Principal(
-        subject=name,
-        agency=node.agency,
-        kind=PrincipalKind.OPERATOR,
-        roles=frozenset({"liaison_officer"}),
-    )
-
-
-def _show(found: service.FollowUp) -> None:
+def _show(found: FollowUp) -> None:
+    """One follow-up as `field: value` lines: nothing cut or folded, every value can be
+    copied whole."""
     data = found.to_dict()
-    table = Table(title=f"Follow-up {data['follow_up_id']}", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    status = data["status"]
-    table.add_row("status", f"[red]{status}[/]" if status == "overdue" else status)
+    say(("Follow-up ", "bold"), (str(data["follow_up_id"]), "bold"))
+    status = str(data["status"])
+    say("  status: ", (status, "red") if status == "overdue" else status)
     for key in (
         "direction",
         "partner",
@@ -54,21 +49,19 @@ def _show(found: service.FollowUp) -> None:
         "deadline",
         "created_by",
     ):
-        table.add_row(key, str(data[key]))
+        say(f"  {key}: {data[key]}")
+    say("  history (as it happened):")
     for step in data["history"]:
-        table.add_row("history", f"{step['at']}  {step['state']}  {step['actor']}")
+        say(f"    {step['at']}  {step['state']}  {step['actor']}")
     outcome: dict[str, Any] | None = data["outcome"]
     if outcome:
         for key in ("conditions", "reason", "code"):
             if outcome.get(key):
-                table.add_row(key, str(outcome[key]))
+                say(f"  {key}: {outcome[key]}")
         for item in outcome.get("items", []):
             record = item.get("record") or {}
             names = "; ".join(record.get("properties", {}).get("name", []))
-            table.add_row(
-                "disclosed", f"{item['mode']} {record.get('schema')} {record.get('id')} {names}"
-            )
-    console.print(table)
+            say(f"  disclosed: {item['mode']} {record.get('schema')} {record.get('id')} {names}")
 
 
 @app.command()
@@ -84,10 +77,13 @@ def request(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Ask PARTNER for the record behind REFERENCE (queued in the outbox)."""
+    from accord.services import followup as service
+    from accord.services.purpose import parse_purpose
+
     node = node_from_env()
     found = service.request_follow_up(
         node,
-        node.operator(),
+        user(node, "POST /api/v1/follow-ups"),
         partner=partner,
         reference=reference,
         purpose=parse_purpose(purpose, case, crime_area),
@@ -98,9 +94,10 @@ def request(
     if json_out:
         print_json(found.to_dict())
         return
-    console.print(
-        f"Follow-up [bold]{found.row.follow_up_id}[/] to {partner} queued; "
-        f"deadline {found.row.deadline:%Y-%m-%d %H:%M} UTC."
+    say(
+        "Follow-up ",
+        (found.row.follow_up_id, "bold"),
+        f" to {partner} queued; deadline {found.row.deadline:%Y-%m-%d %H:%M} UTC.",
     )
 
 
@@ -113,21 +110,24 @@ def list_(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Follow-ups, newest first."""
+    from accord.services import followup as service
+
     node = node_from_env()
+    user(node, "GET /api/v1/follow-ups")
     found = service.list_follow_ups(node, direction=direction, status=status)
     if json_out:
         print_json([f.to_dict() for f in found])
         return
     if not found:
-        console.print("No follow-ups.")
+        say("No follow-ups.")
         return
-    table = Table(title="Follow-ups")
-    for col in ("id", "direction", "partner", "status", "deadline", "purpose", "crime area"):
-        table.add_column(col)
+    listed = table(
+        "Follow-ups", *("id", "direction", "partner", "status", "deadline", "purpose", "crime area")
+    )
     for f in found:
         d = f.to_dict()
-        status_text = f"[red]{d['status']}[/]" if d["status"] == "overdue" else d["status"]
-        table.add_row(
+        status_text = styled((d["status"], "red")) if d["status"] == "overdue" else d["status"]
+        listed.add_row(
             d["follow_up_id"],
             d["direction"],
             d["partner"],
@@ -136,7 +136,7 @@ def list_(
             d["purpose"],
             d["crime_area"],
         )
-    console.print(table)
+    print_table(listed, whole=("id",))
 
 
 @app.command()
@@ -145,7 +145,11 @@ def show(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """One follow-up with its history and outcome."""
-    found = service.get_follow_up(node_from_env(), follow_up_id)
+    from accord.services import followup as service
+
+    node = node_from_env()
+    user(node, _READ)
+    found = service.get_follow_up(node, follow_up_id)
     if json_out:
         print_json(found.to_dict())
         return
@@ -155,28 +159,29 @@ def show(
 @app.command()
 def approve(
     follow_up_id: Annotated[str, typer.Argument(metavar="ID")],
-    officer: Annotated[str, typer.Option(help="The liaison officer deciding.")],
     conditions: Annotated[
         str | None, typer.Option(help="Terms of use, e.g. H3 restrictions.")
     ] = None,
 ) -> None:
-    """Approve a partner's follow-up; the policy engine is asked again before disclosure."""
+    """Approve a partner's follow-up as the logged-in liaison officer; the policy engine is
+    asked again before anything is disclosed."""
+    from accord.services.followup_owner import decide_follow_up
+
     node = node_from_env()
-    found = decide_follow_up(
-        node, _officer(node, officer), follow_up_id, approve=True, conditions=conditions
-    )
+    officer = user(node, _DECIDE)
+    found = decide_follow_up(node, officer, follow_up_id, approve=True, conditions=conditions)
     _show(found)
 
 
 @app.command()
 def decline(
     follow_up_id: Annotated[str, typer.Argument(metavar="ID")],
-    officer: Annotated[str, typer.Option(help="The liaison officer deciding.")],
     reason: Annotated[str | None, typer.Option(help="Why (sent to the requester).")] = None,
 ) -> None:
-    """Decline a partner's follow-up."""
+    """Decline a partner's follow-up as the logged-in liaison officer."""
+    from accord.services.followup_owner import decide_follow_up
+
     node = node_from_env()
-    found = decide_follow_up(
-        node, _officer(node, officer), follow_up_id, approve=False, reason=reason
-    )
+    officer = user(node, _DECIDE)
+    found = decide_follow_up(node, officer, follow_up_id, approve=False, reason=reason)
     _show(found)

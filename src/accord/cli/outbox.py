@@ -6,17 +6,12 @@ import time
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from accord.services.outbox import OutboxWorker, deliver_due, outbox_messages
-
-from .common import console, node_from_env, print_json
+from .common import new_app, node_from_env, print_json, print_table, say, table
 
 __all__ = ["app"]
 
-app = typer.Typer(
-    help="The outbox: messages to partners, delivered at least once.", no_args_is_help=True
-)
+app = new_app("The outbox: messages to partners, delivered at least once.")
 
 
 @app.command()
@@ -24,16 +19,16 @@ def run(
     once: Annotated[bool, typer.Option(help="Try every due message once, then exit.")] = False,
 ) -> None:
     """Deliver due messages (`accord serve --tls` runs this worker itself)."""
+    from accord.services.outbox import OutboxWorker, deliver_due
+
     node = node_from_env()
     if once:
         report = deliver_due(node)
-        console.print(
-            f"{report.delivered} delivered, {report.retried} to retry, {report.failed} refused"
-        )
+        say(f"{report.delivered} delivered, {report.retried} to retry, {report.failed} refused")
         return
     worker = OutboxWorker(node)
     worker.start()
-    console.print("Delivering outbox messages; Ctrl-C to stop.")
+    say("Delivering outbox messages; Ctrl-C to stop.")
     try:
         while True:
             time.sleep(1.0)
@@ -47,6 +42,8 @@ def list_(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Outbox messages, oldest first."""
+    from accord.services.outbox import outbox_messages
+
     node = node_from_env()
     rows = outbox_messages(node, state)
     data = [
@@ -65,11 +62,11 @@ def list_(
     if json_out:
         print_json(data)
         return
-    table = Table(title="Outbox")
-    for col in ("message", "to", "kind", "subject", "state", "tries", "next try", "last error"):
-        table.add_column(col)
+    listed = table(
+        "Outbox", *("message", "to", "kind", "subject", "state", "tries", "next try", "last error")
+    )
     for d in data:
-        table.add_row(
+        listed.add_row(
             *(
                 str(d[k] or "")
                 for k in (
@@ -84,4 +81,4 @@ def list_(
                 )
             )
         )
-    console.print(table)
+    print_table(listed, whole=("message",))

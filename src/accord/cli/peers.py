@@ -5,25 +5,31 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from accord.federation.identity import node_id, self_entry
-from accord.services import peers as service
-from accord.services.federation import PartnerQuery, federated_search
-from accord.services.node import Node
-from accord.services.purpose import Purpose
+from .common import (
+    OperatorOption,
+    acting,
+    console,
+    new_app,
+    node_from_env,
+    print_json,
+    print_table,
+    say,
+    styled,
+    table,
+)
 
-from .common import console, node_from_env, print_json
+if TYPE_CHECKING:
+    from accord.model import Principal
+    from accord.services.node import Node
+    from accord.services.purpose import Purpose
 
 __all__ = ["app", "federated_search_command"]
 
-app = typer.Typer(
-    help="Partner nodes: add by URL and fingerprint, import the signed directory, list.",
-    no_args_is_help=True,
-)
+app = new_app("Partner nodes: add by URL and fingerprint, import the signed directory, list.")
 
 
 @app.command()
@@ -35,11 +41,15 @@ def add(
             help="SHA-256 fingerprint of the partner's TLS certificate, read out of band."
         ),
     ],
+    operator_name: OperatorOption = None,
 ) -> None:
     """Add the partner at URL after checking its certificate against FINGERPRINT."""
+    from accord.services import peers as service
+
     node = node_from_env()
-    peer = service.add_peer(node, node.operator(), url, fingerprint)
-    console.print(f"Partner [bold]{peer.node_id}[/] ({peer.agency_code}) at {peer.url} added.")
+    actor = acting(node, operator_name, role="node_admin")
+    peer = service.add_peer(node, actor, url, fingerprint)
+    say("Partner ", (peer.node_id, "bold"), f" ({peer.agency_code}) at {peer.url} added.")
 
 
 @app.command("import")
@@ -52,13 +62,18 @@ def import_(
             exists=True,
         ),
     ] = None,
+    operator_name: OperatorOption = None,
 ) -> None:
     """Verify the signed partner directory and take its nodes as partners."""
+    from accord.federation.identity import node_id
+    from accord.services import peers as service
+
     node = node_from_env()
+    actor = acting(node, operator_name, role="node_admin")
     key = directory_key.read_bytes() if directory_key else None
-    directory = service.import_directory(node, node.operator(), file.read_text("ascii"), key)
+    directory = service.import_directory(node, actor, file.read_text("ascii"), key)
     others = [e for e in directory.entries if e.node_id != node_id(node)]
-    console.print(
+    say(
         f"Directory {directory.federation} serial {directory.serial}: "
         f"{len(others)} partner(s) in force."
     )
@@ -69,6 +84,8 @@ def list_(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """This node's partners."""
+    from accord.services import peers as service
+
     node = node_from_env()
     now = datetime.now(UTC)
     peers = service.list_peers(node)
@@ -88,31 +105,38 @@ def list_(
         print_json(rows)
         return
     if not rows:
-        console.print("No partners: `accord peers import` or `accord peers add`.")
+        say("No partners: `accord peers import` or `accord peers add`.")
         return
-    table = Table(title=f"Partners of {node.agency}")
-    for col in ("node", "agency", "url", "TLS fingerprint", "source", "valid until"):
-        table.add_column(col)
+    listed = table(
+        f"Partners of {node.agency}", *("node", "agency", "url", "source", "valid until")
+    )
     for r in rows:
-        fp = str(r["tls_fingerprint"])
         until = str(r["valid_until"] or "—")
-        table.add_row(
+        listed.add_row(
             str(r["node_id"]),
             str(r["agency"]),
             str(r["url"]),
-            f"{fp[:23]}…{fp[-11:]}",
             str(r["source"]),
-            until if r["valid"] else f"[red]{until} (expired)[/]",
+            until if r["valid"] else styled((f"{until} (expired)", "red")),
         )
-    console.print(table)
+    console.print(listed)
+    # Fingerprints are compared character by character out of band: whole, one per line.
+    say("TLS certificate fingerprints (SHA-256):")
+    for r in rows:
+        say(f"  {r['node_id']}: {r['tls_fingerprint']}")
 
 
 @app.command()
-def remove(node_name: Annotated[str, typer.Argument(metavar="NODE")]) -> None:
+def remove(
+    node_name: Annotated[str, typer.Argument(metavar="NODE")],
+    operator_name: OperatorOption = None,
+) -> None:
     """Stop trusting a partner (its messages are refused as from an unknown sender)."""
+    from accord.services import peers as service
+
     node = node_from_env()
-    service.remove_peer(node, node.operator(), node_name)
-    console.print(f"Partner {node_name} removed.")
+    service.remove_peer(node, acting(node, operator_name, role="node_admin"), node_name)
+    say(f"Partner {node_name} removed.")
 
 
 @app.command("self")
@@ -121,17 +145,20 @@ def self_(
     out: Annotated[Path | None, typer.Option(help="Write the entry to this file.")] = None,
 ) -> None:
     """This node's directory entry (keys, URL, TLS fingerprint), for the federation operator."""
+    from accord.federation.identity import node_id, self_entry
+
     node = node_from_env()
     text = json.dumps(self_entry(node, url).to_dict(), indent=2)
     if out is None:
         typer.echo(text)
         return
     out.write_text(text + "\n", "utf-8")
-    console.print(f"Entry of {node_id(node)} written to {out}")
+    say(f"Entry of {node_id(node)} written to {out}")
 
 
 def federated_search_command(
     node: Node,
+    actor: Principal,
     query: str,
     purpose: Purpose,
     partners: list[str] | None,
@@ -139,47 +166,66 @@ def federated_search_command(
     json_out: bool,
 ) -> None:
     """`accord search QUERY --federated`: this node's hits, then per partner hits, no hit or
-    unavailable."""
+    unavailable. References are printed whole, one per line, to paste into `followup request`."""
+    from accord.services.federation import PartnerQuery, federated_search
+
     result = federated_search(
-        node, node.operator(), PartnerQuery(query), purpose, partners=partners, limit=limit
+        node, actor, PartnerQuery(query), purpose, partners=partners, limit=limit
     )
     if json_out:
         print_json(result.to_dict())
         return
-    table = Table(title=f"Federated search for {query!r} ({result.request_id})")
-    for col in ("where", "answer", "mode", "schema", "owner", "record / reference"):
-        table.add_column(col)
+    if not result.partners:
+        say(
+            ("No partner was asked:", "yellow"),
+            " this node has no valid partners"
+            + (f" named {', '.join(partners)}" if partners else "")
+            + " (`accord peers import` or `accord peers add`). Local results only.",
+            stderr=True,
+        )
+    found = table(
+        f"Federated search for {query!r} ({result.request_id})",
+        *("where", "answer", "mode", "schema", "owner", "id", "name"),
+    )
+    references: list[tuple[str, str, str]] = []
     for hit in result.local:
-        table.add_row(
+        found.add_row(
             node.agency,
             "hit",
             "local",
             hit.record.schema,
             hit.record.owner,
-            f"{hit.record.id}: {hit.record.caption}",
+            hit.record.id,
+            hit.record.caption,
         )
     if not result.local:
-        table.add_row(node.agency, "no hit", "", "", "", "")
+        found.add_row(node.agency, "no hit", "", "", "", "", "")
     for partner in result.partners:
         label = f"{partner.agency} ({partner.node_id})"
         if partner.status != "hits":
             style = "red" if partner.status == "unavailable" else "dim"
-            table.add_row(label, f"[{style}]{partner.status.replace('_', ' ')}[/]", "", "", "", "")
+            answer = styled((partner.status.replace("_", " "), style))
+            found.add_row(label, answer, "", "", "", "", "")
             continue
         for item in partner.items:
             ref = item["reference"]
             record = item.get("record")
-            shown = (
-                f"{record['id']}: {'; '.join(record['properties'].get('name', []))}"
-                if record
-                else ref["reference"]
-            )
-            table.add_row(label, "hit", item["mode"], ref["schema"], ref["owner"], shown)
-    console.print(table)
+            if record:
+                shown = (record["id"], "; ".join(record["properties"].get("name", [])))
+            else:
+                shown = ("", f"reference {len(references) + 1}, below")
+                references.append((partner.node_id, ref["schema"], ref["reference"]))
+            found.add_row(label, "hit", item["mode"], ref["schema"], ref["owner"], *shown)
+    print_table(found, whole=("id",))
+    if references:
+        say("References (ask for the content with `accord followup request REF --partner NODE`):")
+        for number, (partner_id, schema, reference) in enumerate(references, 1):
+            say(f"  {number}. {schema} at {partner_id}:")
+            say(f"     {reference}")
     for partner in result.partners:
         if partner.ledger_alarm:
-            console.print(
-                f"[bold red]warning:[/] the ledger of {partner.agency} ({partner.node_id}) was "
-                f"found {partner.ledger_alarm}; see `accord audit witness`",
-                highlight=False,
+            say(
+                ("warning:", "bold red"),
+                f" the ledger of {partner.agency} ({partner.node_id}) was found "
+                f"{partner.ledger_alarm}; see `accord audit witness`",
             )

@@ -13,23 +13,13 @@ from typing import Annotated, Any
 
 import typer
 
-from accord.crypto import NODE_VALID_DAYS, KeyType, key_fingerprint
 from accord.errors import FieldError, ValidationError
-from accord.federation.pki import (
-    DIRECTORY_PUBLIC_FILE,
-    init_ca_files,
-    issue_node_files,
-    sign_directory_file,
-)
 
-from .common import console
+from .common import new_app, say
 
 __all__ = ["app"]
 
-app = typer.Typer(
-    help="Federation PKI: the CA, node certificates, the signed partner directory.",
-    no_args_is_help=True,
-)
+app = new_app("Federation PKI: the CA, node certificates, the signed partner directory.")
 
 
 @app.command("init-ca")
@@ -41,22 +31,16 @@ def init_ca(
     key_type: Annotated[str, typer.Option(help="p256 (ECDSA P-256, default) or ed25519.")] = "p256",
 ) -> None:
     """Create the federation CA and the directory signing key (never overwrites)."""
+    from accord.crypto import key_fingerprint
+    from accord.federation.pki import DIRECTORY_PUBLIC_FILE, init_ca_files
+
     if key_type not in ("p256", "ed25519"):
         raise ValidationError(FieldError("key_type", "p256 or ed25519"))
-    kind: KeyType = "ed25519" if key_type == "ed25519" else "p256"
-    ca = init_ca_files(directory, name, key_type=kind)
-    console.print(f"Federation CA [bold]{name}[/] in {directory}")
-    console.print(
-        f"  CA certificate fingerprint: {ca.fingerprint}", highlight=False, soft_wrap=True
-    )
-    console.print(
-        f"  directory key fingerprint:  {key_fingerprint(ca.directory_key.public_key())}",
-        highlight=False,
-        soft_wrap=True,
-    )
-    console.print(
-        f"Give every node {directory / 'ca.crt'} and {directory / DIRECTORY_PUBLIC_FILE}."
-    )
+    ca = init_ca_files(directory, name, key_type="ed25519" if key_type == "ed25519" else "p256")
+    say("Federation CA ", (name, "bold"), f" in {directory}")
+    say(f"  CA certificate fingerprint: {ca.fingerprint}")
+    say(f"  directory key fingerprint:  {key_fingerprint(ca.directory_key.public_key())}")
+    say(f"Give every node {directory / 'ca.crt'} and {directory / DIRECTORY_PUBLIC_FILE}.")
 
 
 @app.command()
@@ -74,19 +58,23 @@ def issue(
             "directory to hand over (default ./NODE-tls)."
         ),
     ] = None,
-    days: Annotated[int, typer.Option(help="Validity in days.")] = NODE_VALID_DAYS,
+    days: Annotated[
+        int | None, typer.Option(help="Validity in days (default 365).", show_default=False)
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing node key.")] = False,
 ) -> None:
     """Issue a node's TLS certificate (serverAuth and clientAuth) and its key."""
+    from accord.crypto import NODE_VALID_DAYS
+    from accord.federation.pki import issue_node_files
+
     out = out or Path(f"{node}-tls")
-    issued = issue_node_files(ca_dir, out, node, agency, host, valid_days=days, overwrite=overwrite)
-    console.print(f"Certificate for [bold]{node}[/] ({agency}) written to {out}")
-    console.print(f"  fingerprint: {issued.fingerprint}", highlight=False, soft_wrap=True)
-    console.print(
-        f"  valid until: {issued.certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC",
-        highlight=False,
-        soft_wrap=True,
+    valid_days = NODE_VALID_DAYS if days is None else days
+    issued = issue_node_files(
+        ca_dir, out, node, agency, host, valid_days=valid_days, overwrite=overwrite
     )
+    say("Certificate for ", (node, "bold"), f" ({agency}) written to {out}")
+    say(f"  fingerprint: {issued.fingerprint}")
+    say(f"  valid until: {issued.certificate.not_valid_after_utc:%Y-%m-%d %H:%M} UTC")
 
 
 @app.command("sign-directory")
@@ -104,6 +92,8 @@ def sign(
     ] = None,
 ) -> None:
     """Sign the partner directory; every node imports it with `accord peers import`."""
+    from accord.federation.pki import sign_directory_file
+
     loaded: list[dict[str, Any]] = []
     for path in entries:
         try:
@@ -112,7 +102,8 @@ def sign(
             raise ValidationError(FieldError(str(path), f"not JSON: {exc}")) from exc
         loaded.extend(data if isinstance(data, list) else [data])
     directory = sign_directory_file(ca_dir, loaded, out, serial=serial)
-    console.print(
-        f"Directory [bold]{directory.federation}[/] serial {directory.serial} with "
-        f"{len(directory.entries)} node(s) written to {out}"
+    say(
+        "Directory ",
+        (directory.federation, "bold"),
+        f" serial {directory.serial} with {len(directory.entries)} node(s) written to {out}",
     )

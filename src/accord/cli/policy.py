@@ -8,16 +8,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from accord.services import agreements as agreement_service
-from accord.services import policy_tools
-from accord.services.purpose import parse_purpose
+from .common import (
+    console,
+    new_app,
+    node_from_env,
+    print_json,
+    print_table,
+    say,
+    styled,
+    table,
+    user,
+)
 
-from .common import console, node_from_env, print_json
-
-agreements_app = typer.Typer(help="Sharing agreements in force at this node.", no_args_is_help=True)
-policy_app = typer.Typer(help="Explain and simulate policy decisions.", no_args_is_help=True)
+agreements_app = new_app("Sharing agreements in force at this node.")
+policy_app = new_app("Explain and simulate policy decisions.")
 
 __all__ = ["agreements_app", "export", "policy_app"]
 
@@ -42,37 +47,47 @@ def load(
         list[Path], typer.Argument(help="Agreement files or directories.", exists=True)
     ],
 ) -> None:
-    """Load or replace agreements, all or nothing: a broken file changes nothing."""
+    """Load or replace agreements, all or nothing: a broken file changes nothing (as a
+    logged-in node_admin)."""
+    from accord.services import agreements as agreement_service
+
     node = node_from_env()
-    ids = agreement_service.put_agreements(node, node.operator(), _yaml_files(paths))
-    console.print(f"{len(ids)} agreement(s) in force: {', '.join(ids)}")
+    actor = user(node, "PUT /api/v1/agreements/{file_name}")
+    ids = agreement_service.put_agreements(node, actor, _yaml_files(paths))
+    say(f"{len(ids)} agreement(s) in force: {', '.join(ids)}")
 
 
 @agreements_app.command("list")
 def list_(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Agreements in force."""
+    from accord.services import agreements as agreement_service
+
     node = node_from_env()
     rows = agreement_service.list_agreements(node)
     if json_out:
         print_json(rows)
         return
-    table = Table(title=f"agreements in force at {node.agency}")
-    for col in ("id", "version", "title", "parties", "valid", "file"):
-        table.add_column(col)
+    shown = table(
+        f"agreements in force at {node.agency}",
+        *("id", "version", "title", "parties", "valid", "file"),
+    )
     for r in rows:
         valid = f"{r['valid_from']} – {r['valid_until'] or 'open'}"
-        table.add_row(
+        shown.add_row(
             r["id"], str(r["version"]), r["title"], ", ".join(r["parties"]), valid, r["file"]
         )
-    console.print(table)
+    print_table(shown, whole=("id", "file"))
 
 
 @agreements_app.command("withdraw")
 def withdraw(file_name: Annotated[str, typer.Argument(help="The agreement's file name.")]) -> None:
-    """Take an agreement out of force (its text stays on record)."""
+    """Take an agreement out of force (its text stays on record; as a logged-in node_admin)."""
+    from accord.services import agreements as agreement_service
+
     node = node_from_env()
-    agreement_service.withdraw_agreement(node, node.operator(), file_name)
-    console.print(f"{file_name} withdrawn")
+    actor = user(node, "DELETE /api/v1/agreements/{file_name}")
+    agreement_service.withdraw_agreement(node, actor, file_name)
+    say(f"{file_name} withdrawn")
 
 
 @policy_app.command("check")
@@ -87,10 +102,13 @@ def check(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The decision for sending one record to an agency, with the clauses that made it."""
+    from accord.services import policy_tools
+    from accord.services.purpose import parse_purpose
+
     node = node_from_env()
     result = policy_tools.check(
         node,
-        node.operator(),
+        user(node, "POST /api/v1/policy/check"),
         to=to,
         record_id=record,
         purpose=parse_purpose(purpose, case, crime_area),
@@ -101,26 +119,24 @@ def check(
         return
     decision = result.decision
     colour = {"deny": "red", "reference": "yellow"}.get(decision.mode.value, "green")
-    console.print(f"decision: [bold {colour}]{decision.mode.value}[/]")
+    console.print(styled("decision: ", (decision.mode.value, f"bold {colour}")))
     if decision.clauses:
-        console.print("clauses: " + ", ".join(decision.clauses))
+        say("clauses: " + ", ".join(decision.clauses))
     if decision.reasons:
-        console.print("reasons: " + ", ".join(decision.reasons))
+        say("reasons: " + ", ".join(decision.reasons))
     if decision.redactions:
-        console.print("redacted: " + ", ".join(decision.redactions))
-    table = Table(title="clauses weighed")
-    for col in ("clause", "mode", "applies", "unmet conditions"):
-        table.add_column(col)
+        say("redacted: " + ", ".join(decision.redactions))
+    weighed = table("clauses weighed", "clause", "mode", "applies", "unmet conditions")
     clauses: list[dict[str, object]] = data.get("clauses", [])  # type: ignore[assignment]
     for clause in clauses:
         unmet: list[object] = clause.get("unmet") or []  # type: ignore[assignment]
-        table.add_row(
+        weighed.add_row(
             str(clause.get("ref")),
             str(clause.get("mode")),
             "yes" if not unmet else "no",
             "; ".join(str(u) for u in unmet),
         )
-    console.print(table)
+    console.print(weighed)
 
 
 @policy_app.command("simulate")
@@ -145,6 +161,8 @@ def simulate(
 ) -> None:
     """How many of this node's records of each kind and category would flow to each party in
     each mode under this agreement, on one day (printed). Nothing is loaded or changed."""
+    from accord.services import policy_tools
+
     day = on.date() if on is not None else None
     node = node_from_env()
     report = policy_tools.simulate_file(node, file.name, file.read_text("utf-8"), on=day)
@@ -158,15 +176,16 @@ def simulate(
         why = "its first day of validity: it starts in the future"
     else:
         why = "today"
-    typer.echo(f"judged on {report.day.isoformat()} ({why})")
+    say(f"judged on {report.day.isoformat()} ({why})")
     if not report.in_force:
-        typer.echo(f"the agreement is not in force on {report.day.isoformat()}: nothing flows")
-    table = Table(title=f"simulation of {report.agreement_id} v{report.version} on {node.agency}")
-    for col in ("from", "to", "kind", "category", "mode", "records"):
-        table.add_column(col)
+        say(f"the agreement is not in force on {report.day.isoformat()}: nothing flows")
+    flow_table = table(
+        f"simulation of {report.agreement_id} v{report.version} on {node.agency}",
+        *("from", "to", "kind", "category", "mode", "records"),
+    )
     flows: list[dict[str, object]] = data.get("flows", [])  # type: ignore[assignment]
     for flow in flows:
-        table.add_row(
+        flow_table.add_row(
             str(flow["from"]),
             str(flow["to"]),
             str(flow["kind"]),
@@ -174,7 +193,7 @@ def simulate(
             str(flow["mode"]),
             str(flow["count"]),
         )
-    console.print(table)
+    console.print(flow_table)
 
 
 def export(
@@ -188,10 +207,13 @@ def export(
     ] = None,
 ) -> None:
     """Prepare records for another agency as the agreements allow; denied ones are left out."""
+    from accord.services import policy_tools
+    from accord.services.purpose import parse_purpose
+
     node = node_from_env()
     items = policy_tools.export_records(
         node,
-        node.operator(),
+        user(node, "POST /api/v1/exports"),
         to=to,
         record_ids=ids,
         purpose=parse_purpose(purpose, case, crime_area),
@@ -202,4 +224,4 @@ def export(
             typer.echo(line)
     else:
         out.write_text("".join(line + "\n" for line in lines), "utf-8")
-        console.print(f"{len(items)} of {len(ids)} record(s) written to {out}")
+        say(f"{len(items)} of {len(ids)} record(s) written to {out}")

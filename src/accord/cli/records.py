@@ -2,35 +2,74 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from accord.model import EnvelopeDefaults
-from accord.services import records as record_service
-from accord.services.ingest import IngestFormat, ingest_stream
-from accord.services.node import init_node
-from accord.services.purpose import parse_purpose
-from accord.services.search import search_local
-from accord.settings import Settings
+from .common import (
+    OperatorOption,
+    console,
+    node_from_env,
+    operator,
+    print_json,
+    print_table,
+    rich_console,
+    say,
+    settings,
+    table,
+    user,
+)
+from .common import (
+    operator_name as checked_operator,
+)
 
-from .common import console, err_console, node_from_env, print_json
-from .peers import federated_search_command
+__all__ = ["FileFormat", "ingest", "init", "search", "serve", "show"]
 
-__all__ = ["ingest", "init", "search", "serve", "show"]
+
+class FileFormat(StrEnum):
+    """The formats `ingest` reads (those of `accord.services.ingest.IngestFormat`)."""
+
+    FTM = "ftm"
+    CSV = "csv"
 
 
 def init(
     agency: Annotated[str, typer.Option(help="This node's agency code, CC-NAME (e.g. DE-BKA).")],
     name: Annotated[str, typer.Option(help="The agency's name.")],
+    operator_name: OperatorOption = None,
 ) -> None:
-    """Create the node: data directory, database and identity."""
-    settings = Settings()
-    node = init_node(settings, agency, name)
-    console.print(f"Node [bold]{node.agency}[/] ({node.name}) ready in {settings.home}")
+    """Create the node: data directory, database and identity (as a named operator)."""
+    from accord.services.node import init_node
+
+    current = settings()
+    who = checked_operator(operator_name)
+    node = init_node(current, agency, name)
+    say(
+        "Node ",
+        (node.agency, "bold"),
+        f" ({node.name}) ready in {current.home}, set up by {operator(node, who).label}.",
+    )
+    say("Next: `accord users add NAME --role node_admin --operator NAME`, then `accord login`.")
+
+
+#: Batch option of each envelope key, so that a bad value is named as the user typed it.
+_OPTION_OF = {
+    "accord.owner": "--owner",
+    "accord.handling": "--handling",
+    "accord.handling_conditions": "--handling-conditions",
+    "accord.tlp": "--tlp",
+    "accord.reliability": "--reliability",
+    "accord.assessment": "--assessment",
+    "accord.subject_category": "--subject-category",
+    "accord.crime_areas": "--crime-area",
+    "accord.legal_basis": "--legal-basis",
+    "accord.review_by": "--review-by",
+}
+
+#: Errors printed on the terminal; the rest are counted, and all go to --errors FILE.
+_SHOWN_ERRORS = 50
 
 
 def ingest(
@@ -39,36 +78,95 @@ def ingest(
         typer.Argument(help="FtM JSON lines, or CSV with --mapping.", exists=True, dir_okay=False),
     ],
     fmt: Annotated[
-        IngestFormat, typer.Option("--format", help="ftm (JSON lines) or csv.")
-    ] = IngestFormat.FTM,
+        FileFormat | None,
+        typer.Option(
+            "--format", help="ftm (JSON lines) or csv; default: csv with --mapping or a .csv file."
+        ),
+    ] = None,
     mapping: Annotated[
         Path | None,
         typer.Option(help="FtM mapping file (YAML) for CSV.", exists=True, dir_okay=False),
     ] = None,
     owner: Annotated[str | None, typer.Option(help="Owner agency (default: this node's).")] = None,
-    handling: Annotated[str, typer.Option(help="Handling code H0-H3.")] = "H0",
+    handling: Annotated[str | None, typer.Option(help="Handling code H0-H3 (default H0).")] = None,
     handling_conditions: Annotated[
         str | None, typer.Option(help="Restrictions text for H3.")
     ] = None,
-    tlp: Annotated[str, typer.Option(help="TLP 2.0 label.")] = "AMBER",
-    reliability: Annotated[str, typer.Option(help="Source reliability A, B, C or X.")] = "X",
-    assessment: Annotated[str, typer.Option(help="Information assessment 1-4.")] = "4",
+    tlp: Annotated[str | None, typer.Option(help="TLP 2.0 label (default AMBER).")] = None,
+    reliability: Annotated[
+        str | None, typer.Option(help="Source reliability A, B, C or X (default X).")
+    ] = None,
+    assessment: Annotated[
+        str | None, typer.Option(help="Information assessment 1-4 (default 4).")
+    ] = None,
     subject_category: Annotated[
-        str | None, typer.Option(help="Data-subject category for people.")
+        str | None,
+        typer.Option("--subject-category", "--category", help="Data-subject category for people."),
     ] = None,
     crime_area: Annotated[
         list[str] | None, typer.Option(help="Crime-area code; repeat for several.")
     ] = None,
     legal_basis: Annotated[str | None, typer.Option(help="Legal basis of the processing.")] = None,
-    strict: Annotated[
-        bool, typer.Option(help="Abort the whole file on the first bad line.")
+    review_by: Annotated[
+        str | None, typer.Option(help="Review date, YYYY-MM-DD (default: three years on).")
+    ] = None,
+    override: Annotated[
+        bool, typer.Option(help="The options above win over a line's own `accord` values.")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Write nothing if any line is bad (all are still reported).")
+    ] = False,
+    errors_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors", help="Write every error to this file as JSON lines.", dir_okay=False
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Load records; bad lines are reported by number and the good ones still load."""
+    """Load records; bad lines are reported by number and the good ones still load.
+
+    Exit status: 0 every line loaded, 1 some line was rejected (or, with --strict, nothing
+    was written), 2 the command was refused before reading (bad option, mapping or header).
+    Precedence, the CSV mapping format and the error file: docs/ingest.md."""
+    import json
+
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from accord.errors import FieldError, ValidationError
+    from accord.model import EnvelopeDefaults
+    from accord.services.ingest import IngestFormat, LineError, check_batch, ingest_stream
+
+    given = {
+        "handling": handling,
+        "handling_conditions": handling_conditions,
+        "tlp": tlp,
+        "reliability": reliability,
+        "assessment": assessment,
+        "subject_category": subject_category,
+        "crime_areas": list(crime_area) if crime_area else None,
+        "legal_basis": legal_basis,
+        "review_by": review_by,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    try:
+        check_batch(given)
+    except ValidationError as exc:
+        raise ValidationError(
+            [FieldError(_OPTION_OF.get(e.field, e.field), e.reason) for e in exc.errors]
+        ) from None
+    if override and not given:
+        raise ValidationError(
+            FieldError("--override", "needs an envelope option (--tlp, --handling, …) to force")
+        )
+    if fmt is None:
+        csv = mapping is not None or file.suffix.lower() == ".csv"
+        fmt = FileFormat.CSV if csv else FileFormat.FTM
+    if fmt is FileFormat.FTM and mapping is not None:
+        raise ValidationError(FieldError("--mapping", "applies to CSV, not --format ftm"))
+    mapping_text = mapping.read_text("utf-8") if mapping else None
     node = node_from_env()
-    if fmt is IngestFormat.FTM and file.suffix.lower() == ".csv":
-        fmt = IngestFormat.CSV
+    actor = user(node, "POST /api/v1/records")
     defaults = EnvelopeDefaults(
         owner=owner or node.agency,
         handling=handling,
@@ -79,46 +177,87 @@ def ingest(
         subject_category=subject_category,
         crime_areas=tuple(crime_area or ()),
         legal_basis=legal_basis,
+        review_by=review_by,
     )
-    mapping_text = mapping.read_text("utf-8") if mapping else None
+    try:
+        sink = errors_file.open("w", encoding="utf-8") if errors_file else None
+    except OSError as exc:
+        raise ValidationError(
+            FieldError("--errors", f"cannot be written: {exc.strerror}")
+        ) from None
+
+    def write_error(e: LineError) -> None:
+        assert sink is not None
+        sink.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+
     size = file.stat().st_size
-    with (
-        Progress(
-            TextColumn("[bold]ingest[/] {task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-            disable=json_out,
-        ) as bar,
-        file.open("rb") as stream,
-    ):
-        task = bar.add_task(file.name, total=size)
-        report = ingest_stream(
-            node,
-            node.operator(),
-            stream,
-            defaults=defaults,
-            fmt=fmt,
-            mapping_text=mapping_text,
-            strict=strict,
-            progress=lambda done: bar.update(task, completed=done),
-            source=file.name,
-        )
-        bar.update(task, completed=size)
+    try:
+        with (
+            Progress(
+                TextColumn("ingest {task.description}", markup=False),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=rich_console(stderr=True),
+                transient=True,
+                disable=json_out,
+            ) as bar,
+            file.open("rb") as stream,
+        ):
+            task = bar.add_task(file.name, total=size)
+            report = ingest_stream(
+                node,
+                actor,
+                stream,
+                defaults=defaults,
+                fmt=IngestFormat(fmt.value),
+                mapping_text=mapping_text,
+                strict=strict,
+                override=override,
+                on_error=write_error if sink else None,
+                progress=lambda done: bar.update(task, completed=done),
+                source=file.name,
+            )
+            bar.update(task, completed=size)
+    finally:
+        if sink:
+            sink.close()
     if json_out:
-        print_json(report.to_dict())
-        return
-    console.print(
-        f"{file.name}: {report.lines} lines, [green]{report.created} created[/], "
-        f"{report.updated} updated, {report.unchanged} unchanged, "
-        f"[red]{report.rejected} rejected[/]"
+        out = report.to_dict()
+        if errors_file:
+            out["errors_file"] = str(errors_file)
+        print_json(out)
+    else:
+        _print_report(file.name, report, errors_file)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_report(name: str, report: Any, errors_file: Path | None) -> None:
+    say(
+        f"{name}: {report.lines} lines, ",
+        (f"{report.created} created", "green"),
+        f", {report.updated} updated, {report.unchanged} unchanged, ",
+        (f"{report.rejected} rejected", "red"),
+        f" ({report.error_count} errors)" if report.error_count != report.rejected else "",
     )
-    for e in report.errors[:50]:
-        err_console.print(f"  line {e.line}: [red]{e.field}[/]: {e.reason}", highlight=False)
-    if len(report.errors) > 50:
-        err_console.print(f"  … and {len(report.errors) - 50} more (use --json for all)")
+    if not report.written:
+        say(
+            ("nothing written", "bold red"),
+            f" (--strict): {report.rejected} of {report.lines} lines rejected",
+            stderr=True,
+        )
+    for e in report.errors[:_SHOWN_ERRORS]:
+        where = f"{e.entity}: " if e.entity else ""
+        say(f"  line {e.line}: {where}", (e.field, "red"), f": {e.reason}", stderr=True)
+    more = report.error_count - min(len(report.errors), _SHOWN_ERRORS)
+    if more > 0:
+        where = (
+            f"all {report.error_count} are in {errors_file}"
+            if errors_file
+            else "write them all with --errors FILE"
+        )
+        say(f"  … and {more} more errors; {where}", stderr=True)
 
 
 def search(
@@ -136,23 +275,30 @@ def search(
     ] = None,
 ) -> None:
     """Search this node's records (and, with --federated, every partner's)."""
+    from accord.services.purpose import parse_purpose
+    from accord.services.search import search_local
+
+    from .peers import federated_search_command
+
     node = node_from_env()
     stated = parse_purpose(purpose, case, crime_area)
     if federated:
-        return federated_search_command(node, query, stated, partner, limit, json_out)
-    hits = search_local(node, node.operator(), query, stated, limit=limit)
+        actor = user(node, "POST /api/v1/federated-search")
+        return federated_search_command(node, actor, query, stated, partner, limit, json_out)
+    hits = search_local(node, user(node, "POST /api/v1/search"), query, stated, limit=limit)
     if json_out:
         print_json([h.to_dict() for h in hits])
         return
     if not hits:
-        console.print("No hit.")
+        say("No hit.")
         return
-    table = Table(title=f"{len(hits)} result(s) for {query!r}")
-    for col in ("id", "schema", "caption", "owner", "match", "handling", "tlp", "crime areas"):
-        table.add_column(col)
+    found = table(
+        f"{len(hits)} result(s) for {query!r}",
+        *("id", "schema", "caption", "owner", "match", "handling", "tlp", "crime areas"),
+    )
     for h in hits:
         env = h.record.envelope
-        table.add_row(
+        found.add_row(
             h.record.id,
             h.record.schema,
             h.record.caption,
@@ -162,7 +308,7 @@ def search(
             env.tlp.value,
             ", ".join(env.crime_areas),
         )
-    console.print(table)
+    print_table(found, whole=("id",))
 
 
 def show(
@@ -171,22 +317,25 @@ def show(
     json_out: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
 ) -> None:
     """Show one record with its envelope."""
+    from accord.services import records as record_service
+
     node = node_from_env()
-    record = record_service.get_record(node, node.operator(), record_id, owner)
+    actor = user(node, "GET /api/v1/records/{record_id}")
+    record = record_service.get_record(node, actor, record_id, owner)
     if json_out:
         print_json(record.to_dict())
         return
-    table = Table(title=f"{record.schema} {record.id}: {record.caption}", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    shown = table(f"{record.schema} {record.id}: {record.caption}", show_header=False)
+    shown.add_column("field", style="bold")
+    shown.add_column("value")
     for name, values in sorted(record.properties.items()):
-        table.add_row(name, "; ".join(values))
+        shown.add_row(name, "; ".join(values))
     for key, value in record.envelope.to_dict().items():
         if value not in (None, [], ""):
-            table.add_row(
+            shown.add_row(
                 f"accord.{key}", ", ".join(value) if isinstance(value, list) else str(value)
             )
-    console.print(table)
+    console.print(shown)
 
 
 def serve(
@@ -199,7 +348,8 @@ def serve(
         int | None, typer.Option(help="With --tls: also plain HTTP for local users here.")
     ] = None,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs); with --tls, the federation node."""
+    """Run the HTTP API (OpenAPI at /docs); with --tls, the federation node. Every request
+    carries its caller's own identity (a user's session, an API token, a partner's TLS)."""
     import uvicorn
 
     from accord.api import create_app

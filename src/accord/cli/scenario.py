@@ -7,30 +7,36 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from accord.errors import FieldError, ValidationError
-from accord.scenario import (
-    DEFAULT_EPOCH,
-    ScenarioOptions,
-    Variation,
-    default_agencies,
-    write_scenario,
-)
 
-__all__ = ["app", "generate"]
+from .common import console, new_app, rich_console, say, table
 
-app = typer.Typer(
-    name="scenario",
-    help="Synthetic multi-country data whose truth is known (see docs/scenario.md).",
-    no_args_is_help=True,
-)
-console = Console()
-err_console = Console(stderr=True)
+__all__ = ["VARIATION_DEFAULTS", "app", "generate"]
 
-_V = Variation()
+app = new_app("Synthetic multi-country data whose truth is known (see docs/scenario.md).")
+
+
+class _Defaults:
+    """The generator's default variation rates, shown in `--help` without importing the
+    generator (tests/scenario/test_cli.py keeps them equal to `accord.scenario.Variation()`)."""
+
+    transliteration = 0.35
+    equivalent_name = 0.05
+    name_order = 0.08
+    drop_middle = 0.35
+    typo = 0.04
+    alias = 0.08
+    native_script = 0.25
+    dob_day_month_swap = 0.03
+    dob_year_off = 0.02
+    dob_year_only = 0.05
+    dob_missing = 0.04
+    identifier_format = 0.2
+
+
+_V = _Defaults
+VARIATION_DEFAULTS = {k: v for k, v in vars(_Defaults).items() if not k.startswith("_")}
 
 
 @app.callback()
@@ -39,6 +45,8 @@ def scenario() -> None:
 
 
 def _epoch(value: str | None) -> datetime:
+    from accord.scenario import DEFAULT_EPOCH
+
     if value is None:
         return DEFAULT_EPOCH
     try:
@@ -56,9 +64,12 @@ def generate(
         "scenario"
     ),
     agencies: Annotated[
-        str,
-        typer.Option(help="Comma-separated agency codes (CC-NAME) to play."),
-    ] = ",".join(default_agencies()),
+        str | None,
+        typer.Option(
+            help="Comma-separated agency codes (CC-NAME) to play (default: the catalogue's "
+            "default set; see docs/scenario.md)."
+        ),
+    ] = None,
     epoch: Annotated[
         str | None,
         typer.Option(help="The date the world is generated as of (ISO 8601); records predate it."),
@@ -141,11 +152,22 @@ def generate(
 
     The variation rates (--typo, --transliteration, ...) are probabilities per person record;
     docs/scenario.md says what each one does."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from accord.scenario import ScenarioOptions, Variation, default_agencies, write_scenario
+
+    codes = default_agencies() if agencies is None else agencies.split(",")
     try:
         options = ScenarioOptions(
             seed=seed,
             persons=persons,
-            agencies=tuple(a.strip() for a in agencies.split(",") if a.strip()),
+            agencies=tuple(a.strip() for a in codes if a.strip()),
             epoch=_epoch(epoch),
             variation=Variation(
                 transliteration=transliteration,
@@ -170,26 +192,26 @@ def generate(
         options.validate()
     except ValidationError as exc:
         for e in exc.errors:
-            err_console.print(f"[red]{e.field}[/]: {e.reason}", highlight=False)
+            say((e.field, "red"), f": {e.reason}", stderr=True)
         raise typer.Exit(code=2) from None
     columns = (
-        TextColumn("[bold]persons"),
+        TextColumn("persons", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with Progress(*columns, console=rich_console(), transient=True) as bar:
         task = bar.add_task("generate", total=persons)
         manifest = write_scenario(
             options, out, lambda n: bar.update(task, completed=n), workers=workers
         )
-    table = Table(title=f"Scenario seed {seed}: {manifest['persons']:,} persons in {out}")
-    table.add_column("agency")
-    table.add_column("file")
-    table.add_column("records", justify="right")
+    written = table(f"Scenario seed {seed}: {manifest['persons']:,} persons in {out}")
+    written.add_column("agency")
+    written.add_column("file")
+    written.add_column("records", justify="right")
     for code, info in manifest["agencies"].items():
-        table.add_row(code, info["file"], f"{info['records']:,}")
-    table.add_row(
+        written.add_row(code, info["file"], f"{info['records']:,}")
+    written.add_row(
         "truth", manifest["truth"]["file"], f"{sum(manifest['truth']['rows'].values()):,}"
     )
-    console.print(table)
+    console.print(written)

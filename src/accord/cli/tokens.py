@@ -8,20 +8,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from accord.auth import Role
 from accord.errors import FieldError, ValidationError
-from accord.services import tokens as service
 
-from .common import console, node_from_env, print_json
+from .common import (
+    ROLE_NAMES,
+    OperatorOption,
+    acting,
+    new_app,
+    node_from_env,
+    print_json,
+    print_table,
+    say,
+    styled,
+    table,
+)
 
 __all__ = ["app", "parse_expiry"]
 
-app = typer.Typer(
-    help="API tokens for machine clients: roles, scopes, expiry; revocable.",
-    no_args_is_help=True,
-)
+app = new_app("API tokens for machine clients: roles, scopes, expiry; revocable.")
 
 _DURATION = re.compile(r"^(\d{1,5})([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -50,7 +55,9 @@ def issue(
     name: Annotated[str, typer.Option(help="A unique name for the client.")],
     role: Annotated[
         list[str],
-        typer.Option("--role", help=f"A role; repeat for several. One of: {', '.join(Role)}."),
+        typer.Option(
+            "--role", help=f"A role; repeat for several. One of: {', '.join(ROLE_NAMES)}."
+        ),
     ],
     scopes: Annotated[
         list[str] | None,
@@ -62,9 +69,13 @@ def issue(
     expires: Annotated[
         str, typer.Option(help="Lifetime (90d, 12h, 2w), an ISO date, or `never`.")
     ] = "90d",
+    operator_name: OperatorOption = None,
 ) -> None:
     """Issue a token; its secret is printed once, on the last line."""
+    from accord.services import tokens as service
+
     node = node_from_env()
+    actor = acting(node, operator_name, role="node_admin")
     wanted = None if scopes is None else [s for item in scopes for s in item.split(",") if s]
     token = service.issue_token(
         node,
@@ -72,24 +83,29 @@ def issue(
         role,
         wanted,
         parse_expiry(expires, datetime.now(UTC)),
-        actor=node.operator(),
+        actor=actor,
     )
-    console.print(
-        f"Token [bold]{token.name}[/]: roles {', '.join(token.roles)}; "
-        f"scopes {', '.join(token.scopes) or 'none'}; "
+    say(
+        "Token ",
+        (token.name, "bold"),
+        f": roles {', '.join(token.roles)}; scopes {', '.join(token.scopes) or 'none'}; "
         f"expires {token.expires_at.isoformat() if token.expires_at else 'never'}.",
-        highlight=False,
     )
-    console.print("Keep the secret below now: it is not shown again.")
+    say("Keep the secret below now: it is not shown again.")
     typer.echo(token.secret)
 
 
 @app.command()
-def revoke(name: Annotated[str, typer.Argument(metavar="NAME", help="The token's name.")]) -> None:
+def revoke(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The token's name.")],
+    operator_name: OperatorOption = None,
+) -> None:
     """Refuse the token from now on."""
+    from accord.services import tokens as service
+
     node = node_from_env()
-    service.revoke_token(node, name, actor=node.operator())
-    console.print(f"Token [bold]{name}[/] revoked.")
+    service.revoke_token(node, name, actor=acting(node, operator_name, role="node_admin"))
+    say("Token ", (name, "bold"), " revoked.")
 
 
 @app.command("list")
@@ -97,19 +113,19 @@ def list_tokens(
     json_out: Annotated[bool, typer.Option("--json", help="Print the tokens as JSON.")] = False,
 ) -> None:
     """Every token, with its roles, scopes and state (never its secret)."""
+    from accord.services import tokens as service
+
     tokens = service.list_tokens(node_from_env())
     if json_out:
         print_json([t.to_dict() for t in tokens])
         return
-    table = Table(title=f"{len(tokens)} token(s)")
-    for col in ("name", "roles", "scopes", "expires", "state"):
-        table.add_column(col)
+    listed = table(f"{len(tokens)} token(s)", *("name", "roles", "scopes", "expires", "state"))
     for t in tokens:
-        table.add_row(
+        listed.add_row(
             t.name,
             ", ".join(t.roles),
             ", ".join(t.scopes),
             t.expires_at.strftime("%Y-%m-%d %H:%M") if t.expires_at else "never",
-            "[red]revoked[/]" if t.revoked else "active",
+            styled(("revoked", "red")) if t.revoked else "active",
         )
-    console.print(table)
+    print_table(listed, whole=("name",))

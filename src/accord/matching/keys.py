@@ -74,17 +74,28 @@ def record_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tup
                 if key:
                     keys.add((KIND_ID, key))
         elif ptype is registry.phone:
-            keys.update((KIND_PHONE, v) for v in values)
+            # Already E.164: record building read national numbers in the entity's countries
+            # and then the owner agency's (model.validate_entity).
+            keys.update((KIND_PHONE, v[:_MAX_KEY]) for v in values)
         elif ptype is registry.email:
-            keys.update((KIND_EMAIL, v.lower()) for v in values)
+            keys.update((KIND_EMAIL, v.lower()[:_MAX_KEY]) for v in values)
     return keys
 
 
-def _phone(query: str) -> str | None:
-    if not query.strip().startswith("+"):
-        return None
+_PHONE_CHARS = re.compile(r"^[+(]?[0-9][0-9 ()./-]{4,}$")
+
+
+def _phone(query: str, country: str | None) -> str | None:
+    """A query that is a phone number, as E.164: with a `+` prefix as it stands, otherwise
+    read in `country` (the searching node's), as its people write their numbers."""
+    query = query.strip()
+    region: str | None = None
+    if not query.startswith("+"):
+        if country is None or not _PHONE_CHARS.match(query):
+            return None
+        region = country.upper()
     try:
-        parsed = phonenumbers.parse(query, None)
+        parsed = phonenumbers.parse(query, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(parsed):
@@ -92,17 +103,21 @@ def _phone(query: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def query_keys(query: str) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
+def query_keys(
+    query: str, country: str | None = None
+) -> tuple[list[tuple[str, str]], tuple[str, ...]]:
     """Split free text into exact keys to look up (identifier, phone, email) and name tokens.
 
     Returns (exact keys, name tokens). A query is tried as every kind it could be: a user
-    typing `AB123456` may mean a passport number or a name.
+    typing `AB123456` may mean a passport number or a name. `country` (ISO 3166-1 alpha-2,
+    the node's) reads a phone number written without its country prefix (`015125888904` in
+    DE is +4915125888904). An IBAN matches with or without its spaces (`identifier_key`).
     """
     query = query.strip()
     exact: list[tuple[str, str]] = []
     if _EMAIL.match(query):
-        exact.append((KIND_EMAIL, query.lower()))
-    phone = _phone(query)
+        exact.append((KIND_EMAIL, query.lower()[:_MAX_KEY]))
+    phone = _phone(query, country)
     if phone:
         exact.append((KIND_PHONE, phone))
     ident = identifier_key(query)

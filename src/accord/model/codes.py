@@ -21,6 +21,7 @@ __all__ = [
     "Handling",
     "Reliability",
     "SubjectCategory",
+    "agency_code_problem",
     "agency_country",
     "crime_areas",
     "is_agency_code",
@@ -114,6 +115,19 @@ def agency_country(code: str) -> str | None:
     if territory is None or not territory.is_country:
         return None
     return cc
+
+
+def agency_code_problem(code: str) -> str | None:
+    """Why `code` is not an agency code, or None if it is one: the format, or the country."""
+    m = _AGENCY_RE.match(code)
+    if m is None:
+        return f"{code!r} is not an agency code CC-NAME (e.g. DE-BKA)"
+    if agency_country(code) is None:
+        return (
+            f"{code!r}: {m.group(1)} is not a country in ISO 3166-1 alpha-2 "
+            "(an agency code starts with its country, e.g. DE-BKA)"
+        )
+    return None
 
 
 def is_agency_code(code: str) -> bool:

@@ -91,20 +91,23 @@ class Envelope:
 
 @dataclass(frozen=True, slots=True)
 class EnvelopeDefaults:
-    """Batch-level envelope values (from ingest flags); a line's own `accord` keys override them."""
+    """Batch-level envelope values (ingest flags). None (or no crime areas) means the batch
+    does not say; a line's own `accord` keys win over these unless ingest forces them."""
 
     owner: str
-    handling: str = "H0"
+    handling: str | None = None
     handling_conditions: str | None = None
-    tlp: str = "AMBER"
-    reliability: str = "X"
-    assessment: str = "4"
+    tlp: str | None = None
+    reliability: str | None = None
+    assessment: str | None = None
     subject_category: str | None = None
     crime_areas: tuple[str, ...] = field(default_factory=tuple)
     legal_basis: str | None = None
+    review_by: str | None = None
 
     def as_mapping(self) -> dict[str, Any]:
-        return {
+        """The values the batch states (owner always)."""
+        values: dict[str, Any] = {
             "owner": self.owner,
             "handling": self.handling,
             "handling_conditions": self.handling_conditions,
@@ -112,9 +115,11 @@ class EnvelopeDefaults:
             "reliability": self.reliability,
             "assessment": self.assessment,
             "subject_category": self.subject_category,
-            "crime_areas": list(self.crime_areas),
+            "crime_areas": list(self.crime_areas) or None,
             "legal_basis": self.legal_basis,
+            "review_by": self.review_by,
         }
+        return {k: v for k, v in values.items() if v is not None}
 
 
 #: Values used where neither the batch nor the line gives one (EnvelopeDefaults' defaults).
@@ -124,6 +129,10 @@ _FALLBACK: dict[str, Any] = {
     "reliability": "X",
     "assessment": "4",
 }
+
+
+#: Largest version the store's integer column holds.
+_MAX_VERSION = 2**31 - 1
 
 
 def _enum(errors: list[FieldError], name: str, cls: Any, value: Any) -> Any:
@@ -146,7 +155,13 @@ def _datetime(errors: list[FieldError], name: str, value: Any, fallback: datetim
         except ValueError:
             errors.append(FieldError(f"accord.{name}", f"{value!r} is not an ISO 8601 date-time"))
             return fallback
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)  # how it is stored; 0001-01-01T00:00+01:00 has no UTC time
+    except OverflowError:
+        errors.append(FieldError(f"accord.{name}", f"{value!r} is out of range"))
+        return fallback
+    return parsed
 
 
 def parse_envelope(
@@ -203,7 +218,7 @@ def parse_envelope(
         errors.append(FieldError("accord.crime_areas", "must be a list of crime-area codes"))
     else:
         for code in areas_raw:
-            if code not in known:
+            if not isinstance(code, str) or code not in known:
                 errors.append(FieldError("accord.crime_areas", f"unknown crime-area code {code!r}"))
             elif code not in areas:
                 areas.append(code)
@@ -216,7 +231,11 @@ def parse_envelope(
     created = _datetime(errors, "created_at", values.get("created_at"), now)
     updated = _datetime(errors, "updated_at", values.get("updated_at"), created)
     review_raw = values.get("review_by")
-    review_by = default_review_by(created)
+    try:
+        review_by = default_review_by(created)
+    except ValueError:  # three years after 9997 is past the calendar's end
+        errors.append(FieldError("accord.created_at", f"{created.date()} is out of range"))
+        review_by = created.date()
     if review_raw is not None:
         try:
             review_by = (
@@ -225,8 +244,12 @@ def parse_envelope(
         except ValueError:
             errors.append(FieldError("accord.review_by", f"{review_raw!r} is not an ISO 8601 date"))
     version = values.get("version", 1)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        errors.append(FieldError("accord.version", "must be a positive integer"))
+    if (
+        not isinstance(version, int)
+        or isinstance(version, bool)
+        or not 1 <= version <= _MAX_VERSION
+    ):
+        errors.append(FieldError("accord.version", f"must be an integer from 1 to {_MAX_VERSION}"))
         version = 1
 
     if errors:

@@ -16,6 +16,7 @@ from followthemoney.schema import Schema
 from followthemoney.types import registry
 
 from accord.errors import FieldError, ValidationError
+from accord.model.codes import agency_country
 from accord.model.envelope import Envelope, parse_envelope
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Record",
     "caption_of",
     "content_hash",
+    "electronic_iban",
     "parse_record",
     "validate_entity",
 ]
@@ -93,13 +95,20 @@ def _schema(errors: list[FieldError], name: Any) -> Schema | None:
 
 
 def validate_entity(
-    entity_id: Any, schema_name: Any, properties: Any, errors: list[FieldError]
+    entity_id: Any,
+    schema_name: Any,
+    properties: Any,
+    errors: list[FieldError],
+    *,
+    home_country: str | None = None,
 ) -> tuple[Schema | None, dict[str, list[str]]]:
     """Check an FtM entity strictly: every property known, every value of its type.
 
     FtM's own `add` drops values it cannot clean; a record system must refuse them instead,
     so each value is cleaned here and a value that does not clean is an error naming it.
-    Returns the cleaned properties (countries as ISO codes, phones as E.164, and so on).
+    Returns the cleaned properties (countries as ISO codes, phones as E.164, IBANs in their
+    electronic format, and so on). A phone number without a country prefix is read in the
+    entity's own countries, then in `home_country` (the owner agency's).
     """
     if not isinstance(entity_id, str) or not entity_id.strip():
         errors.append(FieldError("id", "is required"))
@@ -115,6 +124,7 @@ def validate_entity(
         errors.append(FieldError("properties", "must be an object of property name to values"))
         return schema, cleaned
     countries: list[str] = []
+    home = [home_country.lower()] if home_country else []
     # Countries first: phone numbers without a prefix are parsed in the entity's countries.
     ordered = sorted(properties.items(), key=lambda kv: 0 if _is_country(schema, kv[0]) else 1)
     for name, raw in ordered:
@@ -134,7 +144,9 @@ def validate_entity(
             if not isinstance(value, str | int | float):
                 errors.append(FieldError(where, f"{value!r} is not a {prop.type.name}"))
                 continue
-            clean = _clean(prop.type, value, countries)
+            clean = _clean(prop.type, value, [*countries, *home])
+            if clean is not None and prop.format == "iban":
+                clean = electronic_iban(clean)
             if clean is None:
                 errors.append(FieldError(where, f"{value!r} is not a valid {prop.type.name}"))
                 continue
@@ -145,6 +157,15 @@ def validate_entity(
             if prop.type is registry.country:
                 countries.extend(out)
     return schema, cleaned
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def electronic_iban(value: str) -> str:
+    """An IBAN in its electronic format (ISO 13616): no spaces, upper case. Not checked
+    further: a mistyped IBAN in a source is still evidence."""
+    return _SPACES.sub("", value).upper()
 
 
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -203,10 +224,17 @@ def parse_record(
         raise ValidationError(FieldError("record", "must be a JSON object"))
     for key in sorted(set(data) - {"id", "schema", "properties", "accord"}):
         errors.append(FieldError(key, "unknown top-level key"))
-    schema, properties = validate_entity(
-        data.get("id"), data.get("schema"), data.get("properties"), errors
-    )
     overrides = data.get("accord") or {}
+    owner = (overrides.get("owner") if isinstance(overrides, Mapping) else None) or defaults.get(
+        "owner"
+    )
+    schema, properties = validate_entity(
+        data.get("id"),
+        data.get("schema"),
+        data.get("properties"),
+        errors,
+        home_country=agency_country(owner) if isinstance(owner, str) else None,
+    )
     if not isinstance(overrides, Mapping):
         errors.append(FieldError("accord", "must be an object of envelope values"))
         overrides = {}

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from accord.crypto import NodeKeys, generate_node_keys
 from accord.crypto.files import read_private_key, write_private_key
 from accord.errors import Conflict, FieldError, ValidationError
-from accord.model import is_agency_code
+from accord.model import agency_code_problem
 from accord.node import Node, NodeNotInitialised
 from accord.settings import Settings
 from accord.store.db import create_db_engine, current_revision, head_revision, migrate
@@ -52,10 +52,9 @@ def _load_keys(settings: Settings) -> NodeKeys:
 
 def init_node(settings: Settings, agency: str, name: str) -> Node:
     """Create the data directory and database, migrate, and record the node's identity."""
-    if not is_agency_code(agency):
-        raise ValidationError(
-            FieldError("agency", f"{agency!r} is not an agency code CC-NAME (e.g. DE-BKA)")
-        )
+    problem = agency_code_problem(agency)
+    if problem is not None:
+        raise ValidationError(FieldError("agency", problem))
     if not name.strip():
         raise ValidationError(FieldError("name", "is required"))
     settings.home.mkdir(parents=True, exist_ok=True)

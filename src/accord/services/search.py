@@ -7,7 +7,7 @@ from typing import Any
 
 from accord.errors import FieldError, ValidationError
 from accord.matching import query_keys
-from accord.model import Principal, Record
+from accord.model import Principal, Record, agency_country
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
 from accord.services.purpose import Purpose
@@ -45,7 +45,7 @@ def search_local(
         raise ValidationError(FieldError("query", "is required"))
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationError(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
-    exact, tokens = query_keys(query)
+    exact, tokens = query_keys(query, agency_country(node.agency))
     hits: list[SearchHit] = []
     seen: set[int] = set()
     with node.engine.connect() as conn:

@@ -1,0 +1,93 @@
+"""The command line starts fast because `--help` and the module top levels of `accord.cli`
+import none of the heavy libraries; each command imports what it needs when it runs.
+(Start-up times are measured in benchmarks/cli.py; these tests check the behaviour.)"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("followthemoney", "sqlalchemy", "fastapi", "cryptography")
+#: Nor our own heavy layers, nor Rich (only a command that prints needs it).
+OURS = ("accord.services", "accord.store", "accord.api", "accord.federation", "accord.model")
+
+_PROBE = """
+import json, sys
+sys.argv = ["accord", *json.loads(sys.argv[1])]
+from accord.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write(json.dumps(sorted(sys.modules)))
+"""
+
+
+def _loaded_by(*args: str) -> set[str]:
+    res = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(list(args))],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert "Usage:" in res.stdout
+    return set(json.loads(res.stderr))
+
+
+def _heavy(loaded: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in loaded if m.split(".")[0] in names or m.startswith(names))
+
+
+def test_accord_help_imports_no_heavy_library() -> None:
+    loaded = _loaded_by("--help")
+    assert _heavy(loaded, HEAVY) == []
+    assert _heavy(loaded, OURS) == []
+    assert "rich" not in loaded
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["init"],
+        ["login"],
+        ["search"],
+        ["show"],
+        ["ingest"],
+        ["serve"],
+        ["demo"],
+        ["users", "add"],
+        ["tokens", "issue"],
+        ["pki", "issue"],
+        ["peers", "add"],
+        ["followup", "approve"],
+        ["agreements", "load"],
+        ["policy", "check"],
+        ["audit", "verify"],
+        ["scenario", "generate"],
+    ],
+    ids=" ".join,
+)
+def test_subcommand_help_imports_no_heavy_library(command: list[str]) -> None:
+    loaded = _loaded_by(*command, "--help")
+    assert _heavy(loaded, HEAVY) == []
+    assert _heavy(loaded, OURS) == []
+
+
+def test_the_accord_errors_module_stays_light() -> None:
+    res = subprocess.run(
+        [sys.executable, "-c", "import sys, accord.errors; print(len(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    bare = subprocess.run(
+        [sys.executable, "-c", "import sys; print(len(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(res.stdout) - int(bare.stdout) <= 3  # accord, accord.errors
