@@ -30,6 +30,18 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Longest ingest line accepted, in bytes."
     )
+    record_max_values: int = Field(
+        default=5000,
+        ge=1,
+        le=1_000_000,
+        description="Most values one property of a record may hold (API and ingest).",
+    )
+    record_max_value_length: int = Field(
+        default=65536,
+        ge=64,
+        le=10 * 1024 * 1024,
+        description="Longest value of a record's property, in characters.",
+    )
     # Federation (docs/federation.md).
     node_id: str | None = Field(
         default=None,
