@@ -114,7 +114,9 @@ def list_(
 ) -> None:
     """Follow-ups, newest first."""
     node = node_from_env()
-    found = service.list_follow_ups(node, direction=direction, status=status)
+    found = service.list_follow_ups(
+        node, direction=direction, status=status, reader=node.operator()
+    )
     if json_out:
         print_json([f.to_dict() for f in found])
         return
@@ -145,7 +147,8 @@ def show(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """One follow-up with its history and outcome."""
-    found = service.get_follow_up(node_from_env(), follow_up_id)
+    node = node_from_env()
+    found = service.get_follow_up(node, follow_up_id, reader=node.operator())
     if json_out:
         print_json(found.to_dict())
         return
