@@ -34,13 +34,13 @@ class Settings(BaseSettings):
         default=5000,
         ge=1,
         le=1_000_000,
-        description="Most values one property of a record may hold (API and ingest).",
+        description="Most values one property of a record may hold (records API).",
     )
     record_max_value_length: int = Field(
         default=65536,
         ge=64,
         le=10 * 1024 * 1024,
-        description="Longest value of a record's property, in characters.",
+        description="Longest value of a record's property, in characters (records API).",
     )
     # Federation (docs/federation.md).
     node_id: str | None = Field(
