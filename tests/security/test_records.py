@@ -119,7 +119,7 @@ def test_concurrent_patches_neither_fail_nor_lose_updates_nor_stick(
 def test_out_of_range_offset_is_422_naming_it(client: TestClient, offset: str) -> None:
     """Finding 5: `GET /records?offset=9223372036854775808` was a 500."""
     res = client.get("/api/v1/records", params={"offset": offset})
-    assert res.status_code == 422, res.text
+    assert res.status_code == 422, res.text[:300]
     assert [e["field"] for e in res.json()["errors"]] == ["offset"]
 
 
@@ -133,7 +133,7 @@ def test_forty_thousand_names_are_refused_by_name_before_any_is_cleaned(
         "properties": {"name": [f"Name {i}" for i in range(40_000)]},
     }
     res = client.post("/api/v1/records", json=body)
-    assert res.status_code == 422, res.text
+    assert res.status_code == 422, res.text[:300]
     (error,) = res.json()["errors"]
     assert error["field"] == "properties.name"
     assert "at most" in error["reason"]
