@@ -8,6 +8,7 @@ __all__ = [
     "FieldError",
     "Forbidden",
     "NotFound",
+    "PreconditionFailed",
     "TooManyAttempts",
     "Unauthorized",
     "ValidationError",
@@ -83,6 +84,13 @@ class Forbidden(AccordError):
 class Conflict(AccordError):
     status = 409
     code = "conflict"
+
+
+class PreconditionFailed(AccordError):
+    """A conditional request (`If-Match`) whose condition no longer holds (RFC 9110 §13.1.1)."""
+
+    status = 412
+    code = "precondition_failed"
 
 
 class TooManyAttempts(AccordError):

@@ -53,6 +53,18 @@ class Settings(BaseSettings):
         description="Whether /metrics is open without a token to callers on the loopback "
         "interface (turn off behind a reverse proxy on the same host).",
     )
+    record_max_values: int = Field(
+        default=5000,
+        ge=1,
+        le=1_000_000,
+        description="Most values one property of a record may hold (records API).",
+    )
+    record_max_value_length: int = Field(
+        default=65536,
+        ge=64,
+        le=10 * 1024 * 1024,
+        description="Longest value of a record's property, in characters (records API).",
+    )
     # Federation (docs/federation.md).
     node_id: str | None = Field(
         default=None,

@@ -116,3 +116,45 @@ def test_search_without_purpose_is_refused_naming_the_fields(client: TestClient)
     )
     assert res.status_code == 422
     assert {e["field"] for e in res.json()["errors"]} == {"purpose", "reference", "crime_area"}
+
+
+def test_reads_carry_the_version_as_etag_and_if_match_guards_changes(client: TestClient) -> None:
+    client.post(f"{API}/records", json=entity("Person", "e1", name="Anna"))
+    read = client.get(f"{API}/records/e1")
+    assert read.headers["ETag"] == '"1"'
+    changed = client.patch(
+        f"{API}/records/e1", json={"properties": {"notes": ["a"]}}, headers={"If-Match": '"1"'}
+    )
+    assert changed.status_code == 200 and changed.headers["ETag"] == '"2"'
+    late = client.patch(
+        f"{API}/records/e1", json={"properties": {"notes": ["b"]}}, headers={"If-Match": '"1"'}
+    )
+    assert late.status_code == 412
+    assert late.json()["code"] == "precondition_failed"
+    assert "version 2, not 1" in late.json()["message"]
+    bad = client.delete(f"{API}/records/e1", headers={"If-Match": "soon"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "If-Match"
+    assert client.delete(f"{API}/records/e1", headers={"If-Match": 'W/"2"'}).status_code == 204
+    assert client.get(f"{API}/records/e1").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["auditor", "data_protection_officer", "investigator"])
+def test_a_withdrawn_records_history_is_readable_by_the_roles_the_matrix_names(
+    client: TestClient, node: Node, role: str
+) -> None:
+    client.post(f"{API}/records", json=entity("Person", "h1", name="Anna"))
+    client.patch(f"{API}/records/h1", json={"properties": {"name": ["Berta"]}})
+    assert client.delete(f"{API}/records/h1").status_code == 204
+    token = issue_token(node, f"reader-{role}", [role])
+    res = client.get(
+        f"{API}/records/h1/history", headers={"Authorization": f"Bearer {token.secret}"}
+    )
+    assert res.status_code == 200, res.text
+    assert [(h["version"], h["change"]) for h in res.json()] == [(1, "update"), (2, "delete")]
+
+
+def test_too_many_values_in_a_property_is_422_naming_it(client: TestClient, node: Node) -> None:
+    names = [f"N {i}" for i in range(node.settings.record_max_values + 1)]
+    res = client.post(f"{API}/records", json=entity("Person", "big", name=names))
+    assert res.status_code == 422
+    assert res.json()["errors"][0]["field"] == "properties.name"

@@ -138,7 +138,7 @@ def test_export_is_policy_checked_and_recorded_with_clauses(node: Node) -> None:
     seed(node)
     items = policy_tools.export_records(
         node, node.operator(), to="UA-NPU", record_ids=["suspect", "victim", "doc"], purpose=PURPOSE
-    )
+    ).items
     assert sorted(i["mode"] for i in items) == ["full", "reference"]
     size = audit.tree_head(node).head.size
     log = [json.loads(e["payload"]) for e in audit.entries(node, 0, size)]

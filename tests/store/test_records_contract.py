@@ -1,5 +1,6 @@
 """The storage contract, run on every backend (SQLite always, PostgreSQL when configured)."""
 
+import pytest
 from sqlalchemy import select
 
 from accord.matching import record_keys
@@ -102,3 +103,32 @@ def test_all_tokens_search_starts_from_the_rarest_and_misses_nothing(node: Node)
         assert store.find_by_name_tokens(conn, ["zhang", "nobody"], 10, require_all=True) == []
         partial = store.find_by_name_tokens(conn, ["zhang", "nobody"], 10)
         assert {pk for pk, _ in partial} == {pks[0], pks[2]}
+
+
+def test_a_change_applies_only_to_the_version_it_was_computed_from(node: Node) -> None:
+    (pk,) = _insert(node, person("Anna Schmidt", "p1"))
+    first = person("Anna Weber", "p1", accord={"version": 2})
+    stale = person("Anna Braun", "p1", accord={"version": 2})  # also computed from version 1
+    keys = record_keys(first.schema, first.properties)
+    with node.engine.begin() as conn:
+        store.replace_record(conn, pk, first, first.caption, keys, actor="a")
+    with pytest.raises(store.StaleRecord), node.engine.begin() as conn:
+        store.replace_record(conn, pk, stale, stale.caption, keys, actor="b")
+    with pytest.raises(store.StaleRecord), node.engine.begin() as conn:
+        store.mark_deleted(conn, pk, actor="b", at=first.envelope.updated_at, version=1)
+    with node.engine.connect() as conn:
+        (current,) = store.get_records(conn, [pk])
+        assert current.record.properties["name"] == ["Anna Weber"]
+        assert [h["version"] for h in store.history(conn, pk)] == [1]
+
+
+def test_lock_record_reads_the_row_deleted_or_not(node: Node) -> None:
+    (pk,) = _insert(node, person("Anna Schmidt", "p1"))
+    with node.engine.begin() as conn:
+        locked = store.lock_record(conn, "DE-BKA", "p1")
+        assert locked is not None and locked.pk == pk and not locked.deleted
+        assert store.lock_record(conn, "NL-POLITIE", "p1") is None
+        assert store.mark_deleted(conn, pk, actor="t", at=locked.record.envelope.updated_at) == 2
+    with node.engine.begin() as conn:
+        again = store.lock_record(conn, "DE-BKA", "p1")
+        assert again is not None and again.deleted and again.record.envelope.version == 2

@@ -63,8 +63,12 @@ def verify(
 
 @app.command()
 def show(
-    last: Annotated[int, typer.Option(help="Show the last N entries.")] = 20,
-    start: Annotated[int | None, typer.Option(help="First index (instead of --last).")] = None,
+    last: Annotated[
+        int, typer.Option(min=1, max=1000, help="Show the last N entries (at most 1000).")
+    ] = 20,
+    start: Annotated[
+        int | None, typer.Option(min=0, help="First index (instead of --last).")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print entries as JSON.")] = False,
 ) -> None:
     """The ledger's entries: who did what, when, under which purpose or clause."""

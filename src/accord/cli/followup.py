@@ -113,8 +113,8 @@ def list_(
     from accord.services import followup as service
 
     node = node_from_env()
-    user(node, "GET /api/v1/follow-ups")
-    found = service.list_follow_ups(node, direction=direction, status=status)
+    reader = user(node, "GET /api/v1/follow-ups")
+    found = service.list_follow_ups(node, direction=direction, status=status, reader=reader)
     if json_out:
         print_json([f.to_dict() for f in found])
         return
@@ -148,8 +148,8 @@ def show(
     from accord.services import followup as service
 
     node = node_from_env()
-    user(node, _READ)
-    found = service.get_follow_up(node, follow_up_id)
+    reader = user(node, _READ)
+    found = service.get_follow_up(node, follow_up_id, reader=reader)
     if json_out:
         print_json(found.to_dict())
         return

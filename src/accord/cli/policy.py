@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -196,6 +197,11 @@ def simulate(
     console.print(flow_table)
 
 
+class ExportFormat(StrEnum):
+    ftm = "ftm"
+    disclosure = "disclosure"
+
+
 def export(
     to: Annotated[str, typer.Option(help="The receiving agency, CC-NAME.")],
     ids: Annotated[list[str], typer.Argument(help="Record ids to export.")],
@@ -203,25 +209,52 @@ def export(
     crime_area: Annotated[str, typer.Option(help="Crime-area code.")],
     purpose: Annotated[str, typer.Option(help="Purpose code.")] = "investigation",
     out: Annotated[
-        Path | None, typer.Option(help="Write FtM JSON lines here (default: stdout).")
+        Path | None, typer.Option(help="Write the JSON lines here (default: stdout).")
     ] = None,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="ftm: one FtM entity per line (id, schema, properties, and the envelope "
+            "under `accord`), for records whose content may go; disclosure: one line per "
+            "released record as the recipient's node receives it (mode, reference, record, "
+            "terms), references included.",
+        ),
+    ] = ExportFormat.ftm,
 ) -> None:
-    """Prepare records for another agency as the agreements allow; denied ones are left out."""
+    """Prepare records for another agency as the agreements allow. A summary on stderr says
+    how many were written and names every record left out and why."""
     from accord.services import policy_tools
     from accord.services.purpose import parse_purpose
 
     node = node_from_env()
-    items = policy_tools.export_records(
+    result = policy_tools.export_records(
         node,
         user(node, "POST /api/v1/exports"),
         to=to,
         record_ids=ids,
         purpose=parse_purpose(purpose, case, crime_area),
     )
-    lines = [json.dumps(item, ensure_ascii=False) for item in items]
-    if out is None:
-        for line in lines:
-            typer.echo(line)
+    if fmt is ExportFormat.ftm:
+        rows = [item["record"] for item in result.items if item.get("record")]
+        references = result.reference_only
     else:
-        out.write_text("".join(line + "\n" for line in lines), "utf-8")
-        say(f"{len(items)} of {len(ids)} record(s) written to {out}")
+        rows, references = list(result.items), []
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, "utf-8")
+    where = f" to {out}" if out is not None else ""
+    say(
+        f"{len(rows)} of {len(dict.fromkeys(ids))} record(s) written{where} ({fmt.value})",
+        stderr=True,
+    )
+    for record_id in references:
+        say(
+            f"  {record_id}: released as a reference only, not an entity "
+            "(--format disclosure writes it)",
+            stderr=True,
+        )
+    for refused in result.refused:
+        say(f"  {refused['id']}: {refused['message']}", stderr=True)

@@ -23,8 +23,10 @@ from accord.model.envelope import (
 )
 from accord.model.principal import Principal, PrincipalKind
 from accord.model.record import (
+    DEFAULT_LIMITS,
     PERSON_SCHEMATA,
     Record,
+    RecordLimits,
     caption_of,
     content_hash,
     electronic_iban,
@@ -33,6 +35,7 @@ from accord.model.record import (
 )
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "ENVELOPE_KEYS",
     "HANDLING_ORDER",
     "PERSON_SCHEMATA",
@@ -46,6 +49,7 @@ __all__ = [
     "Principal",
     "PrincipalKind",
     "Record",
+    "RecordLimits",
     "Reliability",
     "SubjectCategory",
     "agency_code_problem",

@@ -168,13 +168,15 @@ def _matches(
 
 
 def _summary(items: Sequence[AnswerItem]) -> list[dict[str, Any]]:
-    """What the ledger keeps of an answer: modes and references, never content."""
+    """What the ledger keeps of an answer: modes, references and the ids of records whose
+    content it carried, never the content."""
     return [
         {
             "mode": i.mode,
             "schema": i.reference.schema_,
             "owner": i.reference.owner,
             "reference": i.reference.reference,
+            **({"id": str(i.record.get("id"))} if i.record else {}),
         }
         for i in items
     ]

@@ -124,18 +124,45 @@ def load_follow_up(conn: Connection, follow_up_id: str) -> FollowUp | None:
     return FollowUp(row, store.transitions(conn, row.pk)) if row is not None else None
 
 
-def get_follow_up(node: Node, follow_up_id: str) -> FollowUp:
-    with node.engine.connect() as conn:
+def _received(found: list[FollowUp]) -> list[list[str]]:
+    """(owner, record id, follow-up id) of every record a partner disclosed in these outcomes."""
+    records: list[list[str]] = []
+    for f in found:
+        for item in (f.outcome() or {}).get("items") or []:
+            record = item.get("record") if isinstance(item, dict) else None
+            if isinstance(record, dict):
+                owner = (record.get("accord") or {}).get("owner") or f.row.partner_agency
+                records.append([str(owner), str(record.get("id")), f.row.follow_up_id])
+    return records
+
+
+def _ledger_read(conn: Connection, reader: Principal | None, found: list[FollowUp]) -> None:
+    """A follow-up that carries a partner's records is a read of record content: it goes to
+    the ledger with the ids returned, in the transaction that read them."""
+    received = _received(found)
+    if reader is not None and received:
+        record_event(conn, Event.RECORD_READ, reader, {"follow_ups": True, "records": received})
+
+
+def get_follow_up(node: Node, follow_up_id: str, reader: Principal | None = None) -> FollowUp:
+    """One follow-up; `reader`: who reads it, for the ledger when it carries records."""
+    with node.engine.begin() as conn:
         found = load_follow_up(conn, follow_up_id)
-    if found is None:
-        raise NotFound(f"no follow-up {follow_up_id!r}")
+        if found is None:
+            raise NotFound(f"no follow-up {follow_up_id!r}")
+        _ledger_read(conn, reader, [found])
     return found
 
 
 def list_follow_ups(
-    node: Node, *, direction: str | None = None, status: str | None = None
+    node: Node,
+    *,
+    direction: str | None = None,
+    status: str | None = None,
+    reader: Principal | None = None,
 ) -> list[FollowUp]:
-    """Follow-ups, newest first; `status` is a state or `overdue`."""
+    """Follow-ups, newest first; `status` is a state or `overdue`. `reader`: who reads them,
+    for the ledger when they carry records."""
     if direction not in (None, "incoming", "outgoing"):
         raise ValidationError(FieldError("direction", "incoming or outgoing"))
     known = (*OPEN_STATES, *FINAL_STATES, "overdue")
@@ -143,10 +170,12 @@ def list_follow_ups(
         raise ValidationError(FieldError("status", f"one of {', '.join(known)}"))
     states = OPEN_STATES if status == "overdue" else (status,) if status else ()
     now = datetime.now(UTC)
-    with node.engine.connect() as conn:
+    with node.engine.begin() as conn:
         rows = store.list_follow_ups(conn, direction=direction, states=states)
         found = [FollowUp(r, store.transitions(conn, r.pk)) for r in rows]
-    return [f for f in found if status != "overdue" or f.overdue(now)]
+        found = [f for f in found if status != "overdue" or f.overdue(now)]
+        _ledger_read(conn, reader, found)
+    return found
 
 
 def items_summary(items: list[AnswerItem]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -15,6 +16,7 @@ from accord.errors import FieldError, ValidationError
 from accord.model import Principal, Record, is_agency_code
 from accord.policy import (
     Explanation,
+    Mode,
     SimulationReport,
     explain,
     parse_agreement,
@@ -30,7 +32,7 @@ from accord.services.purpose import Purpose
 from accord.store import records as store
 from accord.store.tables import records as records_table
 
-__all__ = ["check", "export_records", "simulate_file"]
+__all__ = ["Export", "check", "export_records", "simulate_file"]
 
 
 def _recipient(agency: str) -> str:
@@ -95,6 +97,25 @@ def simulate_file(
     return simulate(agreement, _all_records(node), now=datetime.combine(day, time(), tzinfo=UTC))
 
 
+@dataclass(frozen=True, slots=True)
+class Export:
+    """An export: the items released (as a partner would receive them: mode, reference, the
+    record when its content may go, terms) and, per requested id left out, why."""
+
+    to: str
+    items: list[dict[str, Any]]
+    refused: list[dict[str, Any]]
+    reference_only: list[str]  # ids released as a reference only: no content, a follow-up opens it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "to": self.to,
+            "items": self.items,
+            "refused": self.refused,
+            "reference_only": self.reference_only,
+        }
+
+
 def export_records(
     node: Node,
     principal: Principal,
@@ -102,27 +123,50 @@ def export_records(
     to: str,
     record_ids: list[str],
     purpose: Purpose,
-) -> list[dict[str, Any]]:
+) -> Export:
     """Records prepared for hand-over to another agency, as the agreements allow: full or
-    redacted records, references, or nothing. The disclosure goes to the ledger."""
+    redacted records, references, or nothing. The disclosure goes to the ledger. The caller
+    (this node's own user, never the recipient) learns which ids were left out and why."""
     recipient = _recipient(to)
     if not record_ids:
         raise ValidationError(FieldError("ids", "name at least one record"))
+    wanted = list(dict.fromkeys(record_ids))
     with node.engine.begin() as conn:
-        found = [s.record for rid in record_ids for s in store.get_record(conn, rid, node.agency)]
+        found = {rid: store.get_record(conn, rid, node.agency) for rid in wanted}
         released = release(
             conn,
             node,
             recipient=recipient,
             purpose=purpose,
-            records=found,
+            records=[s.record for stored in found.values() for s in stored],
             channel="export",
             actor=principal,
+        )
+        refused: list[dict[str, Any]] = [
+            {"id": rid, "reason": "not_found", "message": f"no record of {node.agency}"}
+            for rid, stored in found.items()
+            if not stored
+        ]
+        refused.extend(
+            {
+                "id": record.id,
+                "reason": "denied",
+                "message": "denied by policy: " + ", ".join(d.reasons or ("no reason",)),
+                "reasons": list(d.reasons),
+            }
+            for record, d in released.decisions
+            if d.denied
         )
         record_event(
             conn,
             Event.EXPORT,
             principal,
-            {"to": recipient, "requested": len(record_ids), "released": len(released.items)},
+            {
+                "to": recipient,
+                "requested": len(wanted),
+                "released": len(released.items),
+                "refused": [[r["id"], r["reason"]] for r in refused],
+            },
         )
-    return released.items
+    references = [r.id for r, d in released.decisions if d.mode is Mode.REFERENCE]
+    return Export(recipient, released.items, refused, references)

@@ -26,7 +26,9 @@ from accord.store.db import dialect_insert, placeholder
 from accord.store.tables import record_history, record_keys, records
 
 __all__ = [
+    "MAX_OFFSET",
     "Existing",
+    "StaleRecord",
     "StoredRecord",
     "find_by_keys",
     "find_by_name_tokens",
@@ -36,12 +38,27 @@ __all__ = [
     "insert_new_records",
     "insert_records",
     "list_records",
+    "lock_record",
     "lookup_existing",
     "mark_deleted",
     "replace_record",
 ]
 
 _LOOKUP_CHUNK = 500
+
+#: Deepest offset a listing accepts: beyond it an OFFSET scan costs more than any page is
+#: worth (and 2**63 overflows the database's integer).
+MAX_OFFSET = 100_000
+
+
+class StaleRecord(Exception):
+    """The record is no longer at the version the caller read: another change came first.
+    Nothing of the caller's change was written (the guarded statement matched no row)."""
+
+    def __init__(self, pk: int, expected: int) -> None:
+        super().__init__(f"record {pk} is no longer at version {expected}")
+        self.pk = pk
+        self.expected = expected
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,19 +206,47 @@ def _insert_keys(conn: Connection, rows: list[tuple[int, str, str]]) -> None:
     conn.exec_driver_sql(sql, rows)
 
 
-def _archive(conn: Connection, pk: int, actor: str, change: str, at: datetime) -> None:
-    current = get_records(conn, [pk], include_deleted=True)
-    if not current:
-        return
-    old = current[0].record
-    env = old.envelope.to_dict()
+def lock_record(conn: Connection, owner: str, entity_id: str) -> StoredRecord | None:
+    """The current row of (owner, entity id), deleted or not, held for the caller's change
+    until its transaction ends, so that changes of one record run one after another.
+
+    PostgreSQL: `SELECT … FOR UPDATE` locks the row; a second writer waits, then reads the
+    first one's version. SQLite locks the whole database for writing, so a no-op UPDATE comes
+    first: it takes the write lock (waiting out the busy timeout) before the row is read."""
+    c = records.c
+    where = and_(c.owner == owner, c.entity_id == entity_id)
+    if conn.dialect.name == "sqlite":
+        conn.execute(update(records).where(where).values(version=c.version))
+        stmt = select(records).where(where)
+    else:
+        stmt = select(records).where(where).with_for_update()
+    row = conn.execute(stmt).first()
+    return None if row is None else _stored(row)
+
+
+def _claim(conn: Connection, pk: int, version: int, *, live: bool) -> StoredRecord:
+    """Row `pk` as it is at `version` (not deleted, if `live`), locked for this transaction.
+    The version guard is the invariant every writer relies on: a change computed from version
+    v is applied only to version v, else StaleRecord and nothing is written."""
+    c = records.c
+    guard = and_(c.pk == pk, c.version == version)
+    if live:
+        guard = and_(guard, c.deleted.is_(False))
+    if conn.execute(update(records).where(guard).values(version=c.version)).rowcount != 1:
+        raise StaleRecord(pk, version)
+    row = conn.execute(select(records).where(c.pk == pk)).one()
+    return _stored(row)
+
+
+def _archive(conn: Connection, old: StoredRecord, actor: str, change: str, at: datetime) -> None:
+    record = old.record
     conn.execute(
         insert(record_history).values(
-            record_pk=pk,
-            version=old.envelope.version,
-            schema=old.schema,
-            properties=old.properties,
-            envelope=env,
+            record_pk=old.pk,
+            version=record.envelope.version,
+            schema=record.schema,
+            properties=record.properties,
+            envelope=record.envelope.to_dict(),
             superseded_at=at,
             superseded_by=actor,
             change=change,
@@ -218,23 +263,36 @@ def replace_record(
     *,
     actor: str,
 ) -> None:
-    """Make `record` the current version of row `pk`, keeping the old version in history."""
-    _archive(conn, pk, actor, "update", record.envelope.updated_at)
+    """Make `record` the current version of row `pk`, keeping the old version in history.
+
+    `record.envelope.version` must be one more than the stored version (the version the
+    change was computed from); otherwise StaleRecord and nothing is written."""
+    old = _claim(conn, pk, record.envelope.version - 1, live=False)
+    _archive(conn, old, actor, "update", record.envelope.updated_at)
     values = _row(record, caption)
     conn.execute(update(records).where(records.c.pk == pk).values(**values))
     conn.execute(delete(record_keys).where(record_keys.c.record_pk == pk))
     _insert_keys(conn, [(pk, k, v) for k, v in keys])
 
 
-def mark_deleted(conn: Connection, pk: int, *, actor: str, at: datetime) -> None:
-    """Withdraw a record: it leaves search and reads; its versions stay for auditors."""
-    _archive(conn, pk, actor, "delete", at)
+def mark_deleted(
+    conn: Connection, pk: int, *, actor: str, at: datetime, version: int | None = None
+) -> int:
+    """Withdraw a record: it leaves search and reads; its versions stay for auditors.
+
+    `version`: the version the caller read (default: whatever is stored); a record already
+    withdrawn, or no longer at that version, raises StaleRecord. Returns the new version."""
+    if version is None:
+        version = conn.execute(select(records.c.version).where(records.c.pk == pk)).scalar_one()
+    old = _claim(conn, pk, version, live=True)
+    _archive(conn, old, actor, "delete", at)
     conn.execute(
         update(records)
         .where(records.c.pk == pk)
-        .values(deleted=True, updated_at=at, version=records.c.version + 1)
+        .values(deleted=True, updated_at=at, version=version + 1)
     )
     conn.execute(delete(record_keys).where(record_keys.c.record_pk == pk))
+    return version + 1
 
 
 def get_record(
@@ -352,6 +410,7 @@ def history(conn: Connection, pk: int) -> list[dict[str, Any]]:
 def list_records(
     conn: Connection, schema: str | None, limit: int, offset: int
 ) -> list[StoredRecord]:
+    """Current records, newest first; `offset` at most MAX_OFFSET (the caller checks)."""
     c = records.c
     stmt = select(records).where(c.deleted.is_(False))
     if schema:

@@ -72,9 +72,10 @@ def policy_check(body: PolicyCheckIn, node: CurrentNode, principal: CurrentPrinc
 
 @router.post("/exports")
 def export(body: ExportIn, node: CurrentNode, principal: CurrentPrincipal) -> dict[str, Any]:
-    """Records prepared for another agency as the agreements allow (denied ones omitted)."""
+    """Records prepared for another agency as the agreements allow: `items` as the recipient
+    would receive them; `refused` names each requested id left out and why (not found, or
+    denied by policy with the reasons)."""
     purpose = parse_purpose(body.purpose, body.reference, body.crime_area)
-    items = policy_tools.export_records(
+    return policy_tools.export_records(
         node, principal, to=body.to, record_ids=body.ids, purpose=purpose
-    )
-    return {"to": body.to, "items": items}
+    ).to_dict()

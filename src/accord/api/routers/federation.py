@@ -160,13 +160,14 @@ def follow_ups(
     status: str | None = None,
 ) -> list[FollowUpOut]:
     """Follow-ups sent and received, newest first; `status` is a state or `overdue`."""
-    return [_out(f) for f in list_follow_ups(node, direction=direction, status=status)]
+    found = list_follow_ups(node, direction=direction, status=status, reader=principal)
+    return [_out(f) for f in found]
 
 
 @router.get("/follow-ups/{follow_up_id}", response_model=FollowUpOut)
 def follow_up(follow_up_id: str, node: CurrentNode, principal: CurrentPrincipal) -> FollowUpOut:
     """One follow-up with its history and, once decided, its outcome."""
-    return _out(get_follow_up(node, follow_up_id))
+    return _out(get_follow_up(node, follow_up_id, reader=principal))
 
 
 @router.post("/follow-ups/{follow_up_id}/decision", response_model=FollowUpOut)

@@ -1,0 +1,254 @@
+"""Every route that returns record content leaves a ledger entry naming the records it
+returned, in the request that read them.
+
+The routes come from the app itself: a route missing from RECORD_CONTENT and
+NO_RECORD_CONTENT below fails `test_every_route_is_classified`, naming it, until it is
+classified here — and a route that returns records is walked by a test that calls it over
+HTTP and finds one ledger entry naming every record id in its answer."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from accord.api import create_app
+from accord.auth.matrix import route_key
+from accord.model import Principal
+from accord.services.federation import PartnerQuery, federated_search
+from accord.services.followup import request_follow_up
+from accord.services.followup_owner import decide_follow_up
+from accord.services.node import Node
+from accord.services.outbox import deliver_due
+from accord.services.purpose import parse_purpose
+from accord.services.tokens import issue_token
+from tests.api.test_access_matrix import routes
+from tests.federation.cluster import Federation, add_person, ledger
+
+THB = parse_purpose("investigation", "record-read test", "thb")
+SEARCH = {"reference": "record-read test", "crime_area": "thb"}
+
+#: Routes whose answer carries record content (properties), and the walk that proves each.
+RECORD_CONTENT = {
+    "POST /api/v1/records": "test_create_answer_is_ledgered",
+    "GET /api/v1/records": "test_listing_is_ledgered",
+    "GET /api/v1/records/{record_id}": "test_read_and_history_are_ledgered",
+    "GET /api/v1/records/{record_id}/history": "test_read_and_history_are_ledgered",
+    "PATCH /api/v1/records/{record_id}": "test_change_answer_is_ledgered",
+    "POST /api/v1/search": "test_search_is_ledgered",
+    "POST /api/v1/federated-search": "test_federated_search_is_ledgered_on_both_sides",
+    "POST /federation/v1/search": "test_federated_search_is_ledgered_on_both_sides",
+    "POST /api/v1/exports": "test_export_is_ledgered",
+    "GET /api/v1/follow-ups": "test_follow_up_outcomes_are_ledgered",
+    "GET /api/v1/follow-ups/{follow_up_id}": "test_follow_up_outcomes_are_ledgered",
+}
+#: Routes whose answer carries no record content, and why.
+NO_RECORD_CONTENT = {
+    "GET /api/v1/health": "liveness only",
+    "GET /openapi.json": "the API description",
+    "GET /docs": "the API description",
+    "GET /docs/oauth2-redirect": "the API description",
+    "GET /redoc": "the API description",
+    "POST /api/v1/auth/login": "tokens",
+    "GET /api/v1/auth/me": "the caller's own identity",
+    "POST /api/v1/auth/mfa/enrol": "the caller's TOTP secret",
+    "POST /api/v1/auth/mfa/verify": "tokens",
+    "POST /api/v1/auth/refresh": "tokens",
+    "POST /api/v1/auth/logout": "nothing",
+    "DELETE /api/v1/records/{record_id}": "204, no body",
+    "GET /api/v1/audit/tree-head": "hashes and a signature",
+    "GET /api/v1/audit/proof/inclusion": "hashes",
+    "GET /api/v1/audit/proof/consistency": "hashes",
+    "GET /api/v1/audit/entries": "ledger payloads: ids, queries and decisions, never properties",
+    "GET /api/v1/agreements": "agreement metadata",
+    "PUT /api/v1/agreements/{file_name}": "the agreement's id",
+    "DELETE /api/v1/agreements/{file_name}": "204, no body",
+    "POST /api/v1/policy/check": "a decision and its clauses (the record it reads is ledgered)",
+    "POST /api/v1/follow-ups": "the request just made; the outcome comes later",
+    "POST /api/v1/follow-ups/{follow_up_id}/decision": "the owner's decision; the disclosure "
+    "itself is an outbound path (tests/integration/test_outbound_paths.py)",
+    "GET /federation/v1/node": "the node's id, agency and public keys",
+    "POST /federation/v1/follow-ups": "an acknowledgement",
+    "POST /federation/v1/follow-ups/{follow_up_id}/outcome": "an acknowledgement",
+}
+
+
+def _token(node: Node, name: str) -> str:
+    """A token of its own per test: the federation is shared by the session."""
+    return issue_token(
+        node, f"{name}-{uuid.uuid4().hex[:8]}", ["investigator", "liaison_officer"]
+    ).secret
+
+
+@pytest.fixture
+def de(federation: Federation) -> Iterator[tuple[Node, TestClient]]:
+    node = federation["DE-BKA"].node
+    with TestClient(create_app(node)) as client:
+        client.headers["Authorization"] = f"Bearer {_token(node, 'reader')}"
+        yield node, client
+
+
+def _naming(node: Node, before: int, ids: set[str]) -> set[str]:
+    """The events of the new ledger entries that each name every id in `ids`."""
+    assert ids, "the walk must return records to prove anything"
+    new = ledger(node)[before:]
+    naming = {
+        e["event"] for e in new if all(json.dumps(rid) in json.dumps(e["details"]) for rid in ids)
+    }
+    assert naming, f"no ledger entry names {sorted(ids)}: {[e['event'] for e in new]}"
+    return naming
+
+
+def _entry_naming(node: Node, before: int, ids: set[str]) -> dict[str, Any]:
+    """The one new ledger entry that names every id in `ids`."""
+    _naming(node, before, ids)
+    new = ledger(node)[before:]
+    return next(e for e in new if all(json.dumps(rid) in json.dumps(e["details"]) for rid in ids))
+
+
+def test_every_route_is_classified(federation: Federation) -> None:
+    app = create_app(federation["DE-BKA"].node)
+    keys = {route_key(method, path) for method, path in routes(app)}
+    unclassified = keys - set(RECORD_CONTENT) - set(NO_RECORD_CONTENT)
+    assert not unclassified, (
+        f"routes neither walked for ledgered record reads nor said to return none: "
+        f"{sorted(unclassified)}"
+    )
+    assert not set(RECORD_CONTENT) & set(NO_RECORD_CONTENT)
+    assert set(RECORD_CONTENT) <= keys, sorted(set(RECORD_CONTENT) - keys)
+    assert all(name in globals() for name in RECORD_CONTENT.values())
+
+
+def _person(rid: str, name: str) -> dict[str, Any]:
+    return {"id": rid, "schema": "Person", "properties": {"name": [name]}}
+
+
+def test_create_answer_is_ledgered(de: tuple[Node, TestClient]) -> None:
+    node, client = de
+    before = len(ledger(node))
+    res = client.post("/api/v1/records", json=_person("rr-create", "Rita Reader"))
+    assert res.status_code == 201
+    assert _entry_naming(node, before, {res.json()["id"]})["event"] == "record_create"
+
+
+def test_listing_is_ledgered(de: tuple[Node, TestClient]) -> None:
+    node, client = de
+    for i in range(3):
+        client.post("/api/v1/records", json=_person(f"rr-list-{i}", "Lisa Reader"))
+    before = len(ledger(node))
+    res = client.get("/api/v1/records", params={"limit": 500})
+    assert res.status_code == 200
+    entry = _entry_naming(node, before, {r["id"] for r in res.json()})
+    assert entry["event"] == "record_read"
+    assert len(ledger(node)) == before + 1  # one entry for the whole page
+
+
+def test_read_and_history_are_ledgered(de: tuple[Node, TestClient]) -> None:
+    node, client = de
+    client.post("/api/v1/records", json=_person("rr-read", "Rolf Reader"))
+    client.patch("/api/v1/records/rr-read", json={"properties": {"notes": ["seen"]}})
+    for path in ("/api/v1/records/rr-read", "/api/v1/records/rr-read/history"):
+        before = len(ledger(node))
+        assert client.get(path).status_code == 200
+        assert _entry_naming(node, before, {"rr-read"})["event"] == "record_read"
+    client.delete("/api/v1/records/rr-read")
+    before = len(ledger(node))
+    assert client.get("/api/v1/records/rr-read/history").status_code == 200
+    assert _entry_naming(node, before, {"rr-read"})["details"]["withdrawn"] is True
+
+
+def test_change_answer_is_ledgered(de: tuple[Node, TestClient]) -> None:
+    node, client = de
+    client.post("/api/v1/records", json=_person("rr-change", "Carl Reader"))
+    before = len(ledger(node))
+    res = client.patch("/api/v1/records/rr-change", json={"properties": {"notes": ["x"]}})
+    assert res.status_code == 200
+    assert _entry_naming(node, before, {"rr-change"})["event"] == "record_update"
+
+
+def test_search_is_ledgered(de: tuple[Node, TestClient]) -> None:
+    node, client = de
+    client.post("/api/v1/records", json=_person("rr-search", "Sven Searchreader"))
+    before = len(ledger(node))
+    res = client.post("/api/v1/search", json={"query": "Sven Searchreader", **SEARCH})
+    ids = {h["record"]["id"] for h in res.json()["results"]}
+    assert _entry_naming(node, before, ids)["event"] == "search"
+
+
+def test_federated_search_is_ledgered_on_both_sides(
+    federation: Federation, de: tuple[Node, TestClient]
+) -> None:
+    node, client = de
+    nl = federation["NL-POLITIE"].node
+    add_person(nl, "rr-nl-1", "Femke Fedreader")
+    client.post("/api/v1/records", json=_person("rr-de-1", "Femke Fedreader"))
+    before, nl_before = len(ledger(node)), len(ledger(nl))
+    res = client.post(
+        "/api/v1/federated-search",
+        json={"query": "Femke Fedreader", "partners": ["nl-politie"], **SEARCH},
+    )
+    assert res.status_code == 200, res.text
+    body = res.json()
+    local = {h["record"]["id"] for h in body["local"]}
+    received = {i["record"]["id"] for p in body["partners"] for i in p["items"] if i["record"]}
+    assert local == {"rr-de-1"} and received == {"rr-nl-1"}
+    assert "search" in _naming(node, before, local)
+    assert "federation_answer" in _naming(node, before, received)
+    assert "disclosure" in _naming(nl, nl_before, received)
+
+
+def test_export_is_ledgered(de: tuple[Node, TestClient]) -> None:
+    node, client = de
+    add_person(node, "rr-export", "Erik Exportreader")  # with an envelope the DE-NL clause allows
+    before = len(ledger(node))
+    res = client.post(
+        "/api/v1/exports",
+        json={"to": "NL-POLITIE", "ids": ["rr-export"], "reference": "x", "crime_area": "thb"},
+    )
+    assert res.status_code == 200, res.text
+    ids = {i["record"]["id"] for i in res.json()["items"] if i.get("record")}
+    assert _entry_naming(node, before, ids)["event"] == "disclosure"
+
+
+def test_follow_up_outcomes_are_ledgered(
+    federation: Federation, de: tuple[Node, TestClient], liaison: Principal
+) -> None:
+    node, client = de
+    ua = federation["UA-NPU"].node
+    add_person(ua, "rr-ua-1", "Yurii Followreader")
+    found = federated_search(
+        node, node.operator(), PartnerQuery("Yurii Followreader"), THB, partners=["ua-npu"]
+    )
+    reference = found.partners[0].items[0]["reference"]["reference"]
+    asked = request_follow_up(
+        node,
+        node.operator(),
+        partner="ua-npu",
+        reference=reference,
+        purpose=THB,
+        legal_basis="MoU art. 4",
+        justification="record-read test",
+    )
+    deliver_due(node)
+    decide_follow_up(
+        ua, liaison, asked.row.follow_up_id, approve=True, conditions=None, reason=None
+    )
+    deliver_due(ua)
+    fid = asked.row.follow_up_id
+    for path, params in ((f"/api/v1/follow-ups/{fid}", {}), ("/api/v1/follow-ups", {})):
+        before = len(ledger(node))
+        res = client.get(path, params=params)
+        assert res.status_code == 200, res.text
+        answers = res.json() if isinstance(res.json(), list) else [res.json()]
+        ids = {
+            i["record"]["id"]
+            for a in answers
+            for i in (a["outcome"] or {}).get("items", [])
+            if i.get("record")
+        }
+        assert "rr-ua-1" in ids
+        assert _entry_naming(node, before, ids)["event"] == "record_read"
