@@ -11,15 +11,17 @@ import pytest
 from typer.testing import CliRunner
 
 from accord.cli import app
+from tests.cli.helpers import node_env, user_session
 
 ACCORD = Path(sys.executable).parent / "accord"
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    env = {"ACCORD_HOME": str(tmp_path / "node"), "COLUMNS": "200"}
+    env = node_env(tmp_path / "node")
     result = CliRunner().invoke(app, ["init", "--agency", "DE-BKA", "--name", "BKA"], env=env)
     assert result.exit_code == 0, result.output
+    user_session(env, "anna", "analyst")
     return env
 
 

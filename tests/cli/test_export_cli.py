@@ -12,6 +12,7 @@ from followthemoney import model
 from typer.testing import CliRunner
 
 from accord.cli import app
+from tests.cli.helpers import init, node_env, user_session
 
 SAMPLE = Path(str(resources.files("accord.data").joinpath("sample/DE-BKA.ftm.jsonl")))
 AGREEMENTS = Path(__file__).parents[2] / "examples" / "agreements"
@@ -21,9 +22,10 @@ EXPORT = ("export", "--case", "X-1", "--crime-area", "thb")
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    env = {"ACCORD_HOME": str(tmp_path / "node"), "COLUMNS": "200"}
+    env = node_env(tmp_path / "node")
+    init(env)
+    user_session(env, "anna", "analyst", "investigator", "node_admin")
     for args in (
-        ("init", "--agency", "DE-BKA", "--name", "BKA"),
         ("ingest", str(SAMPLE)),
         ("agreements", "load", str(AGREEMENTS)),
     ):

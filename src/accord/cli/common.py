@@ -193,13 +193,6 @@ def close_nodes() -> None:
 
 # --- who is acting ---------------------------------------------------------------------------
 
-SESSION_FILE = "cli-session.json"
-
-
-def session_path(node: Node) -> Path:
-    """Where `accord login` keeps the session of this node's command line (mode 0600)."""
-    return node.settings.home / SESSION_FILE
-
 
 def operator_name(name: str | None) -> str:
     """The operator's name, checked; refused when missing (never anonymous)."""
@@ -232,7 +225,7 @@ def user(node: Node, route: str | None = None, *, role: str | None = None) -> Pr
     """The user logged in with `accord login`, if they may do what `route` (a key of the
     access matrix, e.g. `POST /api/v1/search`) does — the command line asks of a user exactly
     what the HTTP API would — or, for acts with no route, if they hold `role`."""
-    from accord.cli.session import current_user
+    from accord.cli.sessionfile import current_user
 
     principal = current_user(node)
     _require(principal, route, role)
@@ -246,7 +239,7 @@ def acting(
     user (who needs what `route` or `role` needs)."""
     if operator_name:
         return operator(node, operator_name)
-    from accord.cli.session import has_session
+    from accord.cli.sessionfile import has_session
 
     if not has_session(node):
         raise Unauthorized(

@@ -9,80 +9,20 @@ after its login at the latest. `logout` revokes it and removes the file."""
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import sys
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from accord.errors import Unauthorized
 
-from .common import node_from_env, say, session_path
+from .common import node_from_env, say
+from .sessionfile import current_user, read_session, session_path, write_session
 
 if TYPE_CHECKING:
-    from accord.model import Principal
-    from accord.services.node import Node
-    from accord.services.sessions import Session
+    pass
 
-__all__ = ["current_user", "has_session", "login", "logout", "whoami"]
-
-
-def _write(node: Node, session: Session) -> None:
-    path = session_path(node)
-    data = {
-        "agency": node.agency,
-        "username": session.username,
-        "access_token": session.token,
-        "expires_at": session.expires_at.isoformat(),
-    }
-    tmp = path.with_name(path.name + ".tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    tmp.replace(path)
-
-
-def _read(node: Node) -> dict[str, str] | None:
-    try:
-        data = json.loads(session_path(node).read_text("utf-8"))
-    except FileNotFoundError:
-        return None
-    except ValueError:
-        raise Unauthorized(
-            f"{session_path(node)} is not a session file: `accord logout`, then log in"
-        ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
-        raise Unauthorized(f"{session_path(node)} holds no session: log in again")
-    return data
-
-
-def has_session(node: Node) -> bool:
-    return session_path(node).exists()
-
-
-def current_user(node: Node) -> Principal:
-    """The logged-in user, their session renewed when half its lifetime has passed."""
-    from accord.services import sessions
-
-    data = _read(node)
-    if data is None:
-        raise Unauthorized("not logged in: run `accord login`")
-    token = data["access_token"]
-    try:
-        principal = sessions.authenticate_access_token(node, token)
-    except Unauthorized as exc:
-        raise Unauthorized(f"{exc.message}: run `accord login` again") from None
-    expires = datetime.fromisoformat(data["expires_at"])
-    lifetime = node.settings.access_token_minutes * 60
-    if (expires - datetime.now(UTC)).total_seconds() < lifetime / 2:
-        # Renew; past the 12-hour limit the old token stays until it expires.
-        with contextlib.suppress(Unauthorized):
-            _write(node, sessions.refresh(node, token))
-    return principal
+__all__ = ["login", "logout", "whoami"]
 
 
 def login(
@@ -129,7 +69,7 @@ def login(
         say("Authenticator confirmed. Your recovery codes (each works once; keep them safe):")
         for one in codes:
             typer.echo(f"  {one}")
-    _write(node, session)
+    write_session(node, session)
     say(
         "Logged in as ",
         (session.username, "bold"),
@@ -143,7 +83,7 @@ def logout() -> None:
     from accord.services import sessions
 
     node = node_from_env()
-    data = _read(node)
+    data = read_session(node)
     if data is None:
         say("Not logged in.")
         return
