@@ -8,6 +8,9 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON_PREFERENCE := only-system
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Compile bytecode at install: a command then starts without compiling its imports, also where
+# PYTHONDONTWRITEBYTECODE keeps Python from caching them (about 3 s of every `accord` command).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: install lint format test demo bench clean
 
@@ -17,6 +20,7 @@ $(UV):
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
+	$(VENV)/bin/python -m compileall -q src
 	touch $@
 
 install: $(VENV)/.synced
