@@ -7,34 +7,30 @@ keys stored and the ledger entry appended — for n from 1k up to the limit, and
 time per value, which stays flat when the cost is linear. The limit (ACCORD_RECORD_MAX_VALUES,
 default 5,000) is raised here so the largest sizes can be measured at all.
 
-    .venv/bin/python benchmarks/requests.py            # 1k … 100k values
-    .venv/bin/python benchmarks/requests.py --quick    # 1k … 10k values
-Writes benchmarks/results/requests.json.
+    .venv/bin/python benchmarks/request_size.py            # 1k … 100k values
+    .venv/bin/python benchmarks/request_size.py --quick    # 1k … 10k values
+Writes benchmarks/results/request_size.json.
 
-The script's name is the one its capability asks for; since it is also the name of a package
-the dependencies import, its own directory is taken off the import path before anything else.
+(Not `requests.py`: a script's folder is first on the import path of every script beside it,
+and followthemoney imports the `requests` package.)
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+from accord.services import records
+from accord.services.node import init_node
+from accord.settings import Settings
+
 HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-
-from accord.services import records  # noqa: E402
-from accord.services.node import init_node  # noqa: E402
-from accord.settings import Settings  # noqa: E402
-
-RESULTS = HERE / "results" / "requests.json"
+RESULTS = HERE / "results" / "request_size.json"
 
 
 def main() -> None:
