@@ -63,6 +63,7 @@ def test_accord_help_imports_no_heavy_library() -> None:
         ["tokens", "issue"],
         ["pki", "issue"],
         ["peers", "add"],
+        ["peers", "self"],
         ["followup", "approve"],
         ["agreements", "load"],
         ["policy", "check"],
@@ -75,6 +76,9 @@ def test_subcommand_help_imports_no_heavy_library(command: list[str]) -> None:
     loaded = _loaded_by(*command, "--help")
     assert _heavy(loaded, HEAVY) == []
     assert _heavy(loaded, OURS) == []
+    # Help needs neither logging nor the settings, nor Typer's pydantic coercion of a --help
+    # flag nobody typed.
+    assert _heavy(loaded, ("structlog", "pydantic", "pydantic_settings", "accord.logs")) == []
 
 
 def test_the_accord_errors_module_stays_light() -> None:

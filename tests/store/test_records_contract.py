@@ -7,7 +7,7 @@ from accord.matching import record_keys
 from accord.model import Record
 from accord.services.node import Node
 from accord.store import records as store
-from accord.store.db import current_revision, head_revision
+from accord.store.db import HEAD_REVISION, current_revision, head_revision
 from accord.store.tables import record_keys as keys_table
 from tests.conftest import person
 
@@ -132,3 +132,8 @@ def test_lock_record_reads_the_row_deleted_or_not(node: Node) -> None:
     with node.engine.begin() as conn:
         again = store.lock_record(conn, "DE-BKA", "p1")
         assert again is not None and again.deleted and again.record.envelope.version == 2
+
+
+def test_the_known_head_revision_is_alembics_head() -> None:
+    # Opening a node compares the database with HEAD_REVISION instead of loading Alembic.
+    assert head_revision() == HEAD_REVISION

@@ -11,7 +11,6 @@ from typing import Any
 
 import typer
 from typer._click import Context
-from typer.core import TyperGroup
 
 from accord.errors import AccordError
 
@@ -29,12 +28,12 @@ from . import (
     tokens,
     users,
 )
-from .common import close_nodes, debug, fail
+from .common import Group, close_nodes, configure_logging, debug, fail
 
 __all__ = ["app", "main"]
 
 
-class AccordGroup(TyperGroup):
+class AccordGroup(Group):
     """The root command: a domain error from any command becomes a message and an exit code
     (1, or 2 for invalid input), here, so every caller of `app` sees the same."""
 
@@ -44,6 +43,13 @@ class AccordGroup(TyperGroup):
         except AccordError as exc:
             raise fail(exc) from None
 
+    def resolve_command(self, ctx: Context, args: list[str]) -> Any:
+        # The root callback runs before a subcommand parses its arguments, so it learns here
+        # whether they ask only for help (which needs no logging and no settings).
+        given = args[: args.index("--")] if "--" in args else args
+        ctx.meta["accord.help"] = any(name in given for name in ctx.help_option_names)
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="accord",
@@ -52,14 +58,16 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    add_completion=False,
 )
 
 
 @app.callback()
 def _command(ctx: typer.Context) -> None:
-    # Runs before every command (not for --help): logging as the settings say, and whatever
-    # the command appends to the ledger is signed before the process ends.
-    _configure_logging()
+    # Runs before every command: logging as the settings say (not for a subcommand's --help,
+    # whose start-up it would treble), and whatever the command appends to the ledger is
+    # signed before the process ends.
+    configure_logging(deferred=ctx.meta.get("accord.help", False))
     ctx.call_on_close(close_nodes)
 
 
@@ -83,24 +91,6 @@ app.add_typer(policy.policy_app, name="policy")
 app.command()(policy.export)
 app.add_typer(demo.app, name="demo")
 app.add_typer(scenario.app, name="scenario")
-
-
-def _configure_logging() -> None:
-    """Logs to standard error as the settings say (accord.logs); bad settings are a usage
-    error naming the variable."""
-    from pydantic import ValidationError
-
-    from accord.logs import configure_logging
-    from accord.settings import get_settings
-
-    try:
-        configure_logging(get_settings())
-    except ValidationError as exc:
-        wrong = "; ".join(
-            f"ACCORD_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        sys.stderr.write(f"error: {wrong}\n")
-        raise SystemExit(2) from None
 
 
 def main() -> None:

@@ -15,11 +15,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click import Context
+from typer.core import TyperGroup, TyperOption
 
 from accord.errors import AccordError, FieldError, Forbidden, Unauthorized, ValidationError
 
@@ -35,9 +38,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ROLE_NAMES",
+    "Group",
     "OperatorOption",
     "acting",
     "close_nodes",
+    "configure_logging",
     "console",
     "err_console",
     "fail",
@@ -83,10 +88,23 @@ OperatorOption = Annotated[
 _OPERATOR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
+class Group(TyperGroup):
+    """A command group whose --help flag, when not given, reads as False rather than None:
+    Typer coerces a None through pydantic, which would add a tenth of a second to every
+    subcommand's start-up (`benchmarks/cli.py`) for a flag nobody typed."""
+
+    def get_help_option(self, ctx: Context) -> TyperOption | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.default = False
+        return option
+
+
 def new_app(help: str) -> typer.Typer:
     """A command group: plain help (no Rich markup read from help texts), no pretty tracebacks."""
     return typer.Typer(
         help=help,
+        cls=Group,
         no_args_is_help=True,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
@@ -165,6 +183,31 @@ def settings() -> Settings:
     return Settings()
 
 
+_logging = {"deferred": False}
+
+
+def configure_logging(*, deferred: bool = False) -> None:
+    """Log to standard error as the settings say (`accord.logs`); bad settings are a usage
+    error naming the variable. `deferred` (a command asked only for --help) leaves it to the
+    first opening of the node, should the command run after all."""
+    _logging["deferred"] = deferred
+    if deferred:
+        return
+    from pydantic import ValidationError
+
+    from accord.logs import configure_logging as configure
+    from accord.settings import get_settings
+
+    try:
+        configure(get_settings())
+    except ValidationError as exc:
+        wrong = "; ".join(
+            f"ACCORD_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        sys.stderr.write(f"error: {wrong}\n")
+        raise SystemExit(2) from None
+
+
 def home() -> Path:
     return settings().home
 
@@ -178,6 +221,8 @@ def node_from_env() -> Node:
     from accord.services.heads import HeadSigner
     from accord.services.node import open_node
 
+    if _logging["deferred"]:
+        configure_logging()
     node = open_node(settings())
     _opened.append((node, HeadSigner(node).start()))
     return node

@@ -21,7 +21,7 @@ import typer
 
 from accord.errors import Forbidden
 
-from .common import console, say, table
+from .common import Group, console, say, table
 
 if TYPE_CHECKING:
     from accord.cli.cluster import LocalNode
@@ -33,6 +33,7 @@ __all__ = ["app", "demo", "totp"]
 
 app = typer.Typer(
     help="Three agencies' nodes play a cross-border case over mutual TLS.",
+    cls=Group,
     invoke_without_command=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,

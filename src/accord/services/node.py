@@ -15,7 +15,7 @@ from accord.errors import Conflict, FieldError, ValidationError
 from accord.model import agency_code_problem
 from accord.node import Node, NodeNotInitialised
 from accord.settings import Settings
-from accord.store.db import create_db_engine, current_revision, head_revision, migrate
+from accord.store.db import HEAD_REVISION, create_db_engine, current_revision, migrate
 from accord.store.tables import node as node_table
 
 __all__ = ["Node", "NodeNotInitialised", "init_node", "open_node"]
@@ -105,7 +105,7 @@ def open_node(settings: Settings, *, upgrade: bool = True) -> Node:
     before = current_revision(engine)
     if before is None:
         raise missing
-    if upgrade and before != head_revision():
+    if upgrade and before != HEAD_REVISION:
         migrate(engine)
     with engine.connect() as conn:
         row = conn.execute(select(node_table)).first()
