@@ -1,0 +1,252 @@
+"""Scoring a candidate against a query: explainable, versioned (pure).
+
+An algorithm has a name and a version (`ALGORITHM`); its weights ship as data beside it
+(`accord/data/matching/<algorithm>.yml`), so that a score stays comparable with every other
+score of the same algorithm. Each feature is a small function with a docstring saying what it
+means; a result lists every feature with its value, weight and contribution, so an analyst
+(or a partner's liaison officer) sees why two records were taken for one person.
+
+The score is a logistic combination: `1 / (1 + exp(-(bias + Σ weight·value)))`, in 0..1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from accord.matching.dates import DateAgreement, compare_dates
+from accord.matching.identifiers import Identifier, IdKind, normalize_identifier
+from accord.matching.names import PersonName, compare_names, names_of
+
+__all__ = [
+    "ALGORITHM",
+    "FEATURES",
+    "Feature",
+    "MatchResult",
+    "Subject",
+    "Weights",
+    "load_weights",
+    "score",
+    "subject_of",
+]
+
+#: The default algorithm: its name is part of every result.
+ALGORITHM = "accord-v1"
+
+#: FtM properties of a person read as names, and as parts of one name.
+_NAME_PROPS = ("name", "alias", "previousName", "weakAlias")
+_PART_PROPS = ("firstName", "secondName", "middleName", "fatherName", "lastName")
+_DATE_PROPS = ("birthDate",)
+_COUNTRY_PROPS = ("nationality", "citizenship", "country", "birthCountry")
+#: FtM identifier properties and the kind each is compared as.
+_ID_PROPS: Mapping[str, IdKind] = {
+    "passportNumber": IdKind.PASSPORT,
+    "idNumber": IdKind.NATIONAL_ID,
+    "taxNumber": IdKind.TAX_ID,
+    "socialSecurityNumber": IdKind.NATIONAL_ID,
+    "innCode": IdKind.TAX_ID,
+    "vatCode": IdKind.TAX_ID,
+    "registrationNumber": IdKind.REGISTRATION,
+    "phone": IdKind.PHONE,
+    "email": IdKind.EMAIL,
+    "iban": IdKind.IBAN,
+    "accountNumber": IdKind.OTHER,
+    "imoNumber": IdKind.IMO,
+}
+#: Kinds that identify one person: sharing one is strong evidence (a phone or an email may be
+#: shared by a household or a call centre, and weighs less).
+_PERSONAL = frozenset({IdKind.PASSPORT, IdKind.NATIONAL_ID, IdKind.TAX_ID})
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What matching reads of an entity: its names, birth dates, countries, gender and
+    identifiers, each normalised once."""
+
+    schema: str
+    names: tuple[PersonName, ...]
+    birth_dates: tuple[str, ...] = ()
+    countries: frozenset[str] = frozenset()
+    gender: str | None = None
+    identifiers: frozenset[Identifier] = frozenset()
+
+
+def subject_of(schema: str, properties: Mapping[str, Iterable[str]]) -> Subject:
+    """The matching view of an FtM entity's (cleaned) properties. A name given only in parts
+    (firstName, lastName, …) is assembled from them."""
+
+    def get(prop: str) -> list[str]:
+        return [str(v) for v in properties.get(prop, ()) if v]
+
+    raw = [v for p in _NAME_PROPS for v in get(p)]
+    parts = [v for p in _PART_PROPS for v in get(p)]
+    if parts:
+        raw.append(" ".join(parts))
+    countries = frozenset(c.lower() for p in _COUNTRY_PROPS for c in get(p))
+    home = min(countries) if len(countries) == 1 else None
+    idents: set[Identifier] = set()
+    for prop, kind in _ID_PROPS.items():
+        for value in get(prop):
+            ident = normalize_identifier(value, kind, home)
+            if ident is not None:
+                idents.add(ident)
+    genders = {g.lower() for g in get("gender")}
+    return Subject(
+        schema=schema,
+        names=tuple(names_of(raw)),
+        birth_dates=tuple(v for p in _DATE_PROPS for v in get(p)),
+        countries=countries,
+        gender=min(genders) if len(genders) == 1 else None,
+        identifiers=frozenset(idents),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One feature of a result: its value (-1..1), the weight it has in the algorithm, what it
+    added to the logit, and a short account in words."""
+
+    name: str
+    value: float
+    weight: float
+    contribution: float
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    score: float
+    algorithm: str
+    features: tuple[Feature, ...]
+
+    def explain(self) -> dict[str, float]:
+        """Feature name → contribution, the yente-shaped `features` object."""
+        return {f.name: round(f.contribution, 4) for f in self.features if f.value}
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    algorithm: str
+    bias: float
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+
+@cache
+def load_weights(algorithm: str = ALGORITHM) -> Weights:
+    """The shipped weights of `algorithm`; KeyError for an algorithm we do not have."""
+    folder = resources.files("accord.data").joinpath("matching")
+    path = folder.joinpath(f"{algorithm}.yml")
+    if not path.is_file():
+        raise KeyError(algorithm)
+    data = yaml.safe_load(path.read_text("utf-8"))
+    return Weights(
+        algorithm=str(data["algorithm"]),
+        bias=float(data["bias"]),
+        weights={str(k): float(v) for k, v in data["weights"].items()},
+    )
+
+
+# --- features ------------------------------------------------------------------------------
+# Each returns (value in -1..1, detail). 0 means "no evidence either way".
+
+
+def name_similarity(q: Subject, c: Subject) -> tuple[float, str]:
+    """How alike the best pair of the two sides' names is (0..1), across scripts, spellings,
+    order, equivalent given names and dropped middle names (`accord.matching.names`)."""
+    best, why = 0.0, "no name to compare"
+    for a in q.names:
+        for b in c.names:
+            found = compare_names(a, b)
+            if found.score > best:
+                best = found.score
+                shown = "; ".join(f"{m.left}~{m.right} {m.reason}" for m in found.pairs)
+                missing = f"; unmatched {', '.join(found.unmatched)}" if found.unmatched else ""
+                why = f"{a.original} ~ {b.original}: {shown}{missing}"
+    return best, why
+
+
+def name_mismatch(q: Subject, c: Subject) -> tuple[float, str]:
+    """Both sides have names and none of them is alike (-1); the evidence against a match
+    that a shared identifier alone must outweigh."""
+    if not q.names or not c.names:
+        return 0.0, "a side has no name"
+    best, _ = name_similarity(q, c)
+    return (-1.0, "no name alike") if best == 0.0 else (0.0, "")
+
+
+def identifier_match(q: Subject, c: Subject) -> tuple[float, str]:
+    """The two share a personal identifier (passport, national id or tax number, compared
+    after normalisation): 1; only a phone, email or account: 0.5; nothing: 0."""
+    shared = {(i.kind, i.value) for i in q.identifiers} & {(i.kind, i.value) for i in c.identifiers}
+    if not shared:
+        return 0.0, "no shared identifier"
+    personal = sorted(v for k, v in shared if k in _PERSONAL)
+    if personal:
+        return 1.0, f"shared {', '.join(personal)}"
+    return 0.5, f"shared {', '.join(sorted(v for _, v in shared))}"
+
+
+_DATE_VALUES: Mapping[DateAgreement, float] = {
+    DateAgreement.EXACT: 1.0,
+    DateAgreement.YEAR_MONTH: 0.7,
+    DateAgreement.YEAR_ONLY: 0.5,
+    DateAgreement.DAY_MONTH_SWAP: 0.6,
+    DateAgreement.ONE_YEAR_SLIP: 0.4,
+    DateAgreement.ONE_DIGIT_TYPO: 0.4,
+    DateAgreement.MISMATCH: -1.0,
+    DateAgreement.UNKNOWN: 0.0,
+}
+
+
+def birth_date(q: Subject, c: Subject) -> tuple[float, str]:
+    """Birth dates agree (1), agree as far as the vaguer one goes (a year-only date), agree
+    but for a day/month swap or a one-year slip (less), or disagree (-1); 0 when either side
+    has none."""
+    agreement, left, right = compare_dates(q.birth_dates, c.birth_dates)
+    detail = agreement.value if left is None else f"{agreement.value}: {left} ~ {right}"
+    return _DATE_VALUES[agreement], detail
+
+
+def country_mismatch(q: Subject, c: Subject) -> tuple[float, str]:
+    """Both sides name nationalities or countries and share none: -1."""
+    if q.countries and c.countries and not q.countries & c.countries:
+        return -1.0, f"{', '.join(sorted(q.countries))} vs {', '.join(sorted(c.countries))}"
+    return 0.0, ""
+
+
+def gender_mismatch(q: Subject, c: Subject) -> tuple[float, str]:
+    """Both sides state a gender and they differ: -1."""
+    if q.gender and c.gender and q.gender != c.gender:
+        return -1.0, f"{q.gender} vs {c.gender}"
+    return 0.0, ""
+
+
+#: The features of the algorithm, in the order results list them.
+FEATURES: Mapping[str, Callable[[Subject, Subject], tuple[float, str]]] = {
+    "name_similarity": name_similarity,
+    "name_mismatch": name_mismatch,
+    "identifier_match": identifier_match,
+    "birth_date": birth_date,
+    "country_mismatch": country_mismatch,
+    "gender_mismatch": gender_mismatch,
+}
+
+
+def score(query: Subject, candidate: Subject, weights: Weights | None = None) -> MatchResult:
+    """Score `candidate` against `query` with the algorithm's weights."""
+    w = weights if weights is not None else load_weights()
+    logit = w.bias
+    features: list[Feature] = []
+    for name, feature in FEATURES.items():
+        weight = w.weights.get(name, 0.0)
+        value, detail = feature(query, candidate)
+        contribution = weight * value
+        logit += contribution
+        features.append(Feature(name, round(value, 4), weight, round(contribution, 4), detail))
+    probability = 1.0 / (1.0 + math.exp(-logit))
+    return MatchResult(round(probability, 4), w.algorithm, tuple(features))
