@@ -236,6 +236,11 @@ def check_step(step: Step, clone: Path, seen: dict[str, list[str]]) -> None:
         for rid in wanted:
             assert rid in out, f"search {query!r} should find {rid}:\n{out}"
         seen["search"].append(query)
+    elif command[0] == "match":
+        said = re.search(r"finds ([\w-]+)", step.comment)
+        assert said, "the tour's match says which record it finds"
+        assert said.group(1) in out, out
+        assert "name_similarity" in out, out
     elif command[0] == "show":
         rid = positional(argv, 2)
         assert rid in out

@@ -53,6 +53,19 @@ class Settings(BaseSettings):
         description="Whether /metrics is open without a token to callers on the loopback "
         "interface (turn off behind a reverse proxy on the same host).",
     )
+    # Matching (docs/matching.md).
+    match_threshold: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description="Score a match must reach to be returned, when a request names none.",
+    )
+    match_candidates: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Most candidates one match query scores (those sharing the most keys).",
+    )
     record_max_values: int = Field(
         default=5000,
         ge=1,

@@ -45,6 +45,37 @@ def test_tour_init_ingest_search_show(env: dict[str, str]) -> None:
     assert json.loads(out)["accord"]["handling"] == "H2"
 
 
+def test_match_finds_a_person_spelled_another_way_and_explains_it(env: dict[str, str]) -> None:
+    init(env)
+    user_session(env, "anna", "analyst")
+    code, out = run(env, "ingest", str(SAMPLE))
+    assert code == 0, out
+    code, out = run(env, "match", "--name", "Олександр Коваленко", "--json", *CASE)
+    assert code == 0, out
+    answer = json.loads(out)
+    assert [r["id"] for r in answer["results"]][:1] == ["de-p-001"]
+    assert answer["results"][0]["features"]["name_similarity"] > 0
+    code, out = run(env, "match", "--name", "Коваленко Олександр", *CASE)
+    assert code == 0, out
+    assert "de-p-001" in out and "name_similarity" in out
+    code, out = run(env, "match", "--name", "Oleksandr Kovalenko", "--dob", "1981-02-30", *CASE)
+    assert code == 2
+    assert "queries.query.properties.birthDate" in out
+
+
+def test_reindex_recomputes_every_records_keys(env: dict[str, str]) -> None:
+    init(env)
+    user_session(env, "anna", "analyst")
+    code, out = run(env, "ingest", str(SAMPLE), "--json")
+    lines = json.loads(out)["created"]
+    as_anna = {k: v for k, v in env.items() if k != "ACCORD_OPERATOR"}
+    code, out = invoke(as_anna, "reindex")
+    assert code == 1 and "node_admin" in out  # an analyst may not
+    code, out = invoke({**env, "ACCORD_OPERATOR": "kim"}, "reindex")
+    assert code == 0, out
+    assert f"{lines} record(s) reindexed." in out
+
+
 def test_ingest_reports_bad_lines_with_numbers(env: dict[str, str], tmp_path: Path) -> None:
     init(env)
     user_session(env, "anna", "analyst")

@@ -37,3 +37,10 @@ def test_the_scenario_defaults_are_the_generator_s() -> None:
 def test_pki_issue_help_states_the_real_default_validity() -> None:
     _, out = invoke({"COLUMNS": "200"}, "pki", "issue", "--help")
     assert f"(default {NODE_VALID_DAYS})" in out
+
+
+def test_the_match_command_names_the_matchers_algorithm() -> None:
+    from accord.cli import match
+    from accord.matching.score import ALGORITHM
+
+    assert match.ALGORITHM == ALGORITHM

@@ -40,6 +40,7 @@ RECORD_CONTENT = {
     "GET /api/v1/records/{record_id}/history": "test_read_and_history_are_ledgered",
     "PATCH /api/v1/records/{record_id}": "test_change_answer_is_ledgered",
     "POST /api/v1/search": "test_search_is_ledgered",
+    "POST /api/v1/match": "test_match_is_ledgered",
     "POST /api/v1/federated-search": "test_federated_search_is_ledgered_on_both_sides",
     "POST /federation/v1/search": "test_federated_search_is_ledgered_on_both_sides",
     "POST /api/v1/exports": "test_export_is_ledgered",
@@ -182,6 +183,18 @@ def test_search_is_ledgered(de: tuple[Node, TestClient]) -> None:
     res = client.post("/api/v1/search", json={"query": "Sven Searchreader", **SEARCH})
     ids = {h["record"]["id"] for h in res.json()["results"]}
     assert _entry_naming(node, before, ids)["event"] == "search"
+
+
+def test_match_is_ledgered(de: tuple[Node, TestClient]) -> None:
+    node, client = de
+    client.post("/api/v1/records", json=_person("rr-match", "Mila Matchreader"))
+    before = len(ledger(node))
+    query = {"schema": "Person", "properties": {"name": ["Mila Matchreader"]}}
+    res = client.post("/api/v1/match", json={"queries": {"q": query}, **SEARCH})
+    assert res.status_code == 200, res.text
+    ids = {r["id"] for r in res.json()["responses"]["q"]["results"]}
+    assert ids == {"rr-match"}
+    assert _entry_naming(node, before, ids)["event"] == "match"
 
 
 def test_federated_search_is_ledgered_on_both_sides(

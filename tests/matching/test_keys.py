@@ -22,13 +22,17 @@ def test_record_keys_cover_names_identifiers_phones_and_emails() -> None:
             "birthDate": ["1980-01-01"],
         },
     )
-    assert keys == {
+    search_keys = {k for k in keys if k[0] not in ("mname", "mid")}
+    assert search_keys == {
         ("name", "anna"),
         ("name", "schmidt"),
         ("id", "C01X00T47"),
         ("phone", "+4915112345678"),
         ("email", "anna@example.org"),
     }
+    # A person's matching candidate keys ride along: name spellings and identifiers.
+    assert ("mname", "n:schmidt") in keys
+    assert ("mid", "passport:C01X00T47") in keys
 
 
 def test_query_is_tried_as_every_kind_it_could_be() -> None:

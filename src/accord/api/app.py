@@ -22,7 +22,16 @@ from accord import __version__
 from accord.api.deps import CurrentNode, MetricsCaller
 from accord.api.errors import install_error_handlers
 from accord.api.guard import Guard
-from accord.api.routers import agreements, audit, auth, federation, health, records, search
+from accord.api.routers import (
+    agreements,
+    audit,
+    auth,
+    federation,
+    health,
+    match,
+    records,
+    search,
+)
 from accord.auth import access_for
 from accord.errors import NotFound
 from accord.logs import configure_logging
@@ -243,6 +252,7 @@ def create_app(node: Node) -> FastAPI:
         auth.router,
         records.router,
         search.router,
+        match.router,
         audit.router,
         agreements.router,
     ):

@@ -8,6 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "ErrorOut",
+    "MatchIn",
+    "MatchOut",
+    "MatchQueryIn",
+    "MatchResponseOut",
+    "MatchResultOut",
     "RecordIn",
     "RecordOut",
     "RecordPatch",
@@ -84,3 +89,56 @@ class SearchOut(BaseModel):
     query: str
     total: int
     results: list[SearchHitOut]
+
+
+class MatchQueryIn(BaseModel):
+    """One entity to match: an FtM schema and properties, without an id."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_: str = Field(alias="schema", min_length=1, max_length=64)
+    properties: dict[str, list[str] | str] = Field(default_factory=dict)
+
+    def as_data(self) -> dict[str, Any]:
+        return {"schema": self.schema_, "properties": self.properties}
+
+
+class MatchIn(BaseModel):
+    """Queries in the shape of yente's `/match`, with the stated purpose of a search (here in
+    the body, or as query parameters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    queries: dict[str, MatchQueryIn] = Field(min_length=1, max_length=100)
+    purpose: str | None = Field(default=None, description="Purpose code, e.g. investigation.")
+    reference: str | None = Field(
+        default=None, description="Case reference or free-text justification."
+    )
+    crime_area: str | None = Field(default=None, description="Crime-area code, e.g. thb.")
+
+
+class MatchResultOut(BaseModel):
+    """A record that matched: yente's fields, the features with their contributions, each
+    feature's explanation, and our envelope under `accord`."""
+
+    id: str
+    caption: str
+    schema_: str = Field(alias="schema")
+    properties: dict[str, list[str]]
+    score: float
+    match: bool
+    features: dict[str, float]
+    explanations: list[dict[str, Any]]
+    algorithm: str
+    accord: dict[str, Any]
+
+
+class MatchResponseOut(BaseModel):
+    results: list[MatchResultOut]
+    total: int
+    threshold: float
+    algorithm: str
+
+
+class MatchOut(BaseModel):
+    responses: dict[str, MatchResponseOut]

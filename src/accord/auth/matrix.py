@@ -111,6 +111,7 @@ ACCESS: Mapping[str, Access] = {
     "DELETE /api/v1/records/{record_id}": allow(_I, _S, scope="records:write"),
     "GET /api/v1/records/{record_id}/history": allow(*_CASEWORK, _DPO, _AUD, scope="records:read"),
     "POST /api/v1/search": allow(*_CASEWORK, scope="search"),
+    "POST /api/v1/match": allow(*_CASEWORK, scope="search"),
     # The audit ledger: signed heads and proofs reveal only hashes, so every role may check
     # them; the entries say who did what, so only those who answer for the log read them.
     "GET /api/v1/audit/tree-head": allow(*EVERY_ROLE, scope="audit:verify"),

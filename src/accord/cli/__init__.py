@@ -18,6 +18,7 @@ from . import (
     audit,
     demo,
     followup,
+    match,
     outbox,
     peers,
     pki,
@@ -77,6 +78,8 @@ app.command()(session.logout)
 app.command()(session.whoami)
 app.command()(records.ingest)
 app.command()(records.search)
+app.command()(match.match)
+app.command()(records.reindex)
 app.command()(records.show)
 app.command()(records.serve)
 app.add_typer(audit.app, name="audit")

@@ -10,6 +10,7 @@ import typer
 
 from .common import (
     OperatorOption,
+    acting,
     console,
     node_from_env,
     operator,
@@ -25,7 +26,7 @@ from .common import (
     operator_name as checked_operator,
 )
 
-__all__ = ["FileFormat", "ingest", "init", "search", "serve", "show"]
+__all__ = ["FileFormat", "ingest", "init", "reindex", "search", "serve", "show"]
 
 
 class FileFormat(StrEnum):
@@ -301,7 +302,7 @@ def search(
         found.add_row(
             h.record.id,
             h.record.schema,
-            h.record.caption,
+            h.caption,
             env.owner,
             f"{h.match} {h.score:.2f}",
             env.handling.value,
@@ -321,11 +322,11 @@ def show(
 
     node = node_from_env()
     actor = user(node, "GET /api/v1/records/{record_id}")
-    record = record_service.get_record(node, actor, record_id, owner)
+    record, caption = record_service.read_record(node, actor, record_id, owner)
     if json_out:
         print_json(record.to_dict())
         return
-    shown = table(f"{record.schema} {record.id}: {record.caption}", show_header=False)
+    shown = table(f"{record.schema} {record.id}: {caption}", show_header=False)
     shown.add_column("field", style="bold")
     shown.add_column("value")
     for name, values in sorted(record.properties.items()):
@@ -364,3 +365,25 @@ def serve(
     # log_config=None: uvicorn's loggers keep the configuration of accord.logs.
     level = node.settings.log_level.lower()
     uvicorn.run(create_app(node), host=host, port=port, log_level=level, log_config=None)
+
+
+def reindex(operator: OperatorOption = None) -> None:
+    """Recompute every record's search keys, e.g. after an upgrade that added the matcher's
+    candidate keys (records written before it are found by `match` only after this). The
+    records do not change; the ledger records the reindex."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from accord.services.records import reindex_keys
+
+    node = node_from_env()
+    actor = acting(node, operator, role="node_admin")
+    with Progress(
+        TextColumn("reindex", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=rich_console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("records", total=None)
+        done = reindex_keys(node, actor, progress=lambda n: bar.advance(task, n))
+    say(f"{done} record(s) reindexed.")

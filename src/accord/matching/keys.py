@@ -13,18 +13,21 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import phonenumbers
-from followthemoney import model as ftm
-from followthemoney.types import registry
 from normality import normalize
 
 __all__ = [
     "KIND_EMAIL",
     "KIND_ID",
+    "KIND_MATCH_ID",
+    "KIND_MATCH_NAME",
     "KIND_NAME",
     "KIND_PHONE",
+    "MATCHED_SCHEMATA",
     "identifier_key",
+    "match_keys",
     "name_tokens",
     "query_keys",
+    "query_match_keys",
     "record_keys",
 ]
 
@@ -32,6 +35,12 @@ KIND_ID = "id"
 KIND_PHONE = "phone"
 KIND_EMAIL = "email"
 KIND_NAME = "name"
+#: The matcher's candidate keys of a person: name spellings, equivalence groups, phonetic
+#: codes and consonant skeletons (`names.name_keys`), and identifiers.
+KIND_MATCH_NAME = "mname"
+KIND_MATCH_ID = "mid"
+#: Schemata the matcher indexes.
+MATCHED_SCHEMATA = frozenset({"Person"})
 
 _MAX_KEY = 200
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
@@ -54,8 +63,34 @@ def name_tokens(value: str) -> tuple[str, ...]:
     return tuple(t[:_MAX_KEY] for t in folded.split() if t)
 
 
+def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:
+    """The matcher's candidate keys of a person's (cleaned) properties; none for other
+    schemata. Stored with the record's other keys, in the same transaction."""
+    if schema not in MATCHED_SCHEMATA:
+        return set()
+    # The matcher's modules load the romanisation dictionaries: only where they are used.
+    from accord.matching.identifiers import identifier_keys
+    from accord.matching.names import name_keys
+    from accord.matching.score import subject_of
+
+    subject = subject_of(schema, properties)
+    keys = {(KIND_MATCH_NAME, k[:_MAX_KEY]) for n in subject.names for k in name_keys(n)}
+    keys.update((KIND_MATCH_ID, k[:_MAX_KEY]) for k in identifier_keys(subject.identifiers))
+    return keys
+
+
+def query_match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:
+    """The keys a match query looks its candidates up by: those the same person's record
+    would have."""
+    return match_keys(schema, properties)
+
+
 def record_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:
-    """Every search key of an entity's (already cleaned) properties."""
+    """Every search key of an entity's (already cleaned) properties, the matcher's included."""
+    # followthemoney only here: a query's keys (`query_keys`) need none of it.
+    from followthemoney import model as ftm
+    from followthemoney.types import registry
+
     keys: set[tuple[str, str]] = set()
     sch = ftm.get(schema)
     if sch is None:
@@ -79,6 +114,7 @@ def record_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tup
             keys.update((KIND_PHONE, v[:_MAX_KEY]) for v in values)
         elif ptype is registry.email:
             keys.update((KIND_EMAIL, v.lower()[:_MAX_KEY]) for v in values)
+    keys.update(match_keys(schema, properties))
     return keys
 
 

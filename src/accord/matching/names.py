@@ -4,10 +4,14 @@ A name is analysed once into its *parts*. Each part carries every spelling roman
 it (`accord.matching.romanize`: the Ukrainian, Russian, German and French conventions for
 Cyrillic, pinyin for Han, Revised Romanization and McCune–Reischauer for Hangul, …), its
 phonetic codes (metaphone), its consonant skeleton (vowel-blind, for names written in Arabic
-script, which omits short vowels), and the equivalence groups it belongs to: rigour's name
-symbols (derived from Wikidata) and our own data file of given names that are the same name
-in another language or a familiar form (`accord/data/names/equivalents.yml`: Alexander,
-Oleksandr, Sasha).
+script, which omits short vowels), and the equivalence groups it belongs to, from our data
+file of given names that are the same name in another language or a familiar form
+(`accord/data/names/equivalents.yml`: Alexander, Oleksandr, Sasha).
+
+rigour's own name symbols (Wikidata name items, through its tagger) are not used: the tagger
+takes about 7 s to load in every process that first analyses a name, a command-line search
+included, and it gives a common name dozens of ids (김민준 ~ Kim Min-jun shares 50), which
+would make poor blocking keys. Our romanisations and groups cover what it added in tests.
 
 Parts are compared without regard to order (surname first in Han, Hangul, Hungarian and on
 many border forms), honorifics are dropped (Mr, Dr, Herr, Sheikh), and particles (al-, bin,
@@ -28,7 +32,6 @@ from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
-from rigour.names import NameTypeTag, analyze_names
 from rigour.text.distance import levenshtein_similarity
 from rigour.text.phonetics import metaphone
 
@@ -95,7 +98,7 @@ class NamePart:
     original: str
     #: Lower-case ASCII spellings (romanisations; one for a Latin part without diacritics).
     forms: frozenset[str]
-    #: Equivalence groups: rigour's name symbols (`NAME:Q…`) and our groups (`EQ:…`).
+    #: Equivalence groups of the data file (`EQ:n`).
     symbols: frozenset[str]
     #: Metaphone codes of the forms.
     phonetic: frozenset[str]
@@ -189,16 +192,6 @@ def _part(
     )
 
 
-def _symbols_by_form(text: str) -> dict[str, frozenset[str]]:
-    """rigour's name symbols of each (lower-case) part of `text`."""
-    out: dict[str, set[str]] = {}
-    for name in analyze_names(NameTypeTag.PER, [text], consolidate=False):
-        for span in name.spans:
-            for part in span.parts:
-                out.setdefault(part.form, set()).add(str(span.symbol).strip("[]"))
-    return {k: frozenset(v) for k, v in out.items()}
-
-
 @lru_cache(maxsize=65536)
 def analyze_person_name(text: str) -> PersonName | None:
     """Analyse one person's name; None when nothing name-like is left (empty, only
@@ -209,14 +202,13 @@ def analyze_person_name(text: str) -> PersonName | None:
     if not words:
         return None
     cleaned = " ".join(words)
-    symbols = _symbols_by_form(cleaned)
     # Romanise word by word and then whole: a word's spellings line up with the word, and
     # the whole string's spellings give the splits of unspaced Han and Hangul names.
     per_word = [romanizations(w) for w in words]
     splits: dict[int, list[set[str]]] = {}
     base = [
         _part(w, frozenset(r.replace(" ", "") for r in forms) or frozenset({_fold(w)}),
-              symbols.get(w, frozenset()))
+              frozenset())
         for w, forms in zip(words, per_word, strict=True)
     ]  # fmt: skip
     tokenizations: list[tuple[NamePart, ...]] = [tuple(base)]
@@ -353,11 +345,12 @@ def _compare_split(a: Sequence[NamePart], b: Sequence[NamePart]) -> NameComparis
 def name_keys(name: PersonName) -> set[str]:
     """Candidate-index keys of a name: each required part's spellings (`n:`), equivalence
     groups (`s:`), phonetic codes (`p:`) and consonant skeletons (`k:`). A record and a query
-    share a key when any one part agrees in any of these ways."""
+    share a key when any one required part agrees in any of these ways; initials, particles
+    and patronymics give no keys (a shared "al" or "Petrovych" makes no candidate)."""
     keys: set[str] = set()
     for parts in name.tokenizations:
         for part in parts:
-            if part.initial:
+            if part.initial or part.optional:
                 continue
             keys.update(f"n:{f}" for f in part.forms if len(f) > 1)
             keys.update(f"s:{s}" for s in part.symbols)

@@ -10,7 +10,6 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
-from rigour.territories import get_territory
 
 __all__ = [
     "HANDLING_ORDER",
@@ -111,6 +110,8 @@ def agency_country(code: str) -> str | None:
     if m is None:
         return None
     cc = m.group(1)
+    from rigour.territories import get_territory  # a fifth of a second; only when asked
+
     territory = get_territory(cc.lower())
     if territory is None or not territory.is_country:
         return None

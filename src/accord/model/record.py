@@ -8,16 +8,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
-
-from followthemoney import model as ftm
-from followthemoney.proxy import EntityProxy
-from followthemoney.schema import Schema
-from followthemoney.types import registry
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from accord.errors import FieldError, ValidationError
 from accord.model.codes import agency_country
 from accord.model.envelope import Envelope, parse_envelope
+
+if TYPE_CHECKING:
+    from followthemoney.model import Model
+    from followthemoney.proxy import EntityProxy
+    from followthemoney.schema import Schema
+    from followthemoney.types import Registry
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -35,6 +37,16 @@ __all__ = [
 PERSON_SCHEMATA = frozenset({"Person"})
 
 _MAX_ID = 200
+
+
+@cache
+def _ftm() -> tuple[Model, Registry]:
+    """followthemoney's model and type registry. Imported on first use: reading a stored
+    record needs neither, and the import costs half a second of every command."""
+    from followthemoney import model
+    from followthemoney.types import registry
+
+    return model, registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +74,7 @@ class Record:
         return self.envelope.owner
 
     def proxy(self) -> EntityProxy:
+        ftm, _ = _ftm()
         return ftm.get_proxy({"id": self.id, "schema": self.schema, "properties": self.properties})
 
     @property
@@ -79,6 +92,7 @@ class Record:
 
 def caption_of(schema: str, properties: Mapping[str, list[str]]) -> str:
     """The display label: the first value of the schema's caption properties (FtM order)."""
+    ftm, _ = _ftm()
     sch = ftm.get(schema)
     if sch is None:
         return schema
@@ -99,6 +113,7 @@ def _schema(errors: list[FieldError], name: Any) -> Schema | None:
     if not isinstance(name, str) or not name:
         errors.append(FieldError("schema", "is required"))
         return None
+    ftm, _ = _ftm()
     schema = ftm.get(name)
     if schema is None:
         errors.append(FieldError("schema", f"unknown FollowTheMoney schema {name!r}"))
@@ -127,6 +142,7 @@ def validate_entity(
     entity's own countries, then in `home_country` (the owner agency's). The work is linear in
     the number of values, and bounded by `limits`.
     """
+    _, registry = _ftm()
     if not isinstance(entity_id, str) or not entity_id.strip():
         errors.append(FieldError("id", "is required"))
     elif len(entity_id) > _MAX_ID or registry.entity.clean(entity_id) is None:
@@ -229,6 +245,7 @@ def _iso_date(value: str) -> str | None:
 
 
 def _clean(ptype: Any, value: str | int | float, countries: list[str]) -> str | None:
+    _, registry = _ftm()
     if ptype is registry.date and isinstance(value, str):
         fast = _iso_date(value)
         if fast is not None:
@@ -248,6 +265,7 @@ def _clean(ptype: Any, value: str | int | float, countries: list[str]) -> str | 
 
 
 def _is_country(schema: Schema, name: str) -> bool:
+    _, registry = _ftm()
     prop = schema.get(name)
     return prop is not None and prop.type is registry.country
 

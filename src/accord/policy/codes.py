@@ -12,8 +12,6 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from followthemoney import model as ftm
-from rigour.territories import get_territory
 
 __all__ = [
     "ANY",
@@ -65,6 +63,8 @@ def purposes() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def record_kinds() -> dict[str, RecordKind]:
     """The shipped record kinds; every concrete FtM schema is in exactly one."""
+    from followthemoney import model as ftm  # only where schemata are checked
+
     data = _data("record_kinds.yaml")
     kinds: dict[str, RecordKind] = {}
     seen: dict[str, str] = {}
@@ -108,6 +108,8 @@ def expand_schema(name: str) -> frozenset[str] | None:
     kind = record_kinds().get(name)
     if kind is not None:
         return kind.schemata
+    from followthemoney import model as ftm
+
     schema = ftm.get(name)
     if schema is None:
         return None
@@ -135,5 +137,7 @@ def is_country(code: str) -> bool:
     """An upper-case ISO 3166-1 alpha-2 code of a country."""
     if len(code) != 2 or not code.isalpha() or not code.isupper():
         return False
+    from rigour.territories import get_territory  # loaded when a country is first checked
+
     territory = get_territory(code.lower())
     return territory is not None and bool(territory.is_country)

@@ -10,8 +10,6 @@ from collections.abc import Container, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 
-from followthemoney import model as ftm
-
 from accord.model import PERSON_SCHEMATA, TLP, Handling, Record, crime_areas
 from accord.policy.agreement import ONWARD_ORDER, DisclosureMode, OnwardTransfer
 from accord.policy.codes import purposes
@@ -147,6 +145,8 @@ def _denial(reasons: tuple[str, ...]) -> Decision:
 
 @lru_cache(maxsize=256)
 def _properties(schema: str) -> frozenset[str]:
+    from followthemoney import model as ftm  # loaded at the first decision, not at import
+
     found = ftm.get(schema)
     return frozenset(found.properties) if found is not None else frozenset()
 

@@ -13,8 +13,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from followthemoney import model as ftm
-
 from accord.model import TLP, Handling, SubjectCategory, crime_areas
 from accord.policy.agreement import (
     Agreement,
@@ -291,6 +289,8 @@ def _redactions(
     if not isinstance(value, list):
         r.fail(path, "must be a list of FtM property names")
         return frozenset()
+    from followthemoney import model as ftm  # loaded with the first agreement file read
+
     out: set[str] = set()
     for i, name in enumerate(value):
         if not isinstance(name, str) or not name:

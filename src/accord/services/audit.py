@@ -61,6 +61,8 @@ class Event(StrEnum):
     RECORD_DELETE = "record_delete"
     INGEST = "ingest"
     SEARCH = "search"
+    MATCH = "match"
+    REINDEX = "reindex"
     DISCLOSURE = "disclosure"
     POLICY_DECISION = "policy_decision"
     EXPORT = "export"

@@ -24,7 +24,6 @@ from accord.errors import (
     PreconditionFailed,
     ValidationError,
 )
-from accord.matching import record_keys
 from accord.model import Principal, Record, RecordLimits, caption_of, parse_record
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
@@ -38,8 +37,10 @@ __all__ = [
     "delete_record",
     "get_record",
     "list_records",
+    "read_record",
     "record_history",
     "record_limits",
+    "reindex_keys",
     "update_record",
 ]
 
@@ -78,7 +79,7 @@ def create_record(node: Node, principal: Principal, data: Mapping[str, Any]) -> 
     if record.owner != principal.agency:
         raise Forbidden(f"records owned by {record.owner} can only be created by {record.owner}")
     caption = caption_of(record.schema, record.properties)
-    keys = record_keys(record.schema, record.properties)
+    keys = _record_keys(record)
     with node.engine.begin() as conn:
         # Insert-or-nothing rather than look-then-insert: two concurrent creates of one id give
         # one record and one 409, not a database error.
@@ -97,10 +98,17 @@ def get_record(
     node: Node, principal: Principal, entity_id: str, owner: str | None = None
 ) -> Record:
     """Read one record; the read goes to the ledger."""
+    return read_record(node, principal, entity_id, owner)[0]
+
+
+def read_record(
+    node: Node, principal: Principal, entity_id: str, owner: str | None = None
+) -> tuple[Record, str]:
+    """Read one record and its stored caption; the read goes to the ledger."""
     with node.engine.begin() as conn:
-        record = _one(conn, entity_id, owner).record
-        record_event(conn, Event.RECORD_READ, principal, _ref(record))
-        return record
+        stored = _one(conn, entity_id, owner)
+        record_event(conn, Event.RECORD_READ, principal, _ref(stored.record))
+        return stored.record, stored.caption
 
 
 def _locked(
@@ -195,7 +203,7 @@ def update_record(
             current = _locked(conn, principal, entity_id, owner, expected_version, "change")
             record = _changed(current.record, changes, now, limits)
             caption = caption_of(record.schema, record.properties)
-            keys = record_keys(record.schema, record.properties)
+            keys = _record_keys(record)
             store.replace_record(conn, current.pk, record, caption, keys, actor=principal.label)
             record_event(
                 conn, Event.RECORD_UPDATE, principal, {**_ref(record), "changed": sorted(changes)}
@@ -271,3 +279,38 @@ def list_records(
             },
         )
     return found
+
+
+def _record_keys(record: Record) -> set[tuple[str, str]]:
+    # followthemoney is imported where records are written; a read does not need it.
+    from accord.matching import record_keys
+
+    return record_keys(record.schema, record.properties)
+
+
+def reindex_keys(
+    node: Node,
+    principal: Principal,
+    *,
+    batch: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Recompute every current record's search keys (after the key rules change, e.g. when
+    the matcher's keys were added), a batch per transaction; returns how many records were
+    reindexed. The records themselves are not changed; the ledger records the act and the
+    count (a reindex reads record content)."""
+    done = 0
+    after = 0
+    while True:
+        with node.engine.begin() as conn:
+            rows = store.live_batch(conn, after, batch)
+            if not rows:
+                break
+            store.replace_keys(conn, [(r.pk, _record_keys(r.record)) for r in rows])
+        after = rows[-1].pk
+        done += len(rows)
+        if progress is not None:
+            progress(len(rows))
+    with node.engine.begin() as conn:
+        record_event(conn, Event.REINDEX, principal, {"records": done})
+    return done

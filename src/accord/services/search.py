@@ -7,7 +7,7 @@ from typing import Any
 
 from accord.errors import FieldError, ValidationError
 from accord.matching import query_keys
-from accord.model import Principal, Record, agency_country
+from accord.model import Principal, Record
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
 from accord.services.purpose import Purpose
@@ -23,6 +23,8 @@ class SearchHit:
     record: Record
     match: str  # "identifier" or "name"
     score: float  # 1.0 for an exact identifier; share of query name tokens found otherwise
+    #: The record's stored caption (its display label).
+    caption: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"match": self.match, "score": round(self.score, 3), "record": self.record.to_dict()}
@@ -45,14 +47,15 @@ def search_local(
         raise ValidationError(FieldError("query", "is required"))
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationError(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
-    exact, tokens = query_keys(query, agency_country(node.agency))
+    # The node's own code was checked at `init`; its first two letters are its country.
+    exact, tokens = query_keys(query, node.agency[:2])
     hits: list[SearchHit] = []
     seen: set[int] = set()
     with node.engine.connect() as conn:
         id_pks = store.find_by_keys(conn, exact, limit)
         for stored in store.get_records(conn, id_pks):
             seen.add(stored.pk)
-            hits.append(SearchHit(stored.record, "identifier", 1.0))
+            hits.append(SearchHit(stored.record, "identifier", 1.0, stored.caption))
         if tokens and len(hits) < limit:
             ranked = [
                 (pk, n)
@@ -65,7 +68,8 @@ def search_local(
             unique = len(set(tokens))
             for pk, matched in ranked:
                 if pk in by_pk:
-                    hits.append(SearchHit(by_pk[pk].record, "name", matched / unique))
+                    found = by_pk[pk]
+                    hits.append(SearchHit(found.record, "name", matched / unique, found.caption))
     with node.engine.begin() as conn:
         record_event(
             conn,

@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.dialects.postgresql import Insert as PgInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 __all__ = [
     "HEAD_REVISION",
@@ -104,8 +102,16 @@ def head_revision() -> str | None:
 
 
 def dialect_insert(conn: Connection, table: Table) -> PgInsert | SqliteInsert:
-    """The dialect's INSERT, which offers `on_conflict_do_nothing` on both databases."""
-    return pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table)
+    """The dialect's INSERT, which offers `on_conflict_do_nothing` on both databases. (Each
+    dialect's module is imported when first used: a command on SQLite never loads the
+    PostgreSQL one.)"""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def placeholder(conn: Connection) -> str:

@@ -32,15 +32,18 @@ __all__ = [
     "StoredRecord",
     "find_by_keys",
     "find_by_name_tokens",
+    "find_candidates",
     "get_record",
     "get_records",
     "history",
     "insert_new_records",
     "insert_records",
     "list_records",
+    "live_batch",
     "lock_record",
     "lookup_existing",
     "mark_deleted",
+    "replace_keys",
     "replace_record",
 ]
 
@@ -66,6 +69,9 @@ class StoredRecord:
     pk: int
     record: Record
     deleted: bool
+    #: The caption stored with this version (what `Record.caption` computes, without
+    #: loading followthemoney to do it).
+    caption: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +107,7 @@ def _stored(row: Row[Any]) -> StoredRecord:
     record = Record(
         id=m["entity_id"], schema=m["schema"], properties=m["properties"], envelope=_envelope(row)
     )
-    return StoredRecord(pk=m["pk"], record=record, deleted=bool(m["deleted"]))
+    return StoredRecord(pk=m["pk"], record=record, deleted=bool(m["deleted"]), caption=m["caption"])
 
 
 def _row(record: Record, caption: str) -> dict[str, Any]:
@@ -275,6 +281,26 @@ def replace_record(
     _insert_keys(conn, [(pk, k, v) for k, v in keys])
 
 
+def live_batch(conn: Connection, after_pk: int, size: int) -> list[StoredRecord]:
+    """Up to `size` current records with a primary key above `after_pk`, in key order (for
+    walking every record in batches)."""
+    stmt = (
+        select(records)
+        .where(records.c.pk > after_pk, records.c.deleted.is_(False))
+        .order_by(records.c.pk)
+        .limit(size)
+    )
+    return [_stored(r) for r in conn.execute(stmt)]
+
+
+def replace_keys(conn: Connection, items: Sequence[tuple[int, set[tuple[str, str]]]]) -> None:
+    """Replace the search keys of these records (the records themselves do not change)."""
+    if not items:
+        return
+    conn.execute(delete(record_keys).where(record_keys.c.record_pk.in_([pk for pk, _ in items])))
+    _insert_keys(conn, [(pk, k, v) for pk, keys in items for k, v in keys])
+
+
 def mark_deleted(
     conn: Connection, pk: int, *, actor: str, at: datetime, version: int | None = None
 ) -> int:
@@ -333,6 +359,24 @@ def find_by_keys(conn: Connection, keys: Sequence[tuple[str, str]], limit: int) 
         .distinct()
         .order_by(k.record_pk)
         .limit(limit)
+    )
+    return [r[0] for r in conn.execute(stmt)]
+
+
+def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int) -> list[int]:
+    """Matching candidates: the records sharing the most of these keys, at most `cap` of them
+    (ties by primary key, so the answer is stable). The cap bounds the work of one query
+    however common its keys are."""
+    if not keys or cap < 1:
+        return []
+    k = record_keys.c
+    shared = func.count().label("shared")
+    stmt = (
+        select(k.record_pk, shared)
+        .where(or_(*(and_(k.kind == kind, k.value == value) for kind, value in keys)))
+        .group_by(k.record_pk)
+        .order_by(shared.desc(), k.record_pk)
+        .limit(cap)
     )
     return [r[0] for r in conn.execute(stmt)]
 

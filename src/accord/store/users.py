@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from accord.auth import Throttle
+from accord.store.db import dialect_insert
 from accord.store.tables import login_throttle, user_recovery_codes, user_sessions, users
 
 __all__ = [
@@ -243,15 +243,11 @@ def read_throttle(conn: Connection, username: str) -> Throttle:
     return Throttle() if row is None else _throttle(row)
 
 
-def _upsert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 def lock_throttle(conn: Connection, username: str) -> Throttle:
     """The throttle state of `username`, its row locked until the transaction ends (PostgreSQL;
     SQLite has one writer at a time anyway), so that concurrent attempts count one by one."""
     conn.execute(
-        _upsert(conn)(login_throttle)
+        dialect_insert(conn, login_throttle)
         .values(username=username, failures=0)
         .on_conflict_do_nothing(index_elements=["username"])
     )
@@ -266,7 +262,7 @@ def save_throttle(conn: Connection, username: str, state: Throttle) -> None:
         "locked_until": state.locked_until,
     }
     conn.execute(
-        _upsert(conn)(login_throttle)
+        dialect_insert(conn, login_throttle)
         .values(username=username, **values)
         .on_conflict_do_update(index_elements=["username"], set_=values)
     )

@@ -1,0 +1,175 @@
+"""Matching a described person against the node's records: candidates from the index, each
+scored and explained (`accord.matching.score`), in the shape of yente's `/match`.
+
+A query is an FtM entity without an id (`{"schema": "Person", "properties": {...}}`); its
+properties are cleaned as a record's are, so a bad value is refused naming its field.
+Candidates are the records sharing the most matching keys with the query (name spellings,
+equivalence groups, phonetic codes, consonant skeletons, identifiers), at most `candidates`
+of them (`ACCORD_MATCH_CANDIDATES`); each is scored and those at or above the threshold
+are returned, best first. The match, its stated purpose and the ids it returned go to the
+ledger, as for a search."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from accord.errors import FieldError, ValidationError
+from accord.matching.keys import query_match_keys
+from accord.matching.score import ALGORITHM, MatchResult, load_weights, score, subject_of
+from accord.model import PERSON_SCHEMATA, Principal, Record, validate_entity
+from accord.services.audit import Event, record_event
+from accord.services.node import Node
+from accord.services.purpose import Purpose
+from accord.store import records as store
+
+__all__ = [
+    "MAX_QUERIES",
+    "MatchHit",
+    "MatchQuery",
+    "match_records",
+    "parse_queries",
+]
+
+#: Queries one request may carry (yente's batch limit is of the same order).
+MAX_QUERIES = 100
+#: Results one query may ask for.
+MAX_RESULTS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class MatchQuery:
+    """One query, its properties cleaned."""
+
+    schema: str
+    properties: dict[str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchHit:
+    record: Record
+    caption: str
+    result: MatchResult
+
+    def to_dict(self, threshold: float) -> dict[str, Any]:
+        """The yente-shaped result, with our envelope under `accord`."""
+        body = self.record.to_dict()
+        return {
+            "id": self.record.id,
+            "caption": self.caption,
+            "schema": self.record.schema,
+            "properties": self.record.properties,
+            "score": self.result.score,
+            "match": self.result.score >= threshold,
+            "features": self.result.explain(),
+            "explanations": [
+                {
+                    "feature": f.name,
+                    "value": f.value,
+                    "weight": f.weight,
+                    "contribution": f.contribution,
+                    "detail": f.detail,
+                }
+                for f in self.result.features
+            ],
+            "algorithm": self.result.algorithm,
+            "accord": body["accord"],
+        }
+
+
+def parse_queries(raw: Any, home_country: str | None) -> dict[str, MatchQuery]:
+    """Validate `{"q1": {"schema": "Person", "properties": {...}}, ...}`; every problem is
+    named by its path (`queries.q1.properties.birthDate`)."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise ValidationError(FieldError("queries", "give at least one query"))
+    if len(raw) > MAX_QUERIES:
+        raise ValidationError(FieldError("queries", f"at most {MAX_QUERIES} queries"))
+    errors: list[FieldError] = []
+    out: dict[str, MatchQuery] = {}
+    for name, query in raw.items():
+        where = f"queries.{name}"
+        if not isinstance(query, Mapping):
+            errors.append(FieldError(where, "must be an object with schema and properties"))
+            continue
+        unknown = sorted(set(query) - {"schema", "properties"})
+        errors.extend(FieldError(f"{where}.{k}", "unknown key") for k in unknown)
+        found: list[FieldError] = []
+        schema, cleaned = validate_entity(
+            "query", query.get("schema"), query.get("properties"), found, home_country=home_country
+        )
+        errors.extend(FieldError(f"{where}.{e.field}", e.reason) for e in found)
+        if schema is None or found:
+            continue
+        if not any(schema.is_a(s) for s in PERSON_SCHEMATA):
+            errors.append(FieldError(f"{where}.schema", "matching covers persons (Person)"))
+            continue
+        if not query_match_keys(schema.name, cleaned):
+            errors.append(
+                FieldError(f"{where}.properties", "give a name or an identifier to match on")
+            )
+            continue
+        out[str(name)] = MatchQuery(schema.name, cleaned)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def match_records(
+    node: Node,
+    principal: Principal,
+    queries: Mapping[str, MatchQuery],
+    purpose: Purpose,
+    *,
+    threshold: float | None = None,
+    limit: int = 10,
+    algorithm: str = ALGORITHM,
+) -> dict[str, tuple[float, list[MatchHit]]]:
+    """For each query: the threshold used and the records at or above it, best first."""
+    if not 1 <= limit <= MAX_RESULTS:
+        raise ValidationError(FieldError("limit", f"must be between 1 and {MAX_RESULTS}"))
+    used = node.settings.match_threshold if threshold is None else threshold
+    if not 0.0 <= used <= 1.0:
+        raise ValidationError(FieldError("threshold", "must be between 0 and 1"))
+    try:
+        weights = load_weights(algorithm)
+    except KeyError:
+        raise ValidationError(
+            FieldError("algorithm", f"unknown algorithm {algorithm!r} (we have {ALGORITHM})")
+        ) from None
+    cap = node.settings.match_candidates
+    answers: dict[str, tuple[float, list[MatchHit]]] = {}
+    with node.engine.connect() as conn:
+        for name, query in queries.items():
+            subject = subject_of(query.schema, query.properties)
+            keys = sorted(query_match_keys(query.schema, query.properties))
+            pks = store.find_candidates(conn, keys, cap)
+            hits: list[MatchHit] = []
+            for stored in store.get_records(conn, pks):
+                candidate = stored.record
+                if candidate.schema not in PERSON_SCHEMATA:
+                    continue
+                result = score(subject, subject_of(candidate.schema, candidate.properties), weights)
+                if result.score >= used:
+                    hits.append(MatchHit(candidate, stored.caption, result))
+            hits.sort(key=lambda h: (-h.result.score, h.record.owner, h.record.id))
+            answers[name] = (used, hits[:limit])
+    with node.engine.begin() as conn:
+        record_event(
+            conn,
+            Event.MATCH,
+            principal,
+            {
+                **purpose.to_dict(),
+                "algorithm": weights.algorithm,
+                "queries": {
+                    name: {
+                        "schema": queries[name].schema,
+                        "properties": queries[name].properties,
+                        "results": [[h.record.owner, h.record.id] for h in hits],
+                    }
+                    for name, (_, hits) in answers.items()
+                },
+            },
+        )
+    return answers
