@@ -36,6 +36,7 @@ from stdnum.util import get_module_name
 __all__ = [
     "IdKind",
     "Identifier",
+    "bech32_polymod",
     "confusable_key",
     "detect_wallet",
     "identifier_keys",
@@ -257,7 +258,7 @@ def _b58check(text: str) -> tuple[int, bool] | None:
     return raw[0], digest[:4] == raw[21:]
 
 
-def _polymod(values: Iterable[int]) -> int:
+def bech32_polymod(values: Iterable[int]) -> int:
     """The BCH checksum of BIP-173."""
     generator = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
     chk = 1
@@ -283,7 +284,7 @@ def _segwit(text: str) -> tuple[str, bool] | None:
     if not sep or any(c not in _BECH32 for c in data_part):
         return None
     data = [_BECH32.index(c) for c in data_part]
-    check = _polymod([ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + data)
+    check = bech32_polymod([ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + data)
     version, words = data[0], data[1:-6]
     bits = len(words) * 5
     program_len, padding = bits // 8, bits % 8

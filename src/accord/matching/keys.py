@@ -27,7 +27,6 @@ __all__ = [
     "match_keys",
     "name_tokens",
     "query_keys",
-    "query_match_keys",
     "record_keys",
 ]
 
@@ -65,7 +64,8 @@ def name_tokens(value: str) -> tuple[str, ...]:
 
 def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:
     """The matcher's candidate keys of a person's (cleaned) properties; none for other
-    schemata. Stored with the record's other keys, in the same transaction."""
+    schemata. Stored with the record's other keys, in the same transaction; a match query
+    looks its candidates up by the keys the same person's record would have."""
     if schema not in MATCHED_SCHEMATA:
         return set()
     # The matcher's modules load the romanisation dictionaries: only where they are used.
@@ -77,12 +77,6 @@ def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tupl
     keys = {(KIND_MATCH_NAME, k[:_MAX_KEY]) for n in subject.names for k in name_keys(n)}
     keys.update((KIND_MATCH_ID, k[:_MAX_KEY]) for k in identifier_keys(subject.identifiers))
     return keys
-
-
-def query_match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:
-    """The keys a match query looks its candidates up by: those the same person's record
-    would have."""
-    return match_keys(schema, properties)
 
 
 def record_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:

@@ -172,9 +172,7 @@ _SYLLABIC = frozenset({"Han", "Hangul"})
 
 
 @lru_cache(maxsize=65536)
-def _part(
-    original: str, forms: frozenset[str], symbols: frozenset[str], syllabic: bool = False
-) -> NamePart:
+def _part(original: str, forms: frozenset[str], syllabic: bool = False) -> NamePart:
     groups = equivalence_groups()
     eq = {g for f in forms for g in groups.get(f, ())}
     phonetic = {metaphone(f) for f in forms if len(f) > 1}
@@ -183,7 +181,7 @@ def _part(
     return NamePart(
         original=original,
         forms=forms,
-        symbols=frozenset(symbols | eq),
+        symbols=frozenset(eq),
         phonetic=frozenset(p for p in phonetic if p),
         skeletons=frozenset(s for s in skeletons if len(s) >= 2),
         optional=not initial and any(_is_optional(f) for f in forms),
@@ -207,8 +205,7 @@ def analyze_person_name(text: str) -> PersonName | None:
     per_word = [romanizations(w) for w in words]
     splits: dict[int, list[set[str]]] = {}
     base = [
-        _part(w, frozenset(r.replace(" ", "") for r in forms) or frozenset({_fold(w)}),
-              frozenset())
+        _part(w, frozenset(r.replace(" ", "") for r in forms) or frozenset({_fold(w)}))
         for w, forms in zip(words, per_word, strict=True)
     ]  # fmt: skip
     tokenizations: list[tuple[NamePart, ...]] = [tuple(base)]
@@ -221,7 +218,7 @@ def analyze_person_name(text: str) -> PersonName | None:
     syllabic = bool(scripts_of(cleaned) & _SYLLABIC)
     for slots in splits.values():
         tokenizations.append(
-            tuple(_part(" ".join(sorted(s)), frozenset(s), frozenset(), syllabic) for s in slots)
+            tuple(_part(" ".join(sorted(s)), frozenset(s), syllabic) for s in slots)
         )
     return PersonName(original=text, tokenizations=tuple(tokenizations))
 

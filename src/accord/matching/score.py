@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -158,6 +158,12 @@ def load_weights(algorithm: str = ALGORITHM) -> Weights:
 def name_similarity(q: Subject, c: Subject) -> tuple[float, str]:
     """How alike the best pair of the two sides' names is (0..1), across scripts, spellings,
     order, equivalent given names and dropped middle names (`accord.matching.names`)."""
+    return _best_names(q, c)
+
+
+@lru_cache(maxsize=64)
+def _best_names(q: Subject, c: Subject) -> tuple[float, str]:
+    # Both name features read this; `score` evaluates them one after the other.
     best, why = 0.0, "no name to compare"
     for a in q.names:
         for b in c.names:
@@ -175,7 +181,7 @@ def name_mismatch(q: Subject, c: Subject) -> tuple[float, str]:
     that a shared identifier alone must outweigh."""
     if not q.names or not c.names:
         return 0.0, "a side has no name"
-    best, _ = name_similarity(q, c)
+    best, _ = _best_names(q, c)
     return (-1.0, "no name alike") if best == 0.0 else (0.0, "")
 
 

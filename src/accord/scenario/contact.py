@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from accord.matching.identifiers import bech32_polymod
 from accord.scenario.translit import fold_ascii
 
 __all__ = [
@@ -180,17 +181,6 @@ def latin_plate(value: str) -> str:
 _BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
 
-def _bech32_polymod(values: Sequence[int]) -> int:
-    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
-    chk = 1
-    for v in values:
-        top = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ v
-        for i in range(5):
-            chk ^= gen[i] if ((top >> i) & 1) else 0
-    return chk
-
-
 def bech32_address(rng: random.Random, hrp: str = "bc") -> str:
     """A native SegWit v0 key-hash address (BIP-173): 20-byte program, bech32 checksum."""
     program = rng.randbytes(20)
@@ -204,7 +194,7 @@ def bech32_address(rng: random.Random, hrp: str = "bc") -> str:
     if bits:
         data.append((acc << (5 - bits)) & 31)
     expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
-    polymod = _bech32_polymod(expanded + data + [0] * 6) ^ 1
+    polymod = bech32_polymod(expanded + data + [0] * 6) ^ 1
     checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
     return hrp + "1" + "".join(_BECH32_CHARSET[d] for d in data + checksum)
 

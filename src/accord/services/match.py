@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accord.errors import FieldError, ValidationError
-from accord.matching.keys import query_match_keys
+from accord.matching.keys import match_keys
 from accord.matching.score import ALGORITHM, MatchResult, load_weights, score, subject_of
 from accord.model import PERSON_SCHEMATA, Principal, Record, validate_entity
 from accord.services.audit import Event, record_event
@@ -104,7 +104,7 @@ def parse_queries(raw: Any, home_country: str | None) -> dict[str, MatchQuery]:
         if not any(schema.is_a(s) for s in PERSON_SCHEMATA):
             errors.append(FieldError(f"{where}.schema", "matching covers persons (Person)"))
             continue
-        if not query_match_keys(schema.name, cleaned):
+        if not match_keys(schema.name, cleaned):
             errors.append(
                 FieldError(f"{where}.properties", "give a name or an identifier to match on")
             )
@@ -142,7 +142,7 @@ def match_records(
     with node.engine.connect() as conn:
         for name, query in queries.items():
             subject = subject_of(query.schema, query.properties)
-            keys = sorted(query_match_keys(query.schema, query.properties))
+            keys = sorted(match_keys(query.schema, query.properties))
             pks = store.find_candidates(conn, keys, cap)
             hits: list[MatchHit] = []
             for stored in store.get_records(conn, pks):
