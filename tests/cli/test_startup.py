@@ -83,6 +83,44 @@ def test_subcommand_help_imports_no_heavy_library(command: list[str]) -> None:
     assert _heavy(loaded, ("structlog", "pydantic", "pydantic_settings", "accord.logs")) == []
 
 
+_EVERY_HELP = """
+import json, sys
+from typer.main import get_command
+from accord.cli import app, main
+
+paths = []
+def walk(command, path):
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        paths.append([*path, name])
+        walk(sub, [*path, name])
+walk(get_command(app), [])
+heavy = ("structlog", "pydantic", "pydantic_settings", "accord.logs", "followthemoney",
+         "sqlalchemy", "fastapi", "cryptography")
+first = {}
+for path in paths:
+    sys.argv = ["accord", *path, "--help"]
+    try:
+        main()
+    except SystemExit:
+        pass
+    for name in sorted(sys.modules):
+        if name.split(".")[0] in heavy or name.startswith(heavy):
+            first.setdefault(name, " ".join(path))
+sys.stderr.write(json.dumps({"commands": len(paths), "loaded": first}))
+"""
+
+
+def test_no_subcommand_help_loads_pydantic_or_a_heavy_library() -> None:
+    # Every command and group, nested ones included (a group's own options, such as the
+    # demo's, must not be coerced on the way to a subcommand's help).
+    res = subprocess.run(
+        [sys.executable, "-c", _EVERY_HELP], capture_output=True, text=True, check=True, timeout=120
+    )
+    report = json.loads(res.stderr)
+    assert report["commands"] > 50
+    assert report["loaded"] == {}
+
+
 def test_the_accord_errors_module_stays_light() -> None:
     res = subprocess.run(
         [sys.executable, "-c", "import sys, accord.errors; print(len(sys.modules))"],

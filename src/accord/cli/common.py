@@ -99,6 +99,25 @@ class Group(TyperGroup):
             option.default = False
         return option
 
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        if not ctx.find_root().meta.get("accord.help") or not any(a in self.commands for a in args):
+            return super().parse_args(ctx, args)
+        # Only a subcommand's --help follows. The group's own options are parsed, so that the
+        # subcommand is found, but not coerced: Typer coerces through pydantic, which no help
+        # needs, and a group's callback does nothing when a subcommand follows.
+        own = [param for param in self.get_params(ctx) if not param.is_eager]
+        for param in own:
+            setattr(param, "process_value", _as_given)  # noqa: B010
+        try:
+            return super().parse_args(ctx, args)
+        finally:
+            for param in own:
+                delattr(param, "process_value")
+
+
+def _as_given(ctx: Context, value: Any) -> Any:
+    return value
+
 
 def new_app(help: str) -> typer.Typer:
     """A command group: plain help (no Rich markup read from help texts), no pretty tracebacks."""
