@@ -153,6 +153,15 @@ def test_a_node_served_by_accord_serve_tls_answers_partners(tmp_path: Path) -> N
         assert (partner["node_id"], partner["status"]) == ("nl-politie", "hits")
         assert partner["items"][0]["record"]["id"] == "nl-1"
         assert "NL-POLITIE (nl-politie)" in run(de, "search", "Ivan Petrenko", "--federated", *CASE)
+        # A described person, matched at the partner by its own threshold, with the score.
+        matched = json.loads(
+            run(de, "match", "--name", "PETRENKO IVAN", "--federated", "--json", *CASE)
+        )
+        (partner,) = matched["federated"]["partners"]
+        assert partner["status"] == "hits" and partner["items"][0]["record"]["id"] == "nl-1"
+        assert partner["items"][0]["match"]["match"] == "name"
+        shown = run(de, "match", "--name", "PETRENKO IVAN", "--federated", *CASE)
+        assert "Partners' matches" in shown and "NL-POLITIE (nl-politie)" in shown
     finally:
         server.send_signal(signal.SIGTERM)
         output = server.communicate(timeout=20)[0].decode()

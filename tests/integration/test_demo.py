@@ -32,6 +32,8 @@ def test_demo_story_plays_across_three_node_processes(tmp_path: Path) -> None:
     assert res.returncode == 0, out[-3000:] + res.stderr[-3000:]
     assert "The story played as expected." in out
     assert "reference: Person of UA-NPU (no content)" in out
+    # The Latin query found UA-NPU's record, which writes the name in Cyrillic.
+    assert "UA-NPU writes the name in Cyrillic" in out
     # The analyst's story, not the ledger's bookkeeping (that is one --verbose away).
     assert "NL-POLITIE disclosed the record to DE-BKA under" in out
     assert "UA-NPU disclosed a reference only to DE-BKA under" in out

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from accord.api import create_app
@@ -19,13 +20,13 @@ from accord.crypto import verify_stored_message
 from accord.errors import ValidationError
 from accord.federation.identity import tls_files
 from accord.federation.peers import Peer
-from accord.federation.protocol import SearchAnswer, encode
+from accord.federation.protocol import MatchAnswer, encode
 from accord.services.federation import FederatedResult, PartnerQuery, federated_search
 from accord.services.node import Node
 from accord.services.purpose import parse_purpose
 from accord.services.tokens import issue_token
 from accord.store import federation as store
-from tests.federation.cluster import Federation, ledger
+from tests.federation.cluster import Federation, add_person, ledger
 
 THB = parse_purpose("investigation", "DE case 2026/17", "thb")
 
@@ -193,7 +194,7 @@ def test_both_ledgers_hold_the_query_and_the_signed_answer(federation: Federatio
     assert disclosed[-1]["details"]["recipient"] == "DE-BKA"
     assert disclosed[-1]["details"]["decisions"][0]["mode"] == "full"
     # The requester kept the partner's signature: the answer can be re-checked years later.
-    body = encode(SearchAnswer.model_validate({"items": result.partners[0].items}))
+    body = encode(MatchAnswer.model_validate({"items": result.partners[0].items}))
     claims = verify_stored_message(
         str(received[0]["details"]["signature"]), body, nl.keys.signing.public_key()
     )
@@ -225,3 +226,96 @@ def test_the_api_route_answers_per_partner(federation: Federation) -> None:
     statuses = {p["agency"]: p["status"] for p in res.json()["partners"]}
     assert statuses == {"NL-POLITIE": "hits", "UA-NPU": "hits"}
     assert missing.status_code == 422
+
+
+def test_a_partner_finds_its_record_in_another_script_and_says_how_well_it_matched(
+    federation: Federation,
+) -> None:
+    nl = federation["NL-POLITIE"].node
+    add_person(nl, "nl-kovalenko-cy", "Олександр Коваленко", birthDate="1981-03-02")
+    de = federation["DE-BKA"].node
+    query = PartnerQuery(None, "Person", {"name": ["Aleksandr Kowalenko"], "birthDate": ["1981"]})
+    result = federated_search(de, de.operator(), query, THB, partners=["nl-politie"])
+    status, items = by_agency(result)["NL-POLITIE"]
+    assert status == "hits"
+    (item,) = [i for i in items if i["record"] and i["record"]["id"] == "nl-kovalenko-cy"]
+    match = item["match"]
+    assert match["match"] == "name" and match["algorithm"] == "accord-v1"
+    assert nl.settings.match_threshold <= match["score"] <= 1.0
+    # A record disclosed in full comes with the features that made its score.
+    assert match["features"]["name_similarity"] > 0
+    assert match["features"]["birth_date"] > 0
+    # The free-text search a user types finds it too.
+    typed = by_agency(search(federation, "KOVALENKO ALEXANDER", partners=["nl-politie"]))
+    assert "nl-kovalenko-cy" in {i["record"]["id"] for i in typed["NL-POLITIE"][1]}
+
+
+def test_a_reference_hit_carries_its_score_but_not_what_agreed(federation: Federation) -> None:
+    status, items = by_agency(search(federation, "Ivan Petrenko", partners=["ua-npu"]))["UA-NPU"]
+    assert status == "hits"
+    (item,) = items
+    assert item["mode"] == "reference" and item["record"] is None
+    assert item["match"]["score"] >= federation["UA-NPU"].node.settings.match_threshold
+    assert item["match"]["features"] is None
+
+
+def test_a_partner_answers_only_what_passes_its_own_threshold(federation: Federation) -> None:
+    nl = federation["NL-POLITIE"]
+    add_person(nl.node, "nl-threshold", "Bartholomeus Drempelwaarde")
+    query = "Bartholomeus Drempelwarde"  # a letter off
+    assert by_agency(search(federation, query, partners=["nl-politie"]))["NL-POLITIE"][0] == "hits"
+    strict = replace(nl.node, settings=nl.node.settings.model_copy(update={"match_threshold": 1.0}))
+    nl.stop()
+    nl.node = strict
+    try:
+        nl.start()
+        answers = by_agency(search(federation, query, partners=["nl-politie"]))
+    finally:
+        nl.stop()
+        nl.node = replace(
+            strict, settings=strict.settings.model_copy(update={"match_threshold": 0.7})
+        )
+        nl.start()
+    assert answers["NL-POLITIE"] == ("no_hit", [])
+
+
+def test_a_partner_from_before_match_is_asked_its_search_and_still_answers(
+    federation: Federation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import accord.api.server as server
+
+    def without_match(node: Node) -> Any:
+        # A node from before /match: that path is not found there (FastAPI's own 404).
+        app = create_app(node)
+
+        async def old_node(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope["path"] == "/federation/v1/match":
+                await JSONResponse({"detail": "Not Found"}, 404)(scope, receive, send)
+                return
+            await app(scope, receive, send)
+
+        return old_node
+
+    nl = federation["NL-POLITIE"]
+    nl.stop()
+    monkeypatch.setattr(server, "create_app", without_match)
+    try:
+        nl.start()
+        result = search(federation, "Ivan Petrenko", partners=["nl-politie"])
+    finally:
+        nl.stop()
+        monkeypatch.undo()
+        nl.start()
+    status, items = by_agency(result)["NL-POLITIE"]
+    assert status == "hits" and [i["record"]["id"] for i in items] == ["nl-petrenko"]
+    assert "match" not in items[0]  # the answer of /search, as that node sends it
+
+
+def test_a_structured_query_too_large_for_the_wire_is_refused_naming_the_field(
+    federation: Federation,
+) -> None:
+    de = federation["DE-BKA"].node
+    query = PartnerQuery(None, "Person", {"name": ["Ivan Petrenko"] * 21})
+    with pytest.raises(ValidationError) as caught:
+        federated_search(de, de.operator(), query, THB, partners=["nl-politie"])
+    assert caught.value.errors[0].field == "properties"

@@ -33,6 +33,7 @@ THB = parse_purpose("investigation", "outbound-path test", "thb")
 #: Routes through which records leave the node, and the walk that proves each.
 OUTBOUND = {
     "POST /federation/v1/search": "test_partner_search_answers_are_decided",
+    "POST /federation/v1/match": "test_partner_search_answers_are_decided",
     "POST /api/v1/follow-ups/{follow_up_id}/decision": "test_approved_follow_ups_are_decided",
     "POST /api/v1/exports": "test_exports_are_decided",
 }

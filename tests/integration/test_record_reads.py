@@ -42,7 +42,9 @@ RECORD_CONTENT = {
     "POST /api/v1/search": "test_search_is_ledgered",
     "POST /api/v1/match": "test_match_is_ledgered",
     "POST /api/v1/federated-search": "test_federated_search_is_ledgered_on_both_sides",
+    "POST /api/v1/federated-match": "test_federated_match_is_ledgered_on_both_sides",
     "POST /federation/v1/search": "test_federated_search_is_ledgered_on_both_sides",
+    "POST /federation/v1/match": "test_federated_search_is_ledgered_on_both_sides",
     "POST /api/v1/exports": "test_export_is_ledgered",
     "GET /api/v1/follow-ups": "test_follow_up_outcomes_are_ledgered",
     "GET /api/v1/follow-ups/{follow_up_id}": "test_follow_up_outcomes_are_ledgered",
@@ -215,6 +217,30 @@ def test_federated_search_is_ledgered_on_both_sides(
     received = {i["record"]["id"] for p in body["partners"] for i in p["items"] if i["record"]}
     assert local == {"rr-de-1"} and received == {"rr-nl-1"}
     assert "search" in _naming(node, before, local)
+    assert "federation_answer" in _naming(node, before, received)
+    assert "disclosure" in _naming(nl, nl_before, received)
+
+
+def test_federated_match_is_ledgered_on_both_sides(
+    federation: Federation, de: tuple[Node, TestClient]
+) -> None:
+    node, client = de
+    nl = federation["NL-POLITIE"].node
+    add_person(nl, "rr-nl-fm", "Matthijs Matchreader")
+    client.post("/api/v1/records", json=_person("rr-de-fm", "Matthijs Matchreader"))
+    before, nl_before = len(ledger(node)), len(ledger(nl))
+    query = {"schema": "Person", "properties": {"name": ["Matthijs Matchreader"]}}
+    res = client.post(
+        "/api/v1/federated-match",
+        json={"queries": {"q1": query}, "partners": ["nl-politie"], **SEARCH},
+    )
+    assert res.status_code == 200, res.text
+    body = res.json()
+    local = {r["id"] for r in body["local"]["responses"]["q1"]["results"]}
+    (partner,) = body["federated"]["q1"]["partners"]
+    received = {i["record"]["id"] for i in partner["items"] if i["record"]}
+    assert local == {"rr-de-fm"} and received == {"rr-nl-fm"}
+    assert "match" in _naming(node, before, local)
     assert "federation_answer" in _naming(node, before, received)
     assert "disclosure" in _naming(nl, nl_before, received)
 

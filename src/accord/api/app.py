@@ -64,10 +64,12 @@ DECLARED_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /api/v1/policy/check": (404, 409),
     "POST /api/v1/exports": (404,),
     "POST /api/v1/federated-search": (404,),
+    "POST /api/v1/federated-match": (404,),
     "POST /api/v1/follow-ups": (404, 409),
     "POST /api/v1/follow-ups/{follow_up_id}/decision": (409,),
     # The partners' side reads its signed bodies itself (`accord.api.routers.partner`).
     "POST /federation/v1/search": (413, 422),
+    "POST /federation/v1/match": (413, 422),
     "POST /federation/v1/follow-ups": (409, 413, 422),
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": (409, 413, 422),
 }

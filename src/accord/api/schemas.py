@@ -83,6 +83,10 @@ class SearchHitOut(BaseModel):
     match: str
     score: float
     record: RecordOut
+    algorithm: str | None = Field(default=None, description="The matcher's, for a person.")
+    features: dict[str, float] | None = Field(
+        default=None, description="Each feature's contribution, for a person found by name."
+    )
 
 
 class SearchOut(BaseModel):

@@ -133,6 +133,7 @@ ACCESS: Mapping[str, Access] = {
     # Federation, the user's side: casework searches partners and asks for follow-ups; only
     # a liaison officer answers a partner's follow-up.
     "POST /api/v1/federated-search": allow(*_CASEWORK, scope="federated-search"),
+    "POST /api/v1/federated-match": allow(*_CASEWORK, scope="federated-search"),
     "GET /api/v1/follow-ups": allow(*_CASEWORK, _DPO, scope="follow-ups:read"),
     "POST /api/v1/follow-ups": allow(_A, _I, _L, scope="follow-ups:write"),
     "GET /api/v1/follow-ups/{follow_up_id}": allow(*_CASEWORK, _DPO, scope="follow-ups:read"),
@@ -140,6 +141,7 @@ ACCESS: Mapping[str, Access] = {
     # Federation, the partners' side: mutual TLS and a signed request, no user or token.
     "GET /federation/v1/node": Access(partners=True),
     "POST /federation/v1/search": Access(partners=True),
+    "POST /federation/v1/match": Access(partners=True),
     "POST /federation/v1/follow-ups": Access(partners=True),
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": Access(partners=True),
     "GET /federation/v1/audit/consistency": Access(partners=True),

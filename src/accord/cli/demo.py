@@ -164,9 +164,9 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any, verbose: bool) -> str
         f"A DE-BKA analyst working case BKA-2026-0042 (human trafficking) searches for "
         f"{name} at home and at every partner at once.",
     )
-    found = table(None, "where", "what was found")
+    found = table(None, "where", "what was found", "match score")
     for p in result.partners:
-        shown = []
+        shown, scores = [], []
         for item in p.items:
             ref = item["reference"]
             rec = item.get("record")
@@ -174,12 +174,15 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any, verbose: bool) -> str
                 shown.append(f"{item['mode']}: {rec['schema']} {_name(rec)}")
             else:
                 shown.append(f"reference: {ref['schema']} of {ref['owner']} (no content)")
-        found.add_row(p.agency, "\n".join(shown) or p.status.replace("_", " "))
+            scores.append(f"{item['match']['score']:.2f}" if item.get("match") else "")
+        found.add_row(p.agency, "\n".join(shown) or p.status.replace("_", " "), "\n".join(scores))
     console.print(found)
     say(
-        "NL-POLITIE's agreement with DE-BKA covers EU crime areas, so it sends its record in "
-        "full. UA-NPU's agreement allows only a reference for persons: DE-BKA learns that "
-        "UA-NPU knows this person, and gets a reference to ask for more — nothing else."
+        "Each partner matched the name against its own records with its own threshold, "
+        "across spellings and scripts, and says how well each matched. NL-POLITIE's "
+        "agreement with DE-BKA covers EU crime areas, so it sends its record in full. UA-NPU's "
+        "agreement allows only a reference for persons: DE-BKA learns that UA-NPU knows this "
+        "person, and gets a reference to ask for more — nothing else."
     )
 
     # The follow-up: DE asks UA for the content behind the reference.
@@ -228,6 +231,13 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any, verbose: bool) -> str
             f"DE-BKA now holds UA-NPU's {rec['schema']} record of {_name(rec)}, under the "
             f"condition: {outcome.get('conditions')}"
         )
+        cross_script = not _name(rec).isascii()
+        expect(cross_script, "the Latin query found UA-NPU's record written in Cyrillic")
+        if cross_script:
+            say(
+                f"UA-NPU writes the name in Cyrillic: the search for {name} found it by "
+                "matching the romanisations of its name, not by its letters."
+            )
 
     # Both ledgers prove the exchanges.
     ledgers = {"DE-BKA": _ledger(de), "NL-POLITIE": _ledger(nl), "UA-NPU": _ledger(ua)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -39,14 +39,21 @@ def match(
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 10,
     algorithm: Annotated[str, typer.Option(help="The matching algorithm.")] = ALGORITHM,
     json_out: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    federated: Annotated[
+        bool, typer.Option(help="Ask the partners too (each answers by its own threshold).")
+    ] = False,
+    partner: Annotated[
+        list[str] | None, typer.Option(help="With --federated: only this partner; repeat.")
+    ] = None,
 ) -> None:
     """Match a described person against this node's records: each result with its score and
-    what made it (POST /api/v1/match does the same)."""
+    what made it (POST /api/v1/match does the same; with --federated,
+    POST /api/v1/federated-match)."""
     from accord.services.match import match_records, parse_queries
     from accord.services.purpose import parse_purpose
 
     node = node_from_env()
-    actor = user(node, "POST /api/v1/match")
+    actor = user(node, "POST /api/v1/federated-match" if federated else "POST /api/v1/match")
     stated = parse_purpose(purpose, case, crime_area)
     properties: dict[str, list[str]] = {"name": name}
     for prop, values in (
@@ -63,11 +70,35 @@ def match(
     used, hits = match_records(
         node, actor, queries, stated, threshold=threshold, limit=limit, algorithm=algorithm
     )["query"]
+    asked = None
+    if federated:
+        from accord.services.federation import PartnerQuery, federated_match
+
+        query = queries["query"]
+        asked = federated_match(
+            node,
+            actor,
+            {"query": PartnerQuery(None, query.schema, query.properties)},
+            stated,
+            partners=partner,
+            limit=limit,
+        )["query"]
     if json_out:
-        print_json({"threshold": used, "results": [h.to_dict(used) for h in hits]})
+        out = {"threshold": used, "results": [h.to_dict(used) for h in hits]}
+        if asked is not None:
+            out["federated"] = asked.to_dict()
+        print_json(out)
         return
+    _print_local(used, hits)
+    if asked is not None:
+        from .peers import print_federated
+
+        print_federated(node, asked, f"Partners' matches for {name[0]!r}", partner, local=False)
+
+
+def _print_local(used: float, hits: list[Any]) -> None:
     if not hits:
-        say(f"No record reaches the threshold {used:.2f}.")
+        say(f"No record here reaches the threshold {used:.2f}.")
         return
     found = table(
         f"{len(hits)} match(es) at or above {used:.2f}",

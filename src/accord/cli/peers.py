@@ -24,6 +24,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from accord.model import Principal
+    from accord.services.federation import FederatedResult
     from accord.services.node import Node
     from accord.services.purpose import Purpose
 
@@ -156,6 +157,10 @@ def self_(
     say(f"Entry of {node_id(node)} written to {out}")
 
 
+def _score(match: str, score: float) -> str:
+    return f"{match} {score:.2f}"
+
+
 def federated_search_command(
     node: Node,
     actor: Principal,
@@ -175,6 +180,19 @@ def federated_search_command(
     if json_out:
         print_json(result.to_dict())
         return
+    print_federated(node, result, f"Federated search for {query!r}", partners)
+
+
+def print_federated(
+    node: Node,
+    result: FederatedResult,
+    title: str,
+    partners: list[str] | None,
+    *,
+    local: bool = True,
+) -> None:
+    """A federated search's table: this node's hits (with `local`), then per partner hits
+    with their scores, no hit or unavailable; references whole, one per line below."""
     if not result.partners:
         say(
             ("No partner was asked:", "yellow"),
@@ -184,28 +202,29 @@ def federated_search_command(
             stderr=True,
         )
     found = table(
-        f"Federated search for {query!r} ({result.request_id})",
-        *("where", "answer", "mode", "schema", "owner", "id", "name"),
+        f"{title} ({result.request_id})",
+        *("where", "answer", "score", "mode", "schema", "owner", "id", "name"),
     )
     references: list[tuple[str, str, str]] = []
     for hit in result.local:
         found.add_row(
             node.agency,
             "hit",
+            _score(hit.match, hit.score),
             "local",
             hit.record.schema,
             hit.record.owner,
             hit.record.id,
             hit.record.caption,
         )
-    if not result.local:
-        found.add_row(node.agency, "no hit", "", "", "", "", "")
+    if local and not result.local:
+        found.add_row(node.agency, "no hit", "", "", "", "", "", "")
     for partner in result.partners:
         label = f"{partner.agency} ({partner.node_id})"
         if partner.status != "hits":
             style = "red" if partner.status == "unavailable" else "dim"
             answer = styled((partner.status.replace("_", " "), style))
-            found.add_row(label, answer, "", "", "", "", "")
+            found.add_row(label, answer, "", "", "", "", "", "")
             continue
         for item in partner.items:
             ref = item["reference"]
@@ -215,7 +234,9 @@ def federated_search_command(
             else:
                 shown = ("", f"reference {len(references) + 1}, below")
                 references.append((partner.node_id, ref["schema"], ref["reference"]))
-            found.add_row(label, "hit", item["mode"], ref["schema"], ref["owner"], *shown)
+            scored = item.get("match") or {}
+            score = _score(scored["match"], scored["score"]) if scored else ""
+            found.add_row(label, "hit", score, item["mode"], ref["schema"], ref["owner"], *shown)
     print_table(found, whole=("id",))
     if references:
         say("References (ask for the content with `accord followup request REF --partner NODE`):")

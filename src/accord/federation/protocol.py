@@ -15,6 +15,7 @@ __all__ = [
     "API_VERSION",
     "CONSISTENCY_PATH",
     "FOLLOW_UPS_PATH",
+    "MATCH_PATH",
     "NODE_PATH",
     "PREFIX",
     "SEARCH_PATH",
@@ -23,8 +24,11 @@ __all__ = [
     "FollowUpOutcome",
     "FollowUpRequest",
     "ItemReference",
+    "MatchAnswer",
+    "MatchScore",
     "NodeInfo",
     "OutcomeAck",
+    "ScoredItem",
     "SearchAnswer",
     "SearchRequest",
     "consistency_target",
@@ -37,6 +41,8 @@ API_VERSION = "v1"
 PREFIX = f"/federation/{API_VERSION}"
 NODE_PATH = f"{PREFIX}/node"
 SEARCH_PATH = f"{PREFIX}/search"
+#: A search whose answer items carry their match scores (decision 0017); same request body.
+MATCH_PATH = f"{PREFIX}/match"
 FOLLOW_UPS_PATH = f"{PREFIX}/follow-ups"
 CONSISTENCY_PATH = f"{PREFIX}/audit/consistency"
 
@@ -134,6 +140,32 @@ class SearchAnswer(_Strict):
     answer when nothing matched."""
 
     items: list[AnswerItem]
+
+
+class MatchScore(_Strict):
+    """Why a record matched: `match` is `identifier` (an exact document, account or contact
+    number: score 1) or `name` (the matcher's score for a person, `algorithm` naming its
+    version; for another entity the share of the query's name tokens it holds). `features`,
+    each feature's contribution, come only with a record disclosed in full."""
+
+    score: float = Field(ge=0.0, le=1.0)
+    match: Literal["identifier", "name"]
+    algorithm: str | None = Field(default=None, max_length=64)
+    features: dict[str, float] | None = None
+
+
+class ScoredItem(AnswerItem):
+    """An answer item of `/match`: a disclosed record and its match score."""
+
+    match: MatchScore
+
+
+class MatchAnswer(_Strict):
+    """`POST /federation/v1/match`: the answer to a `SearchRequest`, each item with its score.
+    As for `SearchAnswer`, records this node may not disclose are absent, so an answer of only
+    such records is `{"items": []}`, exactly the answer when nothing matched."""
+
+    items: list[ScoredItem]
 
 
 class FollowUpRequest(_Strict):

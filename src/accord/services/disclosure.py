@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -106,6 +106,7 @@ def release(
     actor: Principal | str,
     now: datetime | None = None,
     approved_follow_up: bool = False,
+    annotate: Callable[[Record, Decision], dict[str, Any]] | None = None,
 ) -> Released:
     """Decide, shape and record one outbound answer. `channel` names the path
     (`federated_search`, `follow_up`, `export`, `partner_read`, …) for the ledger.
@@ -113,7 +114,10 @@ def release(
     `approved_follow_up`: the owner's liaison officer approved a follow-up request for these
     records. A `reference` decision means "a hit, content on request" (the Prüm model), so here
     it opens to the content, with the clause's redactions; every other decision — and every
-    denial, whatever its reason — stands as the policy engine made it."""
+    denial, whatever its reason — stands as the policy engine made it.
+
+    `annotate` adds members to the item of each record that goes out (a match score), given
+    the record and its decision; a denied record has no item, so it is never asked about."""
     if recipient == node.agency:
         raise ValidationError(FieldError("recipient", "is this node's own agency"))
     now = now or datetime.now(UTC)
@@ -141,6 +145,8 @@ def release(
     for record, decision in decisions:
         item = disclose(record, decision, make_reference(node, recipient, record))
         if item is not None:
+            if annotate is not None:
+                item = {**item, **annotate(record, decision)}
             items.append(item)
     record_event(
         conn,

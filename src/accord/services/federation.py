@@ -17,26 +17,38 @@ from typing import Any
 import structlog
 from followthemoney import model as ftm
 from followthemoney.types import registry
+from pydantic import ValidationError as PydanticError
 
 from accord.crypto import MessageClaims, body_digest
 from accord.errors import AccordError, FieldError, ValidationError
-from accord.federation.client import PartnerRefused, PartnerUnavailable, Reply, client_for
+from accord.federation.client import (
+    FederationClient,
+    HeadExchange,
+    PartnerRefused,
+    PartnerUnavailable,
+    Reply,
+    client_for,
+)
 from accord.federation.peers import Peer
 from accord.federation.protocol import (
+    MATCH_PATH,
     SEARCH_PATH,
     AnswerItem,
+    MatchAnswer,
+    ScoredItem,
     SearchAnswer,
     SearchRequest,
     encode,
     new_id,
 )
 from accord.model import Principal, PrincipalKind, Record
+from accord.policy import Decision, Mode
 from accord.services.audit import Event, record_event, record_events
 from accord.services.disclosure import release
 from accord.services.node import Node
 from accord.services.peers import usable_peers
 from accord.services.purpose import Purpose, parse_purpose
-from accord.services.search import SearchHit, search_local
+from accord.services.search import MATCH_PROPERTIES, SearchHit, find_hits
 from accord.services.witness import alarms, witness_for
 
 __all__ = [
@@ -44,15 +56,13 @@ __all__ = [
     "PartnerQuery",
     "PartnerResult",
     "answer_search",
+    "federated_match",
     "federated_search",
     "partner_principal",
 ]
 
 log = structlog.get_logger("accord.federation")
 
-#: A partner answers only identifier matches and name matches that contain every query token:
-#: hit/no-hit exchange must not turn a shared first name into a disclosure.
-PARTNER_MIN_NAME_SCORE = 1.0
 _SEARCHABLE = (registry.name, registry.identifier, registry.phone, registry.email)
 
 
@@ -92,6 +102,20 @@ class PartnerQuery:
             return True
         schema = ftm.get(record.schema)
         return schema is not None and schema.is_a(self.schema)
+
+    def persons(self) -> bool:
+        """Whether the query may be for a person (then the matcher weighs it)."""
+        person = ftm.get("Person")
+        return person is not None and bool(person.is_a(self.schema or "LegalEntity"))
+
+    def match_properties(self) -> dict[str, list[str]]:
+        """The properties the matcher weighs beside the names (birth date, nationality,
+        gender, identifiers)."""
+        return {
+            k: [v.strip() for v in values if v.strip()]
+            for k, values in self.properties.items()
+            if k in MATCH_PROPERTIES
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,23 +172,48 @@ def _matches(
     purpose: Purpose,
     limit: int,
     *,
-    min_name_score: float = 0.0,
+    partner: bool = False,
+    request_id: str | None = None,
 ) -> list[SearchHit]:
-    """The same local search a local user runs, once per term, merged: best score first."""
-    best: dict[tuple[str, str], SearchHit] = {}
-    for term in query.terms():
-        hits = search_local(
-            node, principal, term, purpose, limit=limit, all_name_tokens=min_name_score >= 1.0
+    """The search a local user runs, on every term and property of the query at once; it goes
+    to the ledger as a search by `principal` (a partner node, or the user's local part)."""
+    with node.engine.connect() as conn:
+        hits = find_hits(
+            conn,
+            node,
+            terms=query.terms(),
+            properties=query.match_properties(),
+            accepts=query.accepts,
+            persons=query.persons(),
+            limit=limit,
+            partner=partner,
         )
-        for hit in hits:
-            if hit.match == "name" and hit.score < min_name_score:
-                continue
-            if not query.accepts(hit.record):
-                continue
-            key = (hit.record.owner, hit.record.id)
-            if key not in best or hit.score > best[key].score:
-                best[key] = hit
-    return sorted(best.values(), key=lambda h: -h.score)[:limit]
+    with node.engine.begin() as conn:
+        record_event(
+            conn,
+            Event.SEARCH,
+            principal,
+            {
+                **query.to_dict(),
+                **purpose.to_dict(),
+                **({"request_id": request_id} if request_id else {}),
+                "results": [[h.record.owner, h.record.id] for h in hits],
+            },
+        )
+    return hits
+
+
+def _match_of(hit: SearchHit, decision: Decision) -> dict[str, Any]:
+    """What an answer says of why a record matched: its score, and the matcher's features
+    only where the record's content goes too (a feature tells what agreed, e.g. the birth
+    date, which a reference or a redaction withholds)."""
+    full = decision.mode is Mode.FULL and hit.result is not None
+    return {
+        "score": round(hit.score, 3),
+        "match": hit.match,
+        "algorithm": hit.result.algorithm if hit.result is not None else None,
+        "features": hit.result.explain() if full and hit.result is not None else None,
+    }
 
 
 def _summary(items: Sequence[AnswerItem]) -> list[dict[str, Any]]:
@@ -185,8 +234,11 @@ def _summary(items: Sequence[AnswerItem]) -> list[dict[str, Any]]:
 # --- partner side -----------------------------------------------------------------------------
 
 
-def answer_search(node: Node, peer: Peer, claims: MessageClaims, request: SearchRequest) -> bytes:
-    """Answer a verified search request from `peer`; returns the exact answer body.
+def answer_search(
+    node: Node, peer: Peer, claims: MessageClaims, request: SearchRequest, *, scored: bool = True
+) -> bytes:
+    """Answer a verified search request from `peer`; returns the exact answer body: a
+    `MatchAnswer` (each item with its score) at `/match`, a `SearchAnswer` at `/search`.
 
     Raises ValidationError (no purpose, no query, unknown codes) before anything is searched."""
     purpose = parse_purpose(request.purpose, request.reference, request.crime_area)
@@ -212,7 +264,10 @@ def answer_search(node: Node, peer: Peer, claims: MessageClaims, request: Search
             },
         )
     limit = min(request.limit, node.settings.federation_max_results)
-    hits = _matches(node, principal, query, purpose, limit, min_name_score=PARTNER_MIN_NAME_SCORE)
+    hits = _matches(
+        node, principal, query, purpose, limit, partner=True, request_id=claims.request_id
+    )
+    found = {(h.record.owner, h.record.id): h for h in hits}
     with node.engine.begin() as conn:
         released = release(
             conn,
@@ -222,8 +277,21 @@ def answer_search(node: Node, peer: Peer, claims: MessageClaims, request: Search
             records=[h.record for h in hits],
             channel="federated_search",
             actor=principal,
+            annotate=(
+                (
+                    lambda record, decision: {
+                        "match": _match_of(found[(record.owner, record.id)], decision)
+                    }
+                )
+                if scored
+                else None
+            ),
         )
-        answer = SearchAnswer(items=[AnswerItem.model_validate(i) for i in released.items])
+        answer: MatchAnswer | SearchAnswer = (
+            MatchAnswer(items=[ScoredItem.model_validate(i) for i in released.items])
+            if scored
+            else SearchAnswer(items=[AnswerItem.model_validate(i) for i in released.items])
+        )
         body = encode(answer)
         record_event(
             conn,
@@ -259,15 +327,23 @@ def federated_search(
         raise ValidationError(FieldError("limit", "must be between 1 and 500"))
     peers = usable_peers(node, partners)
     request_id = new_id("fs")
-    request = SearchRequest(
-        query=query.text,
-        schema=query.schema,
-        properties={k: list(v) for k, v in query.properties.items()} or None,
-        purpose=purpose.code,
-        reference=purpose.reference,
-        crime_area=purpose.crime_area,
-        limit=limit,
-    )
+    try:
+        request = SearchRequest(
+            query=query.text,
+            schema=query.schema,
+            properties={k: list(v) for k, v in query.properties.items()} or None,
+            purpose=purpose.code,
+            reference=purpose.reference,
+            crime_area=purpose.crime_area,
+            limit=limit,
+        )
+    except PydanticError as exc:
+        raise ValidationError(
+            [
+                FieldError(".".join(str(p) for p in e["loc"]) or "query", e["msg"])
+                for e in exc.errors()
+            ]
+        ) from None
     body = encode(request)
     client = client_for(node) if peers else None  # FederationNotConfigured before anything
     witness = witness_for(node)
@@ -286,22 +362,19 @@ def federated_search(
             },
         )
     timeout = node.settings.federation_timeout
-    futures: dict[str, Future[Reply]] = {}
+    futures: dict[str, Future[tuple[Reply, bool]]] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, len(peers)), thread_name_prefix="fan-out")
     try:
         if client is not None:
             for peer in peers:
                 futures[peer.node_id] = pool.submit(
-                    client.send,
-                    peer,
-                    "POST",
-                    SEARCH_PATH,
-                    body,
-                    request_id,
-                    witness=witness,
-                    timeout=timeout,
+                    _ask, client, peer, body, request_id, witness, timeout
                 )
-        local = _matches(node, principal, query, purpose, limit) if include_local else []
+        local = (
+            _matches(node, principal, query, purpose, limit, request_id=request_id)
+            if include_local
+            else []
+        )
         wait(futures.values(), timeout=timeout)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -332,15 +405,61 @@ def federated_search(
     return FederatedResult(request_id, local, results)
 
 
-def _collect(peer: Peer, future: Future[Reply]) -> tuple[PartnerResult, dict[str, Any]]:
+def federated_match(
+    node: Node,
+    principal: Principal,
+    queries: Mapping[str, PartnerQuery],
+    purpose: Purpose,
+    *,
+    partners: Sequence[str] | None = None,
+    limit: int = 10,
+) -> dict[str, FederatedResult]:
+    """Ask every chosen partner about each described entity (`/api/v1/federated-match`): one
+    federated search per query, partners only (this node's own part is `/match`)."""
+    return {
+        name: federated_search(
+            node, principal, query, purpose, partners=partners, limit=limit, include_local=False
+        )
+        for name, query in queries.items()
+    }
+
+
+def _ask(
+    client: FederationClient,
+    peer: Peer,
+    body: bytes,
+    request_id: str,
+    witness: HeadExchange,
+    timeout: float,
+) -> tuple[Reply, bool]:
+    """Ask `/match` (each answer item with its score); a partner whose node predates it
+    answers 404 there and is asked `/search` instead. Returns the reply and whether scored."""
+    try:
+        return client.send(
+            peer, "POST", MATCH_PATH, body, request_id, witness=witness, timeout=timeout
+        ), True
+    except PartnerRefused as exc:
+        if exc.status_code != 404:
+            raise
+    again = f"{request_id}.s"
+    return client.send(
+        peer, "POST", SEARCH_PATH, body, again, witness=witness, timeout=timeout
+    ), False
+
+
+def _collect(
+    peer: Peer, future: Future[tuple[Reply, bool]]
+) -> tuple[PartnerResult, dict[str, Any]]:
     """A partner's result and what the ledger keeps of it."""
     unavailable = PartnerResult(peer.node_id, peer.agency_code, "unavailable", [])
     if not future.done():
         future.cancel()
         return unavailable, {"reason": "timeout"}
     try:
-        reply = future.result()
-        answer = SearchAnswer.model_validate_json(reply.body)
+        reply, scored = future.result()
+        answer: MatchAnswer | SearchAnswer = (
+            MatchAnswer if scored else SearchAnswer
+        ).model_validate_json(reply.body)
     except PartnerRefused as exc:
         return unavailable, {"reason": "refused", "code": exc.partner_code}
     except (PartnerUnavailable, AccordError) as exc:

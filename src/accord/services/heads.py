@@ -213,10 +213,19 @@ class HeadSigner:
 
     def _run(self) -> None:
         while not self._stopping:
-            self._wake.wait(self.every_seconds)
+            self._wake.wait(self._pause())
             self._wake.clear()
             self.tick()
         self.tick()
+
+    def _pause(self) -> float:
+        """The interval; or, while a noted append is not committed yet (the signer woke in
+        the appending transaction), a short pause growing with each miss."""
+        with self._lock:
+            misses = self._misses
+        if misses == 0:
+            return self.every_seconds
+        return min(float(self.every_seconds), 0.02 * 2.0**misses)
 
     def tick(self) -> None:
         """Sign if this process appended entries no head covers yet."""
@@ -225,6 +234,15 @@ class HeadSigner:
             if noted <= self._signed:
                 return
         try:
+            if self._misses < self.PATIENCE:
+                # Woken inside the appending transaction: wait for its commit rather than
+                # sign the size before it.
+                with self.node.engine.connect() as conn:
+                    committed = store.ledger_size(conn)
+                if committed < noted:
+                    with self._lock:
+                        self._misses += 1
+                    return
             size = sign_head(self.node).head.size
         except Exception as exc:  # noqa: BLE001 - the signer must outlive a bad moment
             reason = exc.message if isinstance(exc, AccordError) else type(exc).__name__

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accord.api.deps import CurrentNode, CurrentPrincipal
 from accord.api.routers.partner import router as partner_router
-from accord.api.schemas import SearchHitOut
-from accord.services.federation import PartnerQuery, federated_search
+from accord.api.schemas import MatchIn, MatchOut, SearchHitOut
+from accord.matching.score import ALGORITHM
+from accord.services.federation import PartnerQuery, federated_match, federated_search
 from accord.services.followup import (
     FollowUp,
     get_follow_up,
@@ -21,6 +22,7 @@ from accord.services.followup import (
     request_follow_up,
 )
 from accord.services.followup_owner import decide_follow_up
+from accord.services.match import MAX_RESULTS, match_records, parse_queries
 from accord.services.purpose import parse_purpose
 
 __all__ = ["include", "router"]
@@ -61,6 +63,27 @@ class FederatedSearchOut(BaseModel):
     request_id: str
     local: list[SearchHitOut]
     partners: list[PartnerOut]
+
+
+class FederatedMatchIn(MatchIn):
+    """Queries in the shape of yente's `/match`; `partners` are node ids (default: all)."""
+
+    partners: list[str] | None = Field(default=None, max_length=100)
+    limit: int = Field(default=10, ge=1, le=MAX_RESULTS)
+    include_local: bool = True
+
+
+class FederatedMatchResponseOut(BaseModel):
+    request_id: str
+    partners: list[PartnerOut]
+
+
+class FederatedMatchOut(BaseModel):
+    """`local`: this node's answer, as `/match` gives it (empty with `include_local` false);
+    `federated`: per query, every partner's answer, each item with its match score."""
+
+    local: MatchOut
+    federated: dict[str, FederatedMatchResponseOut]
 
 
 class FollowUpIn(BaseModel):
@@ -131,6 +154,49 @@ def federated_search_route(
         include_local=body.include_local,
     )
     return FederatedSearchOut.model_validate(result.to_dict())
+
+
+@router.post("/federated-match", response_model=FederatedMatchOut, response_model_by_alias=True)
+def federated_match_route(
+    body: FederatedMatchIn, node: CurrentNode, principal: CurrentPrincipal
+) -> FederatedMatchOut:
+    """Match each described person here (as `/match`) and at every chosen partner, which
+    answers the records passing its own threshold, each with its score."""
+    purpose = parse_purpose(body.purpose or "investigation", body.reference, body.crime_area)
+    queries = parse_queries(
+        {name: q.as_data() for name, q in body.queries.items()}, node.agency[:2]
+    )
+    local = (
+        match_records(node, principal, queries, purpose, limit=body.limit)
+        if body.include_local
+        else {}
+    )
+    asked = {name: PartnerQuery(None, q.schema, q.properties) for name, q in queries.items()}
+    federated = federated_match(
+        node, principal, asked, purpose, partners=body.partners, limit=body.limit
+    )
+    return FederatedMatchOut.model_validate(
+        {
+            "local": {
+                "responses": {
+                    name: {
+                        "results": [h.to_dict(used) for h in hits],
+                        "total": len(hits),
+                        "threshold": used,
+                        "algorithm": hits[0].result.algorithm if hits else ALGORITHM,
+                    }
+                    for name, (used, hits) in local.items()
+                }
+            },
+            "federated": {
+                name: {
+                    "request_id": result.request_id,
+                    "partners": [p.to_dict() for p in result.partners],
+                }
+                for name, result in federated.items()
+            },
+        }
+    )
 
 
 @router.post("/follow-ups", response_model=FollowUpOut, status_code=201)

@@ -295,7 +295,18 @@ def node_description(node: Annotated[Node, Depends(admitted)]) -> Response:
 
 @router.post("/search")
 def search(request: Request, call: PartnerCallDep) -> Response:
-    """A partner's search: answered from local data through the policy engine."""
+    """A partner's search: answered from local data through the policy engine (the answer of
+    nodes from before `/match`, without scores)."""
+    node = get_node(request)
+    with _refusals(node, request):
+        request_body = _parse(SearchRequest, call.body)
+        body = answer_search(node, call.peer, call.claims, request_body, scored=False)
+    return _signed(node, call, 200, body)
+
+
+@router.post("/match")
+def match(request: Request, call: PartnerCallDep) -> Response:
+    """A partner's search, answered with each record's match score (decision 0017)."""
     node = get_node(request)
     with _refusals(node, request):
         body = answer_search(node, call.peer, call.claims, _parse(SearchRequest, call.body))
