@@ -245,3 +245,14 @@ def test_different_arabic_names_have_different_skeletons(a: str, b: str) -> None
 def test_the_skeleton_is_the_consonants() -> None:
     assert consonant_skeleton("Muhammad") == "mhmd"
     assert consonant_skeleton("") == ""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_ascii_text_takes_the_short_way_to_the_same_forms(text: str) -> None:
+    # `_romanizations` skips the letter-by-letter walk for ASCII; the walk must agree.
+    from accord.matching import romanize
+
+    walked = romanize._runs(text)
+    forms = [romanize._clean(" ".join(" ".join(w) for _, w in walked))] if walked else []
+    assert romanize._romanizations(text) == tuple(f for f in forms if f)

@@ -37,6 +37,7 @@ __all__ = [
     "IdKind",
     "Identifier",
     "bech32_polymod",
+    "blocking_identifier",
     "confusable_key",
     "detect_wallet",
     "identifier_keys",
@@ -397,6 +398,7 @@ def _imo(text: str) -> Identifier | None:
     return Identifier(IdKind.IMO, value, None, bool(stdnum_imo.is_valid(value)))
 
 
+@lru_cache(maxsize=65536)
 def normalize_identifier(value: str, kind: IdKind, country: str | None = None) -> Identifier | None:
     """The canonical form of an identifier of `kind`, or None when `value` cannot be one.
 
@@ -411,7 +413,7 @@ def normalize_identifier(value: str, kind: IdKind, country: str | None = None) -
 
     `country` is ISO 3166-1 alpha-2 in any case; anything else is treated as unknown. Input
     that is empty, longer than 256 characters or holds control characters is None. Never
-    raises.
+    raises. Results are cached (a candidate's numbers are read for every query it meets).
     """
     text = _text(value)
     if text is None or kind not in _KINDS:
@@ -439,6 +441,24 @@ def normalize_identifier(value: str, kind: IdKind, country: str | None = None) -
         case _:
             key = _compact(text)
             return Identifier(kind, key, cc) if key else None
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def blocking_identifier(value: str, kind: IdKind, country: str | None = None) -> Identifier | None:
+    """The form of an identifier that its blocking keys are made of: `normalize_identifier`'s,
+    without the checks that only scoring needs, where a record's cleaning already did the
+    work. A phone already in E.164 (as every cleaned record and query holds it) is taken as
+    it is; a national or tax number is its compact form, checked by no stdnum module (both
+    sides of a match build their keys the same way, and scoring checks the number)."""
+    if kind is IdKind.PHONE and _E164.fullmatch(value):
+        return Identifier(kind, value)
+    if kind in (IdKind.NATIONAL_ID, IdKind.TAX_ID):
+        text = _text(value)
+        key = _compact(text) if text is not None else None
+        return Identifier(kind, key) if key else None
+    return normalize_identifier(value, kind, country)
 
 
 def identifier_keys(idents: Iterable[Identifier]) -> set[str]:

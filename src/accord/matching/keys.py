@@ -69,13 +69,19 @@ def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tupl
     if schema not in MATCHED_SCHEMATA:
         return set()
     # The matcher's modules load the romanisation dictionaries: only where they are used.
-    from accord.matching.identifiers import identifier_keys
-    from accord.matching.names import name_keys
-    from accord.matching.score import subject_of
+    from accord.matching.identifiers import blocking_identifier, identifier_keys
+    from accord.matching.names import name_keys, names_of
+    from accord.matching.score import home_country, identifier_values, name_values
 
-    subject = subject_of(schema, properties)
-    keys = {(KIND_MATCH_NAME, k[:_MAX_KEY]) for n in subject.names for k in name_keys(n)}
-    keys.update((KIND_MATCH_ID, k[:_MAX_KEY]) for k in identifier_keys(subject.identifiers))
+    keys = {
+        (KIND_MATCH_NAME, k[:_MAX_KEY])
+        for n in names_of(name_values(properties))
+        for k in name_keys(n)
+    }
+    home = home_country(properties)
+    idents = [blocking_identifier(v, kind, home) for v, kind in identifier_values(properties)]
+    found = identifier_keys(i for i in idents if i is not None)
+    keys.update((KIND_MATCH_ID, k[:_MAX_KEY]) for k in found)
     return keys
 
 

@@ -68,6 +68,7 @@ _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=8192)
 def _script(ch: str) -> str | None:
     """The script of a letter, or None for anything else (digits, marks, symbols)."""
     if not unicodedata.category(ch).startswith("L"):
@@ -145,8 +146,20 @@ def _clean(form: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+_NOT_ASCII_LETTER = re.compile(r"[^A-Za-z'`]+")
+
+
+def _ascii_form(text: str) -> tuple[str, ...]:
+    """`_romanizations` of ASCII text, the common case, without walking it letter by letter:
+    its letters are Latin and need no folding, and everything else separates words."""
+    form = _clean(_NOT_ASCII_LETTER.sub(" ", text))
+    return (form,) if form else ()
+
+
 @lru_cache(maxsize=16384)
 def _romanizations(text: str) -> tuple[str, ...]:
+    if text.isascii():
+        return _ascii_form(text)
     runs = _runs(unicodedata.normalize("NFC", text))
     if not runs:
         return ()

@@ -76,30 +76,50 @@ class Subject:
     identifiers: frozenset[Identifier] = frozenset()
 
 
+def _values(properties: Mapping[str, Iterable[str]], props: Iterable[str]) -> list[str]:
+    return [str(v) for p in props for v in properties.get(p, ()) if v]
+
+
+def name_values(properties: Mapping[str, Iterable[str]]) -> list[str]:
+    """An entity's names as matching reads them: its name properties, and a name given only
+    in parts (firstName, lastName, …) assembled from them."""
+    raw = _values(properties, _NAME_PROPS)
+    parts = _values(properties, _PART_PROPS)
+    if parts:
+        raw.append(" ".join(parts))
+    return raw
+
+
+def home_country(properties: Mapping[str, Iterable[str]]) -> str | None:
+    """The one country an entity is tied to, if only one (numbers are read in it)."""
+    countries = {c.lower() for c in _values(properties, _COUNTRY_PROPS)}
+    return min(countries) if len(countries) == 1 else None
+
+
+def identifier_values(properties: Mapping[str, Iterable[str]]) -> list[tuple[str, IdKind]]:
+    """(value, kind) of every identifier property an entity has."""
+    return [
+        (str(v), _ID_PROPS[p]) for p, values in properties.items() if p in _ID_PROPS
+        for v in values if v
+    ]  # fmt: skip
+
+
 def subject_of(schema: str, properties: Mapping[str, Iterable[str]]) -> Subject:
     """The matching view of an FtM entity's (cleaned) properties. A name given only in parts
     (firstName, lastName, …) is assembled from them."""
-
-    def get(prop: str) -> list[str]:
-        return [str(v) for v in properties.get(prop, ()) if v]
-
-    raw = [v for p in _NAME_PROPS for v in get(p)]
-    parts = [v for p in _PART_PROPS for v in get(p)]
-    if parts:
-        raw.append(" ".join(parts))
-    countries = frozenset(c.lower() for p in _COUNTRY_PROPS for c in get(p))
+    raw = name_values(properties)
+    countries = frozenset(c.lower() for c in _values(properties, _COUNTRY_PROPS))
     home = min(countries) if len(countries) == 1 else None
     idents: set[Identifier] = set()
-    for prop, kind in _ID_PROPS.items():
-        for value in get(prop):
-            ident = normalize_identifier(value, kind, home)
-            if ident is not None:
-                idents.add(ident)
-    genders = {g.lower() for g in get("gender")}
+    for value, kind in identifier_values(properties):
+        ident = normalize_identifier(value, kind, home)
+        if ident is not None:
+            idents.add(ident)
+    genders = {g.lower() for g in _values(properties, ("gender",))}
     return Subject(
         schema=schema,
         names=tuple(names_of(raw)),
-        birth_dates=tuple(v for p in _DATE_PROPS for v in get(p)),
+        birth_dates=tuple(_values(properties, _DATE_PROPS)),
         countries=countries,
         gender=min(genders) if len(genders) == 1 else None,
         identifiers=frozenset(idents),
