@@ -226,12 +226,14 @@ def analyze_person_name(text: str) -> PersonName | None:
 # --- comparing parts ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=262144)
 def compare_parts(a: NamePart, b: NamePart) -> PartMatch:
     """How alike two name parts are, from 1.0 (the same spelling in some convention) down:
     equivalent names 0.9 (Oleksandr ~ Alexander ~ Sasha), the same consonants 0.85 (Muhammad
     ~ محمد), the same sound 0.8 (metaphone), an initial 0.6 (J ~ John), otherwise the best
     Levenshtein similarity of their spellings within rigour's edit budget (a fifth of the
-    shorter spelling: Kowalenko ~ Kovalenko, not Olena ~ Oleksandr), discounted."""
+    shorter spelling: Kowalenko ~ Kovalenko, not Olena ~ Oleksandr), discounted. Cached: a
+    query's parts meet the same common given names and surnames in candidate after candidate."""
     left, right = min(a.forms), min(b.forms)
     shared = a.forms & b.forms
     if shared:
