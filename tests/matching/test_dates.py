@@ -215,3 +215,10 @@ def test_every_real_date_reads_back_from_each_written_form(day: date) -> None:
         f"{day.year:04d}-{day.month:02d}-{day.day:02d}T12:00:00Z",
     ):
         assert parse_date(text) == expected
+
+
+def test_two_neighbouring_digits_swapped_are_a_typo() -> None:
+    from accord.matching.dates import DateAgreement, compare_dates
+
+    assert compare_dates(["1910-02-10"], ["1910-01-20"])[0] is DateAgreement.ONE_DIGIT_TYPO
+    assert compare_dates(["1910-02-10"], ["1910-12-01"])[0] is DateAgreement.MISMATCH

@@ -22,7 +22,7 @@ def test_record_keys_cover_names_identifiers_phones_and_emails() -> None:
             "birthDate": ["1980-01-01"],
         },
     )
-    search_keys = {k for k in keys if k[0] not in ("mname", "mid")}
+    search_keys = {k for k in keys if k[0] not in ("mname", "mid", "mdate")}
     assert search_keys == {
         ("name", "anna"),
         ("name", "schmidt"),
@@ -33,6 +33,15 @@ def test_record_keys_cover_names_identifiers_phones_and_emails() -> None:
     # A person's matching candidate keys ride along: name spellings and identifiers.
     assert ("mname", "n:schmidt") in keys
     assert ("mid", "passport:C01X00T47") in keys
+    # and the birth day, also with day and month swapped (this one reads the same).
+    assert ("mdate", "d19800101") in keys
+
+
+def test_a_birth_day_is_a_key_also_with_day_and_month_swapped() -> None:
+    keys = record_keys("Person", {"name": ["Anna Schmidt"], "birthDate": ["1980-03-02"]})
+    assert {("mdate", "d19800302"), ("mdate", "d19800203")} <= keys
+    year_only = record_keys("Person", {"name": ["Anna Schmidt"], "birthDate": ["1980"]})
+    assert not any(kind == "mdate" for kind, _ in year_only)
 
 
 def test_query_is_tried_as_every_kind_it_could_be() -> None:

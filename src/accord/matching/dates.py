@@ -24,6 +24,7 @@ __all__ = [
     "PartialDate",
     "compare_dates",
     "date_keys",
+    "day_keys",
     "parse_date",
     "query_date_keys",
 ]
@@ -167,7 +168,7 @@ class DateAgreement(StrEnum):
     """Same day and month, the years one apart: 2 March 1981 against 2 March 1982."""
     ONE_DIGIT_TYPO = "one_digit_typo"
     """Same year; day and month written `MMDD` differ in exactly one digit (03-02 vs 03-07,
-    03-02 vs 08-02)."""
+    03-02 vs 08-02) or by two neighbouring digits swapped (02-10 vs 01-20)."""
     MISMATCH = "mismatch"
     """Both sides give dates and none of the above holds."""
     UNKNOWN = "unknown"
@@ -209,8 +210,12 @@ def _agreement(a: PartialDate, b: PartialDate) -> DateAgreement:
         return DateAgreement.ONE_YEAR_SLIP
     if a.year == b.year:
         left, right = f"{a.month:02d}{a.day:02d}", f"{b.month:02d}{b.day:02d}"
-        if sum(x != y for x, y in zip(left, right, strict=True)) == 1:
+        diff = [i for i, (x, y) in enumerate(zip(left, right, strict=True)) if x != y]
+        if len(diff) == 1:
             return DateAgreement.ONE_DIGIT_TYPO
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1
+        if swapped and left[diff[0]] == right[diff[1]] and left[diff[1]] == right[diff[0]]:
+            return DateAgreement.ONE_DIGIT_TYPO  # two neighbouring digits swapped
     return DateAgreement.MISMATCH
 
 
@@ -265,6 +270,21 @@ def date_keys(values: Iterable[str]) -> set[str]:
     covers by also looking up the neighbouring years (`query_date_keys`); storing one key per
     year keeps the index small."""
     return {_year_key(date.year) for _raw, date in _parsed(values)}
+
+
+def day_keys(values: Iterable[str]) -> set[str]:
+    """Candidate keys of the dates known to the day: `d19810302`, and the same date with day
+    and month swapped where that is a date too (`d19810203`), so that a swap still meets its
+    record. Stored and looked up alike; a day is rare enough to block on (a few dozen persons
+    per day in a million), a year is not."""
+    keys: set[str] = set()
+    for _raw, date in _parsed(values):
+        if date.month is None or date.day is None:
+            continue
+        keys.add(f"d{date.year:04d}{date.month:02d}{date.day:02d}")
+        if date.day <= 12 and date.day != date.month:
+            keys.add(f"d{date.year:04d}{date.day:02d}{date.month:02d}")
+    return keys
 
 
 def query_date_keys(values: Iterable[str]) -> set[str]:

@@ -18,6 +18,7 @@ from normality import normalize
 __all__ = [
     "KIND_EMAIL",
     "KIND_ID",
+    "KIND_MATCH_DATE",
     "KIND_MATCH_ID",
     "KIND_MATCH_NAME",
     "KIND_NAME",
@@ -38,6 +39,7 @@ KIND_NAME = "name"
 #: codes and consonant skeletons (`names.name_keys`), and identifiers.
 KIND_MATCH_NAME = "mname"
 KIND_MATCH_ID = "mid"
+KIND_MATCH_DATE = "mdate"
 #: Schemata the matcher indexes.
 MATCHED_SCHEMATA = frozenset({"Person"})
 
@@ -69,15 +71,22 @@ def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tupl
     if schema not in MATCHED_SCHEMATA:
         return set()
     # The matcher's modules load the romanisation dictionaries: only where they are used.
+    from accord.matching.dates import day_keys
     from accord.matching.identifiers import blocking_identifier, identifier_keys
     from accord.matching.names import name_keys, names_of
-    from accord.matching.score import home_country, identifier_values, name_values
+    from accord.matching.score import (
+        birth_date_values,
+        home_country,
+        identifier_values,
+        name_values,
+    )
 
     keys = {
         (KIND_MATCH_NAME, k[:_MAX_KEY])
         for n in names_of(name_values(properties))
         for k in name_keys(n)
     }
+    keys.update((KIND_MATCH_DATE, k) for k in day_keys(birth_date_values(properties)))
     home = home_country(properties)
     idents = [blocking_identifier(v, kind, home) for v, kind in identifier_values(properties)]
     found = identifier_keys(i for i in idents if i is not None)

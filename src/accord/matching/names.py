@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -190,6 +190,33 @@ def _part(original: str, forms: frozenset[str], syllabic: bool = False) -> NameP
     )
 
 
+#: Particles that are also given names or surnames (Ben, Lo, Ni, Do, Da, Le, La, E, O).
+NAME_PARTICLES = frozenset({"ben", "lo", "ni", "do", "da", "le", "la", "e", "o"})
+_HYPHENATED = re.compile(r"([^\W_]+)-(?=([^\W_]+))", re.UNICODE)
+
+
+def _joined(
+    base: Sequence[NamePart], hyphenated: Sequence[tuple[str, str]]
+) -> tuple[NamePart, ...] | None:
+    """The split with each particle written onto the part after it (de Boer ~ Deboer, van de
+    Ven ~ Vandeven) and each hyphenated pair as one part (Karl-Heinz ~ Karlheinz); None when
+    the name has neither."""
+    pairs = {(a.lower(), b.lower()) for a, b in hyphenated}
+    out: list[NamePart] = []
+    changed = attach = False
+    for part in base:
+        if out and (attach or (out[-1].original, part.original) in pairs):
+            prev = out.pop()
+            forms = frozenset(a + b for a in prev.forms for b in part.forms)
+            out.append(_part(prev.original + part.original, forms))
+            changed = True
+        else:
+            out.append(part)
+        # A particle (or a run of them: van de) attaches to what follows.
+        attach = part.optional
+    return tuple(out) if changed and out else None
+
+
 @lru_cache(maxsize=65536)
 def analyze_person_name(text: str) -> PersonName | None:
     """Analyse one person's name; None when nothing name-like is left (empty, only
@@ -208,7 +235,14 @@ def analyze_person_name(text: str) -> PersonName | None:
         _part(w, frozenset(r.replace(" ", "") for r in forms) or frozenset({_fold(w)}))
         for w, forms in zip(words, per_word, strict=True)
     ]  # fmt: skip
+    if base and base[0].optional and base[0].forms <= NAME_PARTICLES and len(base) <= 2:
+        # "Ben White", "Le Van": a particle that is also a given name or surname, first in
+        # a name of two parts, is the name's part, not a particle.
+        base[0] = replace(base[0], optional=False)
     tokenizations: list[tuple[NamePart, ...]] = [tuple(base)]
+    joined = _joined(base, _HYPHENATED.findall(text.lower()))
+    if joined is not None:
+        tokenizations.append(joined)
     for roman in romanizations(cleaned):
         tokens = roman.split()
         if len(tokens) != len(words) and 0 < len(tokens) <= MAX_PARTS:

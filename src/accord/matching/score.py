@@ -21,6 +21,7 @@ import yaml
 
 from accord.matching.dates import DateAgreement, compare_dates
 from accord.matching.identifiers import Identifier, IdKind, normalize_identifier
+from accord.matching.keys import name_tokens
 from accord.matching.names import PersonName, compare_names, names_of
 
 __all__ = [
@@ -30,13 +31,14 @@ __all__ = [
     "MatchResult",
     "Subject",
     "Weights",
+    "algorithms",
     "load_weights",
     "score",
     "subject_of",
 ]
 
 #: The default algorithm: its name is part of every result.
-ALGORITHM = "accord-v1"
+ALGORITHM = "accord-v2"
 
 #: FtM properties of a person read as names, and as parts of one name.
 _NAME_PROPS = ("name", "alias", "previousName", "weakAlias")
@@ -74,6 +76,8 @@ class Subject:
     countries: frozenset[str] = frozenset()
     gender: str | None = None
     identifiers: frozenset[Identifier] = frozenset()
+    #: The words of its addresses, folded (for `address_similarity`).
+    address_words: frozenset[str] = frozenset()
 
 
 def _values(properties: Mapping[str, Iterable[str]], props: Iterable[str]) -> list[str]:
@@ -88,6 +92,11 @@ def name_values(properties: Mapping[str, Iterable[str]]) -> list[str]:
     if parts:
         raw.append(" ".join(parts))
     return raw
+
+
+def birth_date_values(properties: Mapping[str, Iterable[str]]) -> list[str]:
+    """An entity's birth dates as written."""
+    return _values(properties, _DATE_PROPS)
 
 
 def home_country(properties: Mapping[str, Iterable[str]]) -> str | None:
@@ -123,6 +132,9 @@ def subject_of(schema: str, properties: Mapping[str, Iterable[str]]) -> Subject:
         countries=countries,
         gender=min(genders) if len(genders) == 1 else None,
         identifiers=frozenset(idents),
+        address_words=frozenset(
+            w for a in _values(properties, ("address",)) for w in name_tokens(a) if len(w) > 1
+        ),
     )
 
 
@@ -146,7 +158,7 @@ class MatchResult:
 
     def explain(self) -> dict[str, float]:
         """Feature name → contribution, the yente-shaped `features` object."""
-        return {f.name: round(f.contribution, 4) for f in self.features if f.value}
+        return {f.name: round(f.contribution, 4) for f in self.features if f.contribution}
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +166,16 @@ class Weights:
     algorithm: str
     bias: float
     weights: Mapping[str, float] = field(default_factory=dict)
+
+
+def algorithms() -> list[str]:
+    """The names of the algorithms this version ships (`accord-v1`, `accord-v2`, …)."""
+    folder = resources.files("accord.data").joinpath("matching")
+    return sorted(
+        p.name.removesuffix(".yml")
+        for p in folder.iterdir()
+        if p.name.startswith("accord-") and p.name.endswith(".yml")
+    )
 
 
 @cache
@@ -238,6 +260,92 @@ def birth_date(q: Subject, c: Subject) -> tuple[float, str]:
     return _DATE_VALUES[agreement], detail
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two numbers differ by one substituted, inserted or dropped character, or two
+    neighbours swapped (a clerk's slip)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and (a[diff[1]] == b[diff[0]])
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _by_kind(s: Subject, kinds: frozenset[IdKind]) -> dict[IdKind, set[str]]:
+    found: dict[IdKind, set[str]] = {}
+    for i in s.identifiers:
+        if i.kind in kinds:
+            found.setdefault(i.kind, set()).add(i.value)
+    return found
+
+
+def identifier_near(q: Subject, c: Subject) -> tuple[float, str]:
+    """A passport, national-id or tax number of one side is one slip away from the other's
+    number of the same kind (one character wrong, missing or extra, or two swapped): 1. Only
+    numbers of six characters or more, where a slip is likelier than a coincidence."""
+    theirs = _by_kind(c, _PERSONAL)
+    for kind, values in _by_kind(q, _PERSONAL).items():
+        for a in values:
+            for b in theirs.get(kind, ()):
+                if min(len(a), len(b)) >= 6 and _one_edit(a, b):
+                    return 1.0, f"{kind.value} {a} ~ {b}"
+    return 0.0, ""
+
+
+_ONE_PER_COUNTRY = frozenset({IdKind.NATIONAL_ID, IdKind.TAX_ID})
+
+
+def identifier_conflict(q: Subject, c: Subject) -> tuple[float, str]:
+    """Both sides hold a national-id or tax number of the same kind, read for the same country
+    (or neither says which), and none is the other's or a slip from it (-1): a country gives
+    a person one such number. Passports are left out (a person holds several over the
+    years)."""
+
+    def held(s: Subject) -> dict[tuple[IdKind, str | None], set[str]]:
+        found: dict[tuple[IdKind, str | None], set[str]] = {}
+        for i in s.identifiers:
+            if i.kind in _ONE_PER_COUNTRY:
+                found.setdefault((i.kind, i.country), set()).add(i.value)
+        return found
+
+    mine, theirs = held(q), held(c)
+    common = sorted(set(mine) & set(theirs), key=lambda k: (k[0].value, k[1] or ""))
+    if not common:
+        return 0.0, ""
+    for key in common:
+        left, right = mine[key], theirs[key]
+        if left & right or any(_one_edit(a, b) for a in left for b in right):
+            return 0.0, ""
+    kind, country = common[0]
+    return -1.0, f"different {kind.value} numbers" + (f" for {country}" if country else "")
+
+
+def address_similarity(q: Subject, c: Subject) -> tuple[float, str]:
+    """The share of address words the two sides have in common (Jaccard, 0..1); 0 when a side
+    has no address. People move: a different address is no evidence against."""
+    if not q.address_words or not c.address_words:
+        return 0.0, ""
+    shared = q.address_words & c.address_words
+    value = len(shared) / len(q.address_words | c.address_words)
+    return round(value, 4), f"{len(shared)} address words in common"
+
+
+def birth_date_unconfirmed(q: Subject, c: Subject) -> tuple[float, str]:
+    """The query states a birth date and the candidate none (-1): the name cannot be told
+    from a namesake's. A query without one asks for no such confirmation (0)."""
+    if q.birth_dates and not c.birth_dates:
+        return -1.0, "the candidate has no birth date"
+    return 0.0, ""
+
+
 def country_mismatch(q: Subject, c: Subject) -> tuple[float, str]:
     """Both sides name nationalities or countries and share none: -1."""
     if q.countries and c.countries and not q.countries & c.countries:
@@ -258,6 +366,10 @@ FEATURES: Mapping[str, Callable[[Subject, Subject], tuple[float, str]]] = {
     "name_mismatch": name_mismatch,
     "identifier_match": identifier_match,
     "birth_date": birth_date,
+    "birth_date_unconfirmed": birth_date_unconfirmed,
+    "identifier_near": identifier_near,
+    "identifier_conflict": identifier_conflict,
+    "address_similarity": address_similarity,
     "country_mismatch": country_mismatch,
     "gender_mismatch": gender_mismatch,
 }

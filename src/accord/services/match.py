@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from accord.errors import FieldError, ValidationError
-from accord.matching.keys import match_keys
-from accord.matching.score import ALGORITHM, MatchResult, load_weights, score, subject_of
+from accord.matching.keys import KIND_MATCH_ID, KIND_MATCH_NAME, match_keys
+from accord.matching.score import (
+    ALGORITHM,
+    MatchResult,
+    algorithms,
+    load_weights,
+    score,
+    subject_of,
+)
 from accord.model import PERSON_SCHEMATA, Principal, Record, validate_entity
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
@@ -104,7 +111,9 @@ def parse_queries(raw: Any, home_country: str | None) -> dict[str, MatchQuery]:
         if not any(schema.is_a(s) for s in PERSON_SCHEMATA):
             errors.append(FieldError(f"{where}.schema", "matching covers persons (Person)"))
             continue
-        if not match_keys(schema.name, cleaned):
+        keys = match_keys(schema.name, cleaned)
+        # A birth date alone gives keys too, but matches no one by itself.
+        if not any(kind in (KIND_MATCH_NAME, KIND_MATCH_ID) for kind, _ in keys):
             errors.append(
                 FieldError(f"{where}.properties", "give a name or an identifier to match on")
             )
@@ -135,7 +144,10 @@ def match_records(
         weights = load_weights(algorithm)
     except KeyError:
         raise ValidationError(
-            FieldError("algorithm", f"unknown algorithm {algorithm!r} (we have {ALGORITHM})")
+            FieldError(
+                "algorithm",
+                f"unknown algorithm {algorithm!r} (we have {', '.join(algorithms())})",
+            )
         ) from None
     cap = node.settings.match_candidates
     answers: dict[str, tuple[float, list[MatchHit]]] = {}

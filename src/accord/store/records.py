@@ -5,12 +5,13 @@ atomic (a whole ingest file, one API update with its ledger entry)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, case, delete, func, insert, or_, select, update
 
 from accord.model import (
     TLP,
@@ -363,19 +364,52 @@ def find_by_keys(conn: Connection, keys: Sequence[tuple[str, str]], limit: int) 
     return [r[0] for r in conn.execute(stmt)]
 
 
+#: A key held by more records than this many times the cap is left out of a candidate
+#: search when the query has rarer keys: it tells records apart no better than chance, and
+#: reading its postings is most of a query's cost in a large index.
+COMMON_KEY_FACTOR = 25
+#: The notional index size of the keys' inverse frequency (only ratios matter for ranking).
+_IDF_SIZE = 1_000_000
+
+
 def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int) -> list[int]:
-    """Matching candidates: the records sharing the most of these keys, at most `cap` of them
-    (ties by primary key, so the answer is stable). The cap bounds the work of one query
+    """Matching candidates: the records whose shared keys weigh most, at most `cap` of them
+    (ties by primary key, so the answer is stable). A key weighs by how rare it is
+    (log(1 + N / records holding it)): sharing a rare surname's spelling says more than
+    sharing a common given name's sound. Keys far too common to tell records apart are not
+    read while rarer ones remain (`COMMON_KEY_FACTOR`). The cap bounds the work of one query
     however common its keys are."""
     if not keys or cap < 1:
         return []
     k = record_keys.c
-    shared = func.count().label("shared")
+
+    def held(pairs: Sequence[tuple[str, str]]) -> Any:
+        return or_(*(and_(k.kind == kind, k.value == value) for kind, value in pairs))
+
+    counts = {
+        (r[0], r[1]): int(r[2])
+        for r in conn.execute(
+            select(k.kind, k.value, func.count()).where(held(keys)).group_by(k.kind, k.value)
+        )
+    }
+    if not counts:
+        return []
+    limit = COMMON_KEY_FACTOR * cap
+    used = [key for key, n in counts.items() if n <= limit]
+    if not used:
+        used = sorted(counts, key=lambda key: (counts[key], key))[:3]
+    weight = {key: math.log1p(_IDF_SIZE / counts[key]) for key in used}
+    score = func.sum(
+        case(
+            *((and_(k.kind == kind, k.value == value), w) for (kind, value), w in weight.items()),
+            else_=0.0,
+        )
+    ).label("weight")
     stmt = (
-        select(k.record_pk, shared)
-        .where(or_(*(and_(k.kind == kind, k.value == value) for kind, value in keys)))
+        select(k.record_pk, score)
+        .where(held(used))
         .group_by(k.record_pk)
-        .order_by(shared.desc(), k.record_pk)
+        .order_by(score.desc(), k.record_pk)
         .limit(cap)
     )
     return [r[0] for r in conn.execute(stmt)]
