@@ -41,6 +41,7 @@ demo: install
 	$(VENV)/bin/accord demo
 
 bench: install
+	$(UV) sync --frozen --group bench --python $(PYTHON)
 	$(VENV)/bin/python benchmarks/run_all.py
 
 clean:

@@ -12,7 +12,18 @@ from pathlib import Path
 import accord
 
 SRC = Path(accord.__file__).parent
-PURE = ("model", "policy", "matching", "ledger", "crypto", "auth", "scenario", "graph", "documents")
+PURE = (
+    "model",
+    "policy",
+    "matching",
+    "linkage",
+    "ledger",
+    "crypto",
+    "auth",
+    "scenario",
+    "graph",
+    "documents",
+)
 ADAPTERS = ("store", "interop", "federation")
 FRAMEWORKS = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "httpx", "typer", "rich")
 

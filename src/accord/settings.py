@@ -66,6 +66,39 @@ class Settings(BaseSettings):
         le=10_000,
         description="Most candidates one match query scores (those sharing the most keys).",
     )
+    # Cross-referencing (docs/xref.md).
+    xref_threshold: float = Field(
+        default=0.95,
+        ge=0.0,
+        le=1.0,
+        description="The accord matcher's score at which `accord xref` proposes a pair.",
+    )
+    xref_probability: float = Field(
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description="Splink's match probability at which `accord xref` proposes a pair.",
+    )
+    xref_accord_max: int = Field(
+        default=1000,
+        ge=0,
+        le=10_000_000,
+        description="`--engine auto` runs the accord engine up to this many person records "
+        "on both sides together, and Splink on DuckDB above.",
+    )
+    xref_candidates: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="Most candidates the accord engine scores for one record.",
+    )
+    xref_spark_master: str = Field(
+        default="local[*]",
+        min_length=1,
+        max_length=500,
+        description="The Spark master of `--engine spark`: local[*] (this machine's cores) or "
+        "a cluster's URL (spark://host:7077).",
+    )
     record_max_values: int = Field(
         default=5000,
         ge=1,

@@ -71,6 +71,10 @@ def test_accord_help_imports_no_heavy_library() -> None:
         ["policy", "check"],
         ["audit", "verify"],
         ["scenario", "generate"],
+        ["xref"],
+        ["xref", "list"],
+        ["xref", "show"],
+        ["xref", "judge"],
     ],
     ids=" ".join,
 )

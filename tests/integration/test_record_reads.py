@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,7 +19,8 @@ from fastapi.testclient import TestClient
 
 from accord.api import create_app
 from accord.auth.matrix import route_key
-from accord.model import Principal
+from accord.matching import record_keys
+from accord.model import Principal, parse_record
 from accord.services.federation import PartnerQuery, federated_search
 from accord.services.followup import request_follow_up
 from accord.services.followup_owner import decide_follow_up
@@ -26,6 +28,7 @@ from accord.services.node import Node
 from accord.services.outbox import deliver_due
 from accord.services.purpose import parse_purpose
 from accord.services.tokens import issue_token
+from accord.store.records import insert_records
 from tests.api.test_access_matrix import routes
 from tests.federation.cluster import Federation, add_person, ledger
 
@@ -48,6 +51,8 @@ RECORD_CONTENT = {
     "POST /api/v1/exports": "test_export_is_ledgered",
     "GET /api/v1/follow-ups": "test_follow_up_outcomes_are_ledgered",
     "GET /api/v1/follow-ups/{follow_up_id}": "test_follow_up_outcomes_are_ledgered",
+    "GET /api/v1/xref": "test_xref_links_are_ledgered",
+    "GET /api/v1/xref/{link_id}": "test_xref_links_are_ledgered",
 }
 #: Routes whose answer carries no record content, and why.
 NO_RECORD_CONTENT = {
@@ -82,6 +87,8 @@ NO_RECORD_CONTENT = {
     "GET /federation/v1/node": "the node's id, agency and public keys",
     "POST /federation/v1/follow-ups": "an acknowledgement",
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": "an acknowledgement",
+    "POST /api/v1/xref/runs": "the run's parameters and counts (the links: GET /api/v1/xref)",
+    "POST /api/v1/xref/{link_id}/judgements": "the judgement just made, by link id",
 }
 
 
@@ -296,3 +303,35 @@ def test_follow_up_outcomes_are_ledgered(
         }
         assert "rr-ua-1" in ids
         assert _entry_naming(node, before, ids)["event"] == "record_read"
+
+
+def test_xref_links_are_ledgered(de: tuple[Node, TestClient]) -> None:
+    node, client = de
+    born = {"birthDate": ["1984-05-06"]}
+    mine = _person("rr-xref-de", "Xenia Xrefreader")
+    client.post("/api/v1/records", json={**mine, "properties": {**mine["properties"], **born}})
+    theirs = _person("rr-xref-ua", "Xenia Xrefreader")
+    received = parse_record(
+        {**theirs, "properties": {**theirs["properties"], **born}},
+        {"owner": "UA-NPU"},
+        now=datetime.now(UTC),
+    )
+    with node.engine.begin() as conn:
+        insert_records(
+            conn, [(received, received.caption, record_keys("Person", received.properties))]
+        )
+    res = client.post("/api/v1/xref/runs", json={"against": "UA-NPU"})
+    assert res.status_code == 201, res.text
+    before = len(ledger(node))
+    res = client.get("/api/v1/xref", params={"agency": "UA-NPU", "limit": 500})
+    assert res.status_code == 200, res.text
+    links = [link for link in res.json()["links"] if link["left"]["id"] == "rr-xref-de"]
+    (link,) = links
+    ids = {r["id"] for li in res.json()["links"] for r in (li["left"], li["right"])}
+    assert {"rr-xref-de", "rr-xref-ua"} <= ids
+    assert _entry_naming(node, before, ids)["event"] == "record_read"
+    before = len(ledger(node))
+    res = client.get(f"/api/v1/xref/{link['id']}")
+    assert res.status_code == 200, res.text
+    shown = {res.json()["left"]["record"]["id"], res.json()["right"]["record"]["id"]}
+    assert _entry_naming(node, before, shown)["event"] == "record_read"

@@ -31,6 +31,7 @@ from accord.api.routers import (
     match,
     records,
     search,
+    xref,
 )
 from accord.auth import access_for
 from accord.errors import NotFound
@@ -257,6 +258,7 @@ def create_app(node: Node) -> FastAPI:
         match.router,
         audit.router,
         agreements.router,
+        xref.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     federation.include(app, API_PREFIX)

@@ -112,6 +112,12 @@ ACCESS: Mapping[str, Access] = {
     "GET /api/v1/records/{record_id}/history": allow(*_CASEWORK, _DPO, _AUD, scope="records:read"),
     "POST /api/v1/search": allow(*_CASEWORK, scope="search"),
     "POST /api/v1/match": allow(*_CASEWORK, scope="search"),
+    # Cross-referencing: casework runs it, reads the links and judges them; auditors and node
+    # administrators do neither (the ledger shows auditors every run and judgement).
+    "POST /api/v1/xref/runs": allow(*_CASEWORK, scope="xref:run"),
+    "GET /api/v1/xref": allow(*_CASEWORK, scope="xref:read"),
+    "GET /api/v1/xref/{link_id}": allow(*_CASEWORK, scope="xref:read"),
+    "POST /api/v1/xref/{link_id}/judgements": allow(*_CASEWORK, scope="xref:judge"),
     # The audit ledger: signed heads and proofs reveal only hashes, so every role may check
     # them; the entries say who did what, so only those who answer for the log read them.
     "GET /api/v1/audit/tree-head": allow(*EVERY_ROLE, scope="audit:verify"),

@@ -28,6 +28,7 @@ from . import (
     session,
     tokens,
     users,
+    xref,
 )
 from .common import Group, close_nodes, configure_logging, debug, fail
 
@@ -94,6 +95,7 @@ app.add_typer(policy.policy_app, name="policy")
 app.command()(policy.export)
 app.add_typer(demo.app, name="demo")
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(xref.app, name="xref")
 
 
 def main() -> None:

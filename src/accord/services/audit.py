@@ -79,6 +79,8 @@ class Event(StrEnum):
     WITNESS_FORK = "witness_fork"
     WITNESS_SHRINK = "witness_shrink"
     WITNESS_REFUSED = "witness_refused"
+    XREF_RUN = "xref_run"
+    XREF_JUDGEMENT = "xref_judgement"
 
 
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -53,6 +54,9 @@ __all__ = [
     "users",
     "witness_partners",
     "witness_pending",
+    "xref_judgements",
+    "xref_links",
+    "xref_runs",
 ]
 
 
@@ -458,4 +462,58 @@ witness_pending = Table(
     Column("next_attempt_at", UtcDateTime(), nullable=False),
     UniqueConstraint("partner", "tree_size", "root_hash"),
     Index(None, "next_attempt_at"),
+)
+
+
+# Cross-referencing (docs/xref.md): runs, the links they proposed, and analysts' judgements.
+
+#: One row per `accord xref` run: who ran it, with which parameters, and what it found.
+xref_runs = Table(
+    "xref_runs",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("engine", String(16), nullable=False),
+    Column("against", String(40), nullable=False),
+    Column("since", UtcDateTime()),
+    Column("parameters", JSON, nullable=False),
+    Column("counts", JSON, nullable=False),
+)
+
+#: A candidate link between two person records, one row per pair: the pair in canonical order
+#: ((left_owner, left_id) < (right_owner, right_id)), with the evidence of the latest run that
+#: proposed it. A later run refreshes the evidence; the link (and its judgements) stay.
+xref_links = Table(
+    "xref_links",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("left_owner", String(40), nullable=False),
+    Column("left_id", String(200), nullable=False),
+    Column("right_owner", String(40), nullable=False),
+    Column("right_id", String(200), nullable=False),
+    Column("run_id", ForeignKey("xref_runs.id"), nullable=False, index=True),
+    Column("engine", String(16), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("algorithm", String(64), nullable=False),
+    Column("features", JSON, nullable=False),
+    Column("splink_probability", Float),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("left_owner", "left_id", "right_owner", "right_id"),
+    Index(None, "right_owner", "right_id"),
+)
+
+#: Analysts' judgements of links, append-only: never updated or deleted. A link's state is
+#: its latest judgement (highest id); an undo is a new judgement.
+xref_judgements = Table(
+    "xref_judgements",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("link_id", ForeignKey("xref_links.id"), nullable=False, index=True),
+    Column("judgement", String(16), nullable=False),
+    Column("note", Text),
+    Column("judged_by", String(200), nullable=False),
+    Column("judged_at", UtcDateTime(), nullable=False),
 )
