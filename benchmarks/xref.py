@@ -18,7 +18,7 @@ Target (docs/xref.md): the whole run in under 5 minutes on the project's 2-core 
 
     .venv/bin/python benchmarks/xref.py            # 100,000 x 100,000
     .venv/bin/python benchmarks/xref.py --quick    # 10,000 x 10,000
-    .venv/bin/python benchmarks/xref.py --records 2500 --engine accord --out /tmp/accord.json
+    .venv/bin/python benchmarks/xref.py --records 2500 --engine accord --out accord.json
 """
 
 from __future__ import annotations

@@ -89,9 +89,12 @@ def _ledger(node: Node) -> list[dict[str, Any]]:
     return out
 
 
-def _candidates(truth: Path) -> list[tuple[str, str]]:
-    """(storyline person key, name) of people the truth says DE, NL and UA all hold."""
-    found: list[tuple[str, str]] = []
+def _candidates(truth: Path) -> list[tuple[str, str, str | None]]:
+    """(storyline person key, name, birth date) of people the truth says DE, NL and UA all
+    hold; those whose own script is Cyrillic first (the search shows matching across
+    scripts)."""
+    found: list[tuple[str, str, str | None]] = []
+    scripts: dict[str, str] = {}
     with truth.open(encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
@@ -99,8 +102,11 @@ def _candidates(truth: Path) -> list[tuple[str, str]]:
                 continue
             owners = {r["owner"] for r in row.get("records", [])}
             if {"DE-BKA", "NL-POLITIE", "UA-NPU"} <= owners:
-                found.append((row["key"], row.get("latin_name") or row["name"]))
-    found.sort(key=lambda kn: (not kn[0].startswith("person/thb"), kn[0]))
+                found.append(
+                    (row["key"], row.get("latin_name") or row["name"], row.get("birth_date"))
+                )
+                scripts[row["key"]] = row.get("script") or "Latn"
+    found.sort(key=lambda k: (scripts[k[0]] != "Cyrl", not k[0].startswith("person/thb"), k[0]))
     return found
 
 
@@ -149,8 +155,10 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any, verbose: bool) -> str
 
     # The search: a storyline suspect whom all three agencies know.
     chosen: tuple[str, FederatedResult] | None = None
-    for _key, name in _candidates(root / "scenario" / "truth.jsonl"):
-        result = federated_search(de, analyst, PartnerQuery(text=name), purpose)
+    for _key, name, born in _candidates(root / "scenario" / "truth.jsonl"):
+        # What the analyst knows: the name as DE-BKA writes it, and the birth date.
+        described = {"name": [name], **({"birthDate": [born]} if born else {})}
+        result = federated_search(de, analyst, PartnerQuery(None, "Person", described), purpose)
         modes = _modes(result)
         if "full" in modes.get("NL-POLITIE", set()) and "reference" in modes.get("UA-NPU", set()):
             chosen = (name, result)
@@ -162,7 +170,7 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any, verbose: bool) -> str
     _step(
         "3. The search",
         f"A DE-BKA analyst working case BKA-2026-0042 (human trafficking) searches for "
-        f"{name} at home and at every partner at once.",
+        f"{name}" + (f", born {born}," if born else "") + " at home and at every partner at once.",
     )
     found = table(None, "where", "what was found", "match score")
     for p in result.partners:

@@ -14,7 +14,6 @@ from typing import TypeVar
 __all__ = ["canonical", "clusters"]
 
 _N = TypeVar("_N", bound=Hashable)
-_R = TypeVar("_R", str, tuple[str, str])
 
 
 def canonical(a: tuple[str, str], b: tuple[str, str]) -> tuple[str, str, str, str]:

@@ -10,7 +10,7 @@ in DuckDB, the Scala UDF `jaro_winkler` in Spark).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -307,8 +307,3 @@ def em_rules(spec: Spec) -> list[BlockingRuleCreator]:
     from splink import block_on
 
     return [block_on(*rule) for rule in spec.training.em]
-
-
-def level_columns(spec: Spec) -> Sequence[str]:
-    """Every prepared column the spec's comparisons read."""
-    return sorted({c for comp in spec.comparisons for lv in comp.levels for c in lv.columns})

@@ -18,10 +18,10 @@ from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
+from normality import normalize
 
 from accord.matching.dates import DateAgreement, compare_dates
 from accord.matching.identifiers import Identifier, IdKind, normalize_identifier
-from accord.matching.keys import name_tokens
 from accord.matching.names import PersonName, compare_names, names_of
 
 __all__ = [
@@ -80,6 +80,11 @@ class Subject:
     address_words: frozenset[str] = frozenset()
 
 
+def _words(text: str) -> list[str]:
+    """Lower-case ASCII words of a text (case, diacritics and script folded)."""
+    return (normalize(text, lowercase=True, ascii=True) or "").split()
+
+
 def _values(properties: Mapping[str, Iterable[str]], props: Iterable[str]) -> list[str]:
     return [str(v) for p in props for v in properties.get(p, ()) if v]
 
@@ -133,7 +138,7 @@ def subject_of(schema: str, properties: Mapping[str, Iterable[str]]) -> Subject:
         gender=min(genders) if len(genders) == 1 else None,
         identifiers=frozenset(idents),
         address_words=frozenset(
-            w for a in _values(properties, ("address",)) for w in name_tokens(a) if len(w) > 1
+            w for a in _values(properties, ("address",)) for w in _words(a) if len(w) > 1
         ),
     )
 

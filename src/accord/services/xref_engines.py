@@ -169,15 +169,30 @@ def _duckdb(work: Path) -> Iterator[Any]:
         con.close()
 
 
+_LOG4J = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
 @contextmanager
 def _spark(work: Path, master: str) -> Iterator[Any]:
     from pyspark.sql import SparkSession
     from splink import SparkAPI
     from splink.internals.spark.jar_location import similarity_jar_location
 
+    # Spark's own log: errors only, so that a run's terminal shows the progress bar.
+    log_config = work / "log4j2.properties"
+    log_config.write_text(_LOG4J, encoding="utf-8")
     spark = (
         SparkSession.builder.master(master)
         .appName("accord-xref")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}")
         # Splink's Scala similarity functions (Jaro-Winkler and others) for this Spark.
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
