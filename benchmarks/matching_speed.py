@@ -238,9 +238,9 @@ def same_candidates(home: Path, queries: Sequence[dict[str, list[str]]]) -> dict
         "queries": n,
         "pairs": pairs,
         "candidates_per_query": round(pairs / n, 1) if n else 0,
-        "accord_v1_queries_per_s": round(n / ours, 1) if ours else 0,
+        "accord_queries_per_s": round(n / ours, 1) if ours else 0,
         "logic_v2_queries_per_s": round(n / theirs, 1) if theirs else 0,
-        "accord_v1_us_per_pair": round(ours / pairs * 1e6, 1) if pairs else 0,
+        "accord_us_per_pair": round(ours / pairs * 1e6, 1) if pairs else 0,
         "logic_v2_us_per_pair": round(theirs / pairs * 1e6, 1) if pairs else 0,
         "ratio": round(theirs / ours, 1) if ours else 0,
     }
