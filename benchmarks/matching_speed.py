@@ -30,7 +30,7 @@ PERSONS_PER_RECORD = 0.72
 QUERY_PROPS = ("name", "birthDate", "nationality")
 
 
-def _person_lines(path: Path) -> Iterator[bytes]:
+def person_lines(path: Path) -> Iterator[bytes]:
     with path.open("rb") as f:
         for line in f:
             if b'"schema": "Person"' in line or b'"schema":"Person"' in line:
@@ -57,7 +57,7 @@ def build_node(work: Path, persons: int, seed: int, progress: bool = True) -> di
     node = init_node(Settings(home=work / "node"), "DE-BKA", "Speed")
     loaded, seconds = 0, 0.0
     for agency in AGENCIES:
-        body = b"".join(_person_lines(world / f"{agency}.ftm.jsonl"))
+        body = b"".join(person_lines(world / f"{agency}.ftm.jsonl"))
         start = time.perf_counter()
         # The ingest path writes an owner's records only when acting for that owner.
         owner = Principal("speed", agency, PrincipalKind.TOKEN, frozenset({"operator"}))
@@ -87,7 +87,7 @@ def sample_queries(world: Path, n: int, seed: int) -> list[dict[str, list[str]]]
     rnd = random.Random(seed)
     pool: list[dict[str, list[str]]] = []
     for agency in AGENCIES:
-        for line in _person_lines(world / f"{agency}.ftm.jsonl"):
+        for line in person_lines(world / f"{agency}.ftm.jsonl"):
             if rnd.random() < 0.02 or len(pool) < n:
                 props = json.loads(line)["properties"]
                 pool.append({k: props[k] for k in QUERY_PROPS if props.get(k)})

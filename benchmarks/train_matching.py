@@ -29,21 +29,14 @@ import math
 import random
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-AGENCIES = ("DE-BKA", "NL-POLITIE", "UA-NPU", "GR-HP", "EG-MOI", "CN-MPS")
+from matching_speed import AGENCIES, person_lines
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "src" / "accord" / "data" / "matching"
 THRESHOLD = 0.7
-
-
-def _persons(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as f:
-        for line in f:
-            if b'"schema": "Person"' in line or b'"schema":"Person"' in line:
-                yield line
 
 
 def pairs(seed: int, persons: int, queries: int, work: Path) -> tuple[list[list[float]], list[int]]:
@@ -74,7 +67,7 @@ def pairs(seed: int, persons: int, queries: int, work: Path) -> tuple[list[list[
     )
     sent: list[tuple[str, str, dict[str, list[str]]]] = []
     for agency in AGENCIES:
-        lines = list(_persons(world / f"{agency}.ftm.jsonl"))
+        lines = list(person_lines(world / f"{agency}.ftm.jsonl"))
         who = Principal("train", agency, PrincipalKind.TOKEN, frozenset({"operator"}))
         ingest_stream(
             node,

@@ -106,7 +106,10 @@ def birth_date_values(properties: Mapping[str, Iterable[str]]) -> list[str]:
 
 def home_country(properties: Mapping[str, Iterable[str]]) -> str | None:
     """The one country an entity is tied to, if only one (numbers are read in it)."""
-    countries = {c.lower() for c in _values(properties, _COUNTRY_PROPS)}
+    return _home(frozenset(c.lower() for c in _values(properties, _COUNTRY_PROPS)))
+
+
+def _home(countries: frozenset[str]) -> str | None:
     return min(countries) if len(countries) == 1 else None
 
 
@@ -123,7 +126,7 @@ def subject_of(schema: str, properties: Mapping[str, Iterable[str]]) -> Subject:
     (firstName, lastName, …) is assembled from them."""
     raw = name_values(properties)
     countries = frozenset(c.lower() for c in _values(properties, _COUNTRY_PROPS))
-    home = min(countries) if len(countries) == 1 else None
+    home = _home(countries)
     idents: set[Identifier] = set()
     for value, kind in identifier_values(properties):
         ident = normalize_identifier(value, kind, home)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from accord.errors import FieldError, ValidationError
 from accord.matching import query_keys
 from accord.matching.keys import match_keys
-from accord.matching.score import MatchResult, load_weights, score, subject_of
+from accord.matching.score import MatchResult, Subject, load_weights, score, subject_of
 from accord.model import PERSON_SCHEMATA, Principal, Record
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
@@ -113,22 +113,26 @@ def find_hits(
         add(SearchHit(stored.record, "identifier", 1.0, stored.caption))
 
     threshold = node.settings.match_threshold
+    weights = load_weights()
     subject = None
+    #: Each person the matcher scored, by primary key (a token hit may be one of them).
+    scored: dict[int, MatchResult] = {}
+
+    def scored_as(subject: Subject, pk: int, record: Record) -> MatchResult:
+        if pk not in scored:
+            scored[pk] = score(subject, subject_of(record.schema, record.properties), weights)
+        return scored[pk]
+
     if persons and names:
         query = {"name": names, **{k: list(v) for k, v in (properties or {}).items()}}
         subject = subject_of("Person", query)
-        weights = load_weights()
         pks = store.find_candidates(
             conn, sorted(match_keys("Person", query)), node.settings.match_candidates
         )
-        scored: set[int] = set()
         for stored in store.get_records(conn, pks):
-            scored.add(stored.pk)
             if stored.record.schema not in PERSON_SCHEMATA:
                 continue
-            result = score(
-                subject, subject_of(stored.record.schema, stored.record.properties), weights
-            )
+            result = scored_as(subject, stored.pk, stored.record)
             if result.score >= threshold:
                 add(SearchHit(stored.record, "name", result.score, stored.caption, result))
     if tokens:
@@ -144,8 +148,7 @@ def find_hits(
                 # every word typed (ranked by the matcher all the same).
                 if partner or not persons or subject is None or matched < unique:
                     continue
-                props = found.record.properties
-                result = score(subject, subject_of(found.record.schema, props), load_weights())
+                result = scored_as(subject, pk, found.record)
                 add(SearchHit(found.record, "name", result.score, found.caption, result))
             else:
                 add(SearchHit(found.record, "name", matched / unique, found.caption))
