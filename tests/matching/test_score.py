@@ -81,3 +81,34 @@ def test_names_given_in_parts_are_assembled() -> None:
     parts = subject_of("Person", {"firstName": ["Oleksandr"], "lastName": ["Kovalenko"]})
     whole = person("Kovalenko, Oleksandr")
     assert match(parts, whole) >= THRESHOLD
+
+
+_PEOPLE = [
+    {"name": ["Oleksandr Kovalenko"], "birthDate": ["1980-03-12"], "nationality": ["ua"]},
+    {"name": ["Олександр Коваленко"], "birthDate": ["1980"], "gender": ["male"]},
+    {"name": ["KOVALENKO ALEXANDER"], "birthDate": ["1980-12-03"], "passportNumber": ["FB123456"]},
+    {"name": ["Aleksandr Kowalenko"], "nationality": ["de"], "passportNumber": ["FB123465"]},
+    {"name": ["Olena Kovalenko"], "birthDate": ["1982-03-12"], "gender": ["female"]},
+    {"name": ["محمد علي"], "birthDate": ["1975-01-01"], "address": ["12 Nile Street, Cairo"]},
+    {"name": ["Mohamed Ali"], "birthDate": ["1975-01-01"], "address": ["Nile Street 12 Cairo"]},
+    {"name": ["Muhammad Aly"], "birthDate": ["1976-01-01"], "idNumber": ["29001011234567"]},
+    {"name": ["张伟"], "birthDate": ["1990-05-06"], "nationality": ["cn"]},
+    {"name": ["Zhang Wei"], "birthDate": ["1990-06-05"], "email": ["zw@example.cn"]},
+    {"firstName": ["Wei"], "lastName": ["Zhang"], "email": ["zw@example.cn"]},
+]
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.3, 0.5, 0.7, 0.9, 1.0])
+def test_screening_keeps_exactly_the_candidates_the_full_score_keeps(threshold: float) -> None:
+    from accord.matching.score import screen
+
+    weights = load_weights()
+    for q in _PEOPLE:
+        query = subject_of("Person", q)
+        for c in _PEOPLE:
+            full = score(query, subject_of("Person", c), weights)
+            screened = screen(query, "Person", c, weights, threshold)
+            if full.score >= threshold:
+                assert screened == full, (q, c)
+            else:
+                assert screened is None, (q, c)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -111,6 +111,16 @@ class NamePart:
     #: Written in a syllabic script (Han, Hangul) whose romanisations are all in `forms`: a
     #: spelling one letter off is another syllable, so only exact forms and groups count.
     exact_only: bool = False
+    #: The hash of the fields, computed once: parts are the keys of `compare_parts`'s cache,
+    #: looked up for every pair of parts of every candidate.
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = (self.original, self.forms, self.optional, self.initial, self.exact_only)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import resources
 
 import yaml
@@ -34,6 +34,7 @@ __all__ = [
     "algorithms",
     "load_weights",
     "score",
+    "screen",
     "subject_of",
 ]
 
@@ -121,28 +122,38 @@ def identifier_values(properties: Mapping[str, Iterable[str]]) -> list[tuple[str
     ]  # fmt: skip
 
 
-def subject_of(schema: str, properties: Mapping[str, Iterable[str]]) -> Subject:
+def subject_of(
+    schema: str,
+    properties: Mapping[str, Iterable[str]],
+    *,
+    names: bool = True,
+    identifiers: bool = True,
+    addresses: bool = True,
+) -> Subject:
     """The matching view of an FtM entity's (cleaned) properties. A name given only in parts
-    (firstName, lastName, …) is assembled from them."""
-    raw = name_values(properties)
+    (firstName, lastName, …) is assembled from them. `names`, `identifiers` and `addresses`
+    False leave those out (`screen` reads a candidate's names only when they can decide)."""
     countries = frozenset(c.lower() for c in _values(properties, _COUNTRY_PROPS))
     home = _home(countries)
     idents: set[Identifier] = set()
-    for value, kind in identifier_values(properties):
-        ident = normalize_identifier(value, kind, home)
-        if ident is not None:
-            idents.add(ident)
+    if identifiers:
+        for value, kind in identifier_values(properties):
+            ident = normalize_identifier(value, kind, home)
+            if ident is not None:
+                idents.add(ident)
     genders = {g.lower() for g in _values(properties, ("gender",))}
     return Subject(
         schema=schema,
-        names=tuple(names_of(raw)),
+        names=tuple(names_of(name_values(properties))) if names else (),
         birth_dates=tuple(_values(properties, _DATE_PROPS)),
         countries=countries,
         gender=min(genders) if len(genders) == 1 else None,
         identifiers=frozenset(idents),
         address_words=frozenset(
             w for a in _values(properties, ("address",)) for w in _words(a) if len(w) > 1
-        ),
+        )
+        if addresses
+        else frozenset(),
     )
 
 
@@ -211,9 +222,22 @@ def name_similarity(q: Subject, c: Subject) -> tuple[float, str]:
     return _best_names(q, c)
 
 
-@lru_cache(maxsize=64)
+#: The last pair `_best_names` compared and its answer: both name features read it, one
+#: after the other (an identity check; hashing a Subject would hash every name part).
+_last_names: tuple[Subject, Subject, tuple[float, str]] | None = None
+
+
 def _best_names(q: Subject, c: Subject) -> tuple[float, str]:
-    # Both name features read this; `score` evaluates them one after the other.
+    global _last_names
+    last = _last_names
+    if last is not None and last[0] is q and last[1] is c:
+        return last[2]
+    found = _compare_all(q, c)
+    _last_names = (q, c, found)
+    return found
+
+
+def _compare_all(q: Subject, c: Subject) -> tuple[float, str]:
     best, why = 0.0, "no name to compare"
     for a in q.names:
         for b in c.names:
@@ -383,6 +407,52 @@ FEATURES: Mapping[str, Callable[[Subject, Subject], tuple[float, str]]] = {
 }
 
 
+#: The features that read names, with the least and greatest value each can take: `screen`
+#: bounds a candidate's score by the others before comparing names.
+NAME_FEATURES: Mapping[str, tuple[float, float]] = {
+    "name_similarity": (0.0, 1.0),
+    "name_mismatch": (-1.0, 0.0),
+}
+
+
+def screen(
+    query: Subject,
+    schema: str,
+    properties: Mapping[str, Iterable[str]],
+    weights: Weights,
+    threshold: float,
+) -> MatchResult | None:
+    """The candidate's result if it reaches `threshold`, else None; the same result `score`
+    gives. The candidate is read only as far as the query can use (its identifiers only when
+    the query has some, its addresses likewise), and its names, the costly part, only when
+    the other features leave the threshold within reach: a namesake born on another day is
+    turned away without comparing a name."""
+    light = subject_of(
+        schema,
+        properties,
+        names=False,
+        identifiers=bool(query.identifiers),
+        addresses=bool(query.address_words),
+    )
+    logit = weights.bias
+    for name, feature in FEATURES.items():
+        weight = weights.weights.get(name, 0.0)
+        if name in NAME_FEATURES:
+            low, high = NAME_FEATURES[name]
+            logit += max(weight * low, weight * high)
+        elif weight:
+            logit += weight * feature(query, light)[0]
+    if _probability(logit + 1e-9) < threshold:
+        return None
+    full = replace(light, names=tuple(names_of(name_values(properties))))
+    result = score(query, full, weights)
+    return result if result.score >= threshold else None
+
+
+def _probability(logit: float) -> float:
+    return round(1.0 / (1.0 + math.exp(-logit)), 4)
+
+
 def score(query: Subject, candidate: Subject, weights: Weights | None = None) -> MatchResult:
     """Score `candidate` against `query` with the algorithm's weights."""
     w = weights if weights is not None else load_weights()
@@ -394,5 +464,4 @@ def score(query: Subject, candidate: Subject, weights: Weights | None = None) ->
         contribution = weight * value
         logit += contribution
         features.append(Feature(name, round(value, 4), weight, round(contribution, 4), detail))
-    probability = 1.0 / (1.0 + math.exp(-logit))
-    return MatchResult(round(probability, 4), w.algorithm, tuple(features))
+    return MatchResult(_probability(logit), w.algorithm, tuple(features))

@@ -22,7 +22,7 @@ from accord.matching.score import (
     MatchResult,
     algorithms,
     load_weights,
-    score,
+    screen,
     subject_of,
 )
 from accord.model import PERSON_SCHEMATA, Principal, Record, validate_entity
@@ -156,14 +156,15 @@ def match_records(
             subject = subject_of(query.schema, query.properties)
             keys = sorted(match_keys(query.schema, query.properties))
             pks = store.find_candidates(conn, keys, cap)
-            hits: list[MatchHit] = []
-            for stored in store.get_records(conn, pks):
-                candidate = stored.record
-                if candidate.schema not in PERSON_SCHEMATA:
-                    continue
-                result = score(subject, subject_of(candidate.schema, candidate.properties), weights)
-                if result.score >= used:
-                    hits.append(MatchHit(candidate, stored.caption, result))
+            kept: dict[int, MatchResult] = {}
+            for pk, schema, properties in store.get_properties(conn, pks):
+                if schema in PERSON_SCHEMATA:
+                    result = screen(subject, schema, properties, weights, used)
+                    if result is not None:
+                        kept[pk] = result
+            hits = [
+                MatchHit(s.record, s.caption, kept[s.pk]) for s in store.get_records(conn, kept)
+            ]
             hits.sort(key=lambda h: (-h.result.score, h.record.owner, h.record.id))
             answers[name] = (used, hits[:limit])
     with node.engine.begin() as conn:

@@ -19,7 +19,14 @@ from sqlalchemy import Connection
 from accord.errors import FieldError, ValidationError
 from accord.matching import query_keys
 from accord.matching.keys import match_keys
-from accord.matching.score import MatchResult, Subject, load_weights, score, subject_of
+from accord.matching.score import (
+    MatchResult,
+    Subject,
+    load_weights,
+    score,
+    screen,
+    subject_of,
+)
 from accord.model import PERSON_SCHEMATA, Principal, Record
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
@@ -129,12 +136,15 @@ def find_hits(
         pks = store.find_candidates(
             conn, sorted(match_keys("Person", query)), node.settings.match_candidates
         )
-        for stored in store.get_records(conn, pks):
-            if stored.record.schema not in PERSON_SCHEMATA:
-                continue
-            result = scored_as(subject, stored.pk, stored.record)
-            if result.score >= threshold:
-                add(SearchHit(stored.record, "name", result.score, stored.caption, result))
+        passed: dict[int, MatchResult] = {}
+        for pk, schema, props in store.get_properties(conn, pks):
+            if schema in PERSON_SCHEMATA:
+                result = screen(subject, schema, props, weights, threshold)
+                if result is not None:
+                    passed[pk] = scored[pk] = result
+        for stored in store.get_records(conn, passed):
+            result = passed[stored.pk]
+            add(SearchHit(stored.record, "name", result.score, stored.caption, result))
     if tokens:
         unique = len(set(tokens))
         ranked = store.find_by_name_tokens(conn, tokens, limit + len(best), require_all=partner)

@@ -11,7 +11,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Float,
+    Row,
+    String,
+    and_,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+    values,
+)
 
 from accord.model import (
     TLP,
@@ -34,6 +48,7 @@ __all__ = [
     "find_by_keys",
     "find_by_name_tokens",
     "find_candidates",
+    "get_properties",
     "get_record",
     "get_records",
     "history",
@@ -348,6 +363,18 @@ def get_records(
     return [by_pk[pk] for pk in wanted if pk in by_pk]
 
 
+def get_properties(conn: Connection, pks: Iterable[int]) -> list[tuple[int, str, dict[str, Any]]]:
+    """(pk, schema, properties) of the live records among `pks`, in that order: what the
+    matcher reads of a candidate (the whole record is read only for the ones it keeps)."""
+    wanted = list(pks)
+    if not wanted:
+        return []
+    r = records.c
+    stmt = select(r.pk, r.schema, r.properties).where(r.pk.in_(wanted), r.deleted.is_(False))
+    by_pk = {row[0]: (row[0], row[1], row[2]) for row in conn.execute(stmt)}
+    return [by_pk[pk] for pk in wanted if pk in by_pk]
+
+
 def find_by_keys(conn: Connection, keys: Sequence[tuple[str, str]], limit: int) -> list[int]:
     """Records holding any of these exact keys."""
     if not keys:
@@ -368,8 +395,23 @@ def find_by_keys(conn: Connection, keys: Sequence[tuple[str, str]], limit: int) 
 #: search when the query has rarer keys: it tells records apart no better than chance, and
 #: reading its postings is most of a query's cost in a large index.
 COMMON_KEY_FACTOR = 25
+#: Postings one candidate search reads at most, as a multiple of the cap: keys are taken
+#: rarest first until the next would pass this budget (the three rarest are always read).
+#: It bounds a query whose every key is common (a Mohammed Ali born on a common day).
+POSTINGS_FACTOR = 60
 #: The notional index size of the keys' inverse frequency (only ratios matter for ranking).
 _IDF_SIZE = 1_000_000
+
+
+def _query_keys(pairs: Sequence[tuple[str, str]], weights: Sequence[float] | None = None) -> Any:
+    """The query's keys as a VALUES table `q(kind, value[, w])`, joined to the index one key
+    at a time (SQLite and PostgreSQL both read each key's postings from the covering index,
+    where an OR of equalities or a CASE per posting costs a comparison per key per row)."""
+    cols = [column("kind", String), column("value", String)]
+    if weights is None:
+        return values(*cols, name="q").data(list(pairs)).cte("q")
+    rows = [(kind, value, w) for (kind, value), w in zip(pairs, weights, strict=True)]
+    return values(*cols, column("w", Float), name="q").data(rows).cte("q")
 
 
 def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int) -> list[int]:
@@ -377,39 +419,39 @@ def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int)
     (ties by primary key, so the answer is stable). A key weighs by how rare it is
     (log(1 + N / records holding it)): sharing a rare surname's spelling says more than
     sharing a common given name's sound. Keys far too common to tell records apart are not
-    read while rarer ones remain (`COMMON_KEY_FACTOR`). The cap bounds the work of one query
-    however common its keys are."""
-    if not keys or cap < 1:
+    read while rarer ones remain (`COMMON_KEY_FACTOR`), and the postings read are bounded
+    (`POSTINGS_FACTOR`), so the cap bounds the work of one query however common its keys."""
+    wanted = sorted(set(keys))
+    if not wanted or cap < 1:
         return []
     k = record_keys.c
-
-    def held(pairs: Sequence[tuple[str, str]]) -> Any:
-        return or_(*(and_(k.kind == kind, k.value == value) for kind, value in pairs))
-
+    q = _query_keys(wanted)
     counts = {
         (r[0], r[1]): int(r[2])
         for r in conn.execute(
-            select(k.kind, k.value, func.count()).where(held(keys)).group_by(k.kind, k.value)
+            select(q.c.kind, q.c.value, func.count())
+            .select_from(q.join(record_keys, and_(k.kind == q.c.kind, k.value == q.c.value)))
+            .group_by(q.c.kind, q.c.value)
         )
     }
     if not counts:
         return []
-    limit = COMMON_KEY_FACTOR * cap
-    used = [key for key, n in counts.items() if n <= limit]
-    if not used:
-        used = sorted(counts, key=lambda key: (counts[key], key))[:3]
-    weight = {key: math.log1p(_IDF_SIZE / counts[key]) for key in used}
-    score = func.sum(
-        case(
-            *((and_(k.kind == kind, k.value == value), w) for (kind, value), w in weight.items()),
-            else_=0.0,
-        )
-    ).label("weight")
+    rarest = sorted(counts, key=lambda key: (counts[key], key))
+    used: list[tuple[str, str]] = []
+    read = 0
+    for key in rarest:
+        n = counts[key]
+        if len(used) >= 3 and (n > COMMON_KEY_FACTOR * cap or read + n > POSTINGS_FACTOR * cap):
+            break
+        used.append(key)
+        read += n
+    w = _query_keys(used, [math.log1p(_IDF_SIZE / counts[key]) for key in used])
+    weight = func.sum(w.c.w).label("weight")
     stmt = (
-        select(k.record_pk, score)
-        .where(held(used))
+        select(k.record_pk, weight)
+        .select_from(w.join(record_keys, and_(k.kind == w.c.kind, k.value == w.c.value)))
         .group_by(k.record_pk)
-        .order_by(score.desc(), k.record_pk)
+        .order_by(weight.desc(), k.record_pk)
         .limit(cap)
     )
     return [r[0] for r in conn.execute(stmt)]

@@ -157,7 +157,7 @@ record_keys = Table(
     Column("record_pk", ForeignKey("records.pk", ondelete="CASCADE"), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("value", String(200), nullable=False),
-    Index(None, "kind", "value"),
+    Index(None, "kind", "value", "record_pk"),
     Index(None, "record_pk"),
 )
 
