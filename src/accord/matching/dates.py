@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 __all__ = [
     "DateAgreement",
@@ -104,6 +105,7 @@ def _opt(text: str | None) -> int | None:
     return None if text is None else int(text)
 
 
+@lru_cache(maxsize=65536)
 def parse_date(value: str) -> PartialDate | None:
     """Read a date as agencies write it, or None when it is not a date that exists.
 

@@ -73,7 +73,6 @@ def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tupl
     # The matcher's modules load the romanisation dictionaries: only where they are used.
     from accord.matching.dates import day_keys
     from accord.matching.identifiers import blocking_identifier, identifier_keys
-    from accord.matching.names import name_keys, names_of
     from accord.matching.score import (
         birth_date_values,
         home_country,
@@ -81,17 +80,22 @@ def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tupl
         name_values,
     )
 
-    keys = {
-        (KIND_MATCH_NAME, k[:_MAX_KEY])
-        for n in names_of(name_values(properties))
-        for k in name_keys(n)
-    }
+    keys = {(KIND_MATCH_NAME, k) for v in name_values(properties) for k in _name_keys(v)}
     keys.update((KIND_MATCH_DATE, k) for k in day_keys(birth_date_values(properties)))
     home = home_country(properties)
     idents = [blocking_identifier(v, kind, home) for v, kind in identifier_values(properties)]
     found = identifier_keys(i for i in idents if i is not None)
     keys.update((KIND_MATCH_ID, k[:_MAX_KEY]) for k in found)
     return keys
+
+
+@lru_cache(maxsize=65536)
+def _name_keys(value: str) -> frozenset[str]:
+    """The candidate keys of one name as written (names recur from record to record)."""
+    from accord.matching.names import analyze_person_name, name_keys
+
+    name = analyze_person_name(value)
+    return frozenset(k[:_MAX_KEY] for k in name_keys(name)) if name is not None else frozenset()
 
 
 def record_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:

@@ -104,6 +104,7 @@ def crime_areas() -> dict[str, CrimeArea]:
 _AGENCY_RE = re.compile(r"^([A-Z]{2})-[A-Z0-9][A-Z0-9_]{0,31}$")
 
 
+@lru_cache(maxsize=4096)
 def agency_country(code: str) -> str | None:
     """The ISO 3166-1 alpha-2 country of an agency code, or None if the code is malformed."""
     m = _AGENCY_RE.match(code)

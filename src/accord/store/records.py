@@ -21,8 +21,10 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
+    union_all,
     update,
     values,
 )
@@ -403,15 +405,42 @@ POSTINGS_FACTOR = 60
 _IDF_SIZE = 1_000_000
 
 
-def _query_keys(pairs: Sequence[tuple[str, str]], weights: Sequence[float] | None = None) -> Any:
-    """The query's keys as a VALUES table `q(kind, value[, w])`, joined to the index one key
-    at a time (SQLite and PostgreSQL both read each key's postings from the covering index,
-    where an OR of equalities or a CASE per posting costs a comparison per key per row)."""
-    cols = [column("kind", String), column("value", String)]
-    if weights is None:
-        return values(*cols, name="q").data(list(pairs)).cte("q")
-    rows = [(kind, value, w) for (kind, value), w in zip(pairs, weights, strict=True)]
-    return values(*cols, column("w", Float), name="q").data(rows).cte("q")
+def _weighted_keys(keys: Sequence[tuple[str, str]], weights: Sequence[float]) -> Any:
+    """The keys and their weights as a VALUES table `q(kind, value, w)`, joined to the index
+    key by key (SQLite and PostgreSQL both read each key's postings from the covering index,
+    where a CASE per posting would cost a comparison per key per row)."""
+    cols = (column("kind", String), column("value", String), column("w", Float))
+    rows = [(kind, value, w) for (kind, value), w in zip(keys, weights, strict=True)]
+    return values(*cols, name="q").data(rows).cte("q")
+
+
+#: Keys counted in one statement (SQLite allows 500 terms in a compound SELECT).
+_COUNT_CHUNK = 200
+
+
+def _posting_counts(
+    conn: Connection, keys: Sequence[tuple[str, str]], most: int
+) -> dict[tuple[str, str], int]:
+    """How many records hold each key, counted up to `most` (a common key's postings are not
+    read to the end only to learn that they are too many); keys no record holds are left out."""
+    k = record_keys.c
+    counts: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), _COUNT_CHUNK):
+        chunk = keys[start : start + _COUNT_CHUNK]
+        held = [
+            select(literal(i).label("i"), func.count().label("n")).select_from(
+                select(literal(1).label("one"))
+                .where(k.kind == kind, k.value == value)
+                .limit(most)
+                .subquery()
+            )
+            for i, (kind, value) in enumerate(chunk)
+        ]
+        statement = held[0] if len(held) == 1 else union_all(*held)
+        for i, n in conn.execute(statement):
+            if n:
+                counts[chunk[int(i)]] = int(n)
+    return counts
 
 
 def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int) -> list[int]:
@@ -425,15 +454,7 @@ def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int)
     if not wanted or cap < 1:
         return []
     k = record_keys.c
-    q = _query_keys(wanted)
-    counts = {
-        (r[0], r[1]): int(r[2])
-        for r in conn.execute(
-            select(q.c.kind, q.c.value, func.count())
-            .select_from(q.join(record_keys, and_(k.kind == q.c.kind, k.value == q.c.value)))
-            .group_by(q.c.kind, q.c.value)
-        )
-    }
+    counts = _posting_counts(conn, wanted, COMMON_KEY_FACTOR * cap + 1)
     if not counts:
         return []
     rarest = sorted(counts, key=lambda key: (counts[key], key))
@@ -445,7 +466,7 @@ def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int)
             break
         used.append(key)
         read += n
-    w = _query_keys(used, [math.log1p(_IDF_SIZE / counts[key]) for key in used])
+    w = _weighted_keys(used, [math.log1p(_IDF_SIZE / counts[key]) for key in used])
     weight = func.sum(w.c.w).label("weight")
     stmt = (
         select(k.record_pk, weight)
