@@ -398,8 +398,8 @@ def find_by_keys(conn: Connection, keys: Sequence[tuple[str, str]], limit: int) 
 #: reading its postings is most of a query's cost in a large index.
 COMMON_KEY_FACTOR = 25
 #: Postings one candidate search reads at most, as a multiple of the cap: keys are taken
-#: rarest first until the next would pass this budget (the three rarest are always read).
-#: It bounds a query whose every key is common (a Mohammed Ali born on a common day).
+#: rarest first until the next would pass this budget (the rarest is always read). It
+#: bounds a query with many fairly common keys (a Mohammed Ali born on a common day).
 POSTINGS_FACTOR = 60
 #: The notional index size of the keys' inverse frequency (only ratios matter for ranking).
 _IDF_SIZE = 1_000_000
@@ -457,15 +457,19 @@ def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int)
     counts = _posting_counts(conn, wanted, COMMON_KEY_FACTOR * cap + 1)
     if not counts:
         return []
-    rarest = sorted(counts, key=lambda key: (counts[key], key))
+    common = COMMON_KEY_FACTOR * cap
     used: list[tuple[str, str]] = []
     read = 0
-    for key in rarest:
+    for key in sorted(counts, key=lambda key: (counts[key], key)):
         n = counts[key]
-        if len(used) >= 3 and (n > COMMON_KEY_FACTOR * cap or read + n > POSTINGS_FACTOR * cap):
+        if n > common or (used and read + n > POSTINGS_FACTOR * cap):
             break
         used.append(key)
         read += n
+    if not used:
+        # Every key is too common to tell records apart (a common name alone): the three
+        # rarest, each read only so far.
+        return _first_holders(conn, sorted(counts, key=lambda key: (counts[key], key))[:3], cap)
     w = _weighted_keys(used, [math.log1p(_IDF_SIZE / counts[key]) for key in used])
     weight = func.sum(w.c.w).label("weight")
     stmt = (
@@ -473,6 +477,32 @@ def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int)
         .select_from(w.join(record_keys, and_(k.kind == w.c.kind, k.value == w.c.value)))
         .group_by(k.record_pk)
         .order_by(weight.desc(), k.record_pk)
+        .limit(cap)
+    )
+    return [r[0] for r in conn.execute(stmt)]
+
+
+def _first_holders(conn: Connection, keys: Sequence[tuple[str, str]], cap: int) -> list[int]:
+    """The records holding most of `keys`, among the first `COMMON_KEY_FACTOR * cap` holders
+    of each (by primary key): a bounded read when every key is common."""
+    k = record_keys.c
+    most = COMMON_KEY_FACTOR * cap
+    held = union_all(
+        *(
+            select(k.record_pk)
+            .where(k.kind == kind, k.value == value)
+            .order_by(k.record_pk)
+            .limit(most)
+            .subquery()
+            .select()
+            for kind, value in keys
+        )
+    ).subquery()
+    hits = func.count().label("hits")
+    stmt = (
+        select(held.c.record_pk, hits)
+        .group_by(held.c.record_pk)
+        .order_by(hits.desc(), held.c.record_pk)
         .limit(cap)
     )
     return [r[0] for r in conn.execute(stmt)]
