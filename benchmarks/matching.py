@@ -1109,7 +1109,7 @@ def run_accuracy(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 def run_speed_part(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from matching_speed import run_speed
 
-    return run_speed(work, quick=args.quick, seed=args.seed)
+    return run_speed(args.node_dir or work, quick=args.quick, seed=args.seed)
 
 
 PARTS: dict[str, Callable[[argparse.Namespace, Path], dict[str, Any]]] = {
@@ -1132,6 +1132,12 @@ def main() -> None:
         "--part", choices=sorted(PARTS), action="append", help="a part to run (default: all)"
     )
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_QUERIES} queries a set")
+    parser.add_argument(
+        "--node-dir",
+        type=Path,
+        default=None,
+        help="speed: build the node in DIR, or reuse the one an earlier run built there",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="scenario and sampling")
     parser.add_argument(
         "--queries", type=int, default=None, help=f"queries a set (default {DEFAULT_QUERIES:,})"

@@ -246,10 +246,26 @@ def same_candidates(home: Path, queries: Sequence[dict[str, list[str]]]) -> dict
     }
 
 
-def run_speed(work: Path, *, quick: bool, seed: int, persons: int | None = None) -> dict[str, Any]:
-    persons = persons or (100_000 if quick else 1_000_000)
+def built_node(work: Path, persons: int, seed: int) -> dict[str, Any]:
+    """The node of `persons` persons in `work`: built, or the one an earlier run left there
+    (`index.json` records what it was built from and how fast; building a million takes
+    most of an hour on this machine)."""
+    index = work / "index.json"
+    if index.is_file():
+        built = json.loads(index.read_text("utf-8"))
+        if built.get("persons_asked") == persons and built.get("seed") == seed:
+            print(f"speed: reusing the node in {work} (built {built.get('built_at')})")
+            return {**built, "reused": True}
     print(f"speed: building a node with about {persons:,} persons (seed {seed})")
     built = build_node(work, persons, seed)
+    built.update(persons_asked=persons, seed=seed, built_at=time.strftime("%Y-%m-%dT%H:%M"))
+    index.write_text(json.dumps(built, indent=1), "utf-8")
+    return built
+
+
+def run_speed(work: Path, *, quick: bool, seed: int, persons: int | None = None) -> dict[str, Any]:
+    persons = persons or (100_000 if quick else 1_000_000)
+    built = dict(built_node(work, persons, seed))
     home, world = Path(built.pop("home")), Path(built.pop("world"))
     queries = sample_queries(world, 300 if quick else 1000, seed + 1)
     print(f"speed: {len(queries)} queries through POST /api/v1/match")

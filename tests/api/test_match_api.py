@@ -42,7 +42,7 @@ def test_the_answer_has_yentes_shape_with_features_and_envelope(loaded: TestClie
     assert result["features"]["name_similarity"] > 0
     assert {e["feature"] for e in result["explanations"]} >= {"name_similarity", "birth_date"}
     assert result["accord"]["owner"] == "DE-BKA"
-    assert result["algorithm"] == "accord-v2"
+    assert result["algorithm"] == "accord-v3"
 
 
 def test_threshold_limit_and_purpose_may_come_as_query_parameters(loaded: TestClient) -> None:

@@ -240,7 +240,7 @@ def test_a_partner_finds_its_record_in_another_script_and_says_how_well_it_match
     assert status == "hits"
     (item,) = [i for i in items if i["record"] and i["record"]["id"] == "nl-kovalenko-cy"]
     match = item["match"]
-    assert match["match"] == "name" and match["algorithm"] == "accord-v2"
+    assert match["match"] == "name" and match["algorithm"] == "accord-v3"
     assert nl.settings.match_threshold <= match["score"] <= 1.0
     # A record disclosed in full comes with the features that made its score.
     assert match["features"]["name_similarity"] > 0

@@ -18,7 +18,7 @@ from accord.services.ingest import ingest_stream
 from accord.services.match import match_records, parse_queries
 from accord.services.node import Node
 from accord.services.purpose import parse_purpose
-from accord.store.tables import record_keys
+from accord.store.tables import match_views, record_keys
 from tests.conftest import entity, principal
 
 PURPOSE = parse_purpose("investigation", "BKA-2026-0042", "thb")
@@ -169,3 +169,51 @@ def test_reindex_gives_records_written_before_the_matcher_their_keys(node: Node)
     entry = record_service_last_entry(node)
     assert entry["event"] == "reindex" and entry["details"] == {"records": len(RECORDS)}
     assert ask(node, name="Oleksandr Kovalenko") == ["ua-1"]
+
+
+def _views(node: Node) -> dict[int, str]:
+    with node.engine.connect() as conn:
+        return {
+            r[0]: r[1] for r in conn.execute(select(match_views.c.record_pk, match_views.c.view))
+        }
+
+
+def test_every_person_carries_a_matching_view_that_follows_its_record(node: Node) -> None:
+    load(node, *RECORDS)
+    views = _views(node)
+    persons = [r for r in RECORDS if r["schema"] == "Person"]
+    assert len(views) == len(persons)  # the company has none
+    owner = principal(roles=("investigator",))
+    record_service.update_record(node, owner, "de-1", {"properties": {"name": ["Otto Weber"]}})
+    assert any("otto" in v for v in _views(node).values())
+    assert not any("johann" in v for v in _views(node).values())
+    record_service.delete_record(node, owner, "de-1")
+    assert len(_views(node)) == len(persons) - 1
+
+
+def test_a_match_from_stored_views_equals_one_from_the_properties(node: Node) -> None:
+    from sqlalchemy import delete
+
+    load(node, *RECORDS)
+    queries = parse_queries(
+        {
+            "a": {"schema": "Person", "properties": {"name": ["Oleksandr Kovalenko"]}},
+            "b": {"schema": "Person", "properties": {"name": ["KOVALENKO"], "birthDate": ["1981"]}},
+            "c": {"schema": "Person", "properties": {"passportNumber": ["C01X00T47"]}},
+            "d": {"schema": "Person", "properties": {"name": ["Wang Xiaoming"]}},
+        },
+        "DE",
+    )
+
+    def answers() -> dict[str, list[tuple[str, Any]]]:
+        found = match_records(node, ANALYST, queries, PURPOSE, threshold=0.3)
+        return {q: [(h.record.id, h.result) for h in hits] for q, (_, hits) in found.items()}
+
+    from_views = answers()
+    assert from_views["a"] and from_views["c"] and from_views["d"]
+    with node.engine.begin() as conn:  # as records written before views, or by another version
+        conn.execute(delete(match_views))
+    assert answers() == from_views
+    record_service.reindex_keys(node, node.operator())
+    assert len(_views(node)) == 5
+    assert answers() == from_views

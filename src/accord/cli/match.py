@@ -12,7 +12,7 @@ __all__ = ["match"]
 
 #: The default algorithm's name (`accord.matching.score.ALGORITHM`; a test keeps them equal,
 #: so that `--help` need not import the matcher).
-ALGORITHM = "accord-v2"
+ALGORITHM = "accord-v3"
 
 
 def match(

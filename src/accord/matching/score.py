@@ -35,11 +35,12 @@ __all__ = [
     "load_weights",
     "score",
     "screen",
+    "screen_subject",
     "subject_of",
 ]
 
 #: The default algorithm: its name is part of every result.
-ALGORITHM = "accord-v2"
+ALGORITHM = "accord-v3"
 
 #: FtM properties of a person read as names, and as parts of one name.
 _NAME_PROPS = ("name", "alias", "previousName", "weakAlias")
@@ -434,6 +435,24 @@ def screen(
         identifiers=bool(query.identifiers),
         addresses=bool(query.address_words),
     )
+    if not _within_reach(query, light, weights, threshold):
+        return None
+    full = replace(light, names=tuple(names_of(name_values(properties))))
+    return _kept(score(query, full, weights), threshold)
+
+
+def screen_subject(
+    query: Subject, candidate: Subject, weights: Weights, threshold: float
+) -> MatchResult | None:
+    """`screen` for a candidate already read (a stored view): names are compared only when
+    the other features leave the threshold within reach."""
+    if not _within_reach(query, candidate, weights, threshold):
+        return None
+    return _kept(score(query, candidate, weights), threshold)
+
+
+def _within_reach(query: Subject, candidate: Subject, weights: Weights, threshold: float) -> bool:
+    """Whether the score could reach `threshold` with the name features at their best."""
     logit = weights.bias
     for name, feature in FEATURES.items():
         weight = weights.weights.get(name, 0.0)
@@ -441,11 +460,11 @@ def screen(
             low, high = NAME_FEATURES[name]
             logit += max(weight * low, weight * high)
         elif weight:
-            logit += weight * feature(query, light)[0]
-    if _probability(logit + 1e-9) < threshold:
-        return None
-    full = replace(light, names=tuple(names_of(name_values(properties))))
-    result = score(query, full, weights)
+            logit += weight * feature(query, candidate)[0]
+    return _probability(logit + 1e-9) >= threshold
+
+
+def _kept(result: MatchResult, threshold: float) -> MatchResult | None:
     return result if result.score >= threshold else None
 
 

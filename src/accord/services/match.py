@@ -11,20 +11,26 @@ ledger, as for a search."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Connection
 
 from accord.errors import FieldError, ValidationError
 from accord.matching.keys import KIND_MATCH_ID, KIND_MATCH_NAME, match_keys
 from accord.matching.score import (
     ALGORITHM,
     MatchResult,
+    Subject,
+    Weights,
     algorithms,
     load_weights,
     screen,
+    screen_subject,
     subject_of,
 )
+from accord.matching.view import decode_view
 from accord.model import PERSON_SCHEMATA, Principal, Record, validate_entity
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
@@ -37,6 +43,7 @@ __all__ = [
     "MatchQuery",
     "match_records",
     "parse_queries",
+    "screen_candidates",
 ]
 
 #: Queries one request may carry (yente's batch limit is of the same order).
@@ -124,6 +131,32 @@ def parse_queries(raw: Any, home_country: str | None) -> dict[str, MatchQuery]:
     return out
 
 
+def screen_candidates(
+    conn: Connection, subject: Subject, pks: Sequence[int], weights: Weights, threshold: float
+) -> dict[int, MatchResult]:
+    """The candidates among `pks` that reach `threshold`, with their results. A candidate is
+    read from its stored matching view (names already analysed); one without a view (written
+    by another version, or before views existed) from its properties."""
+    views = store.get_views(conn, pks)
+    kept: dict[int, MatchResult] = {}
+    unread: list[int] = []
+    for pk in pks:
+        text = views.get(pk)
+        candidate = decode_view("Person", text) if text is not None else None
+        if candidate is None:
+            unread.append(pk)
+            continue
+        result = screen_subject(subject, candidate, weights, threshold)
+        if result is not None:
+            kept[pk] = result
+    for pk, schema, properties in store.get_properties(conn, unread):
+        if schema in PERSON_SCHEMATA:
+            result = screen(subject, schema, properties, weights, threshold)
+            if result is not None:
+                kept[pk] = result
+    return kept
+
+
 def match_records(
     node: Node,
     principal: Principal,
@@ -156,12 +189,7 @@ def match_records(
             subject = subject_of(query.schema, query.properties)
             keys = sorted(match_keys(query.schema, query.properties))
             pks = store.find_candidates(conn, keys, cap)
-            kept: dict[int, MatchResult] = {}
-            for pk, schema, properties in store.get_properties(conn, pks):
-                if schema in PERSON_SCHEMATA:
-                    result = screen(subject, schema, properties, weights, used)
-                    if result is not None:
-                        kept[pk] = result
+            kept = screen_candidates(conn, subject, pks, weights, used)
             hits = [
                 MatchHit(s.record, s.caption, kept[s.pk]) for s in store.get_records(conn, kept)
             ]

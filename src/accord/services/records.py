@@ -295,8 +295,9 @@ def reindex_keys(
     batch: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Recompute every current record's search keys (after the key rules change, e.g. when
-    the matcher's keys were added), a batch per transaction; returns how many records were
+    """Recompute every current record's search keys and matching view (after the key rules
+    or the name analysis change, e.g. when the matcher's keys were added), a batch per
+    transaction; returns how many records were
     reindexed. The records themselves are not changed; the ledger records the act and the
     count (a reindex reads record content)."""
     done = 0
@@ -307,6 +308,7 @@ def reindex_keys(
             if not rows:
                 break
             store.replace_keys(conn, [(r.pk, _record_keys(r.record)) for r in rows])
+            store.replace_views(conn, [(r.pk, r.record) for r in rows])
         after = rows[-1].pk
         done += len(rows)
         if progress is not None:

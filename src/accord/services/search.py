@@ -24,11 +24,11 @@ from accord.matching.score import (
     Subject,
     load_weights,
     score,
-    screen,
     subject_of,
 )
 from accord.model import PERSON_SCHEMATA, Principal, Record
 from accord.services.audit import Event, record_event
+from accord.services.match import screen_candidates
 from accord.services.node import Node
 from accord.services.purpose import Purpose
 from accord.store import records as store
@@ -136,12 +136,8 @@ def find_hits(
         pks = store.find_candidates(
             conn, sorted(match_keys("Person", query)), node.settings.match_candidates
         )
-        passed: dict[int, MatchResult] = {}
-        for pk, schema, props in store.get_properties(conn, pks):
-            if schema in PERSON_SCHEMATA:
-                result = screen(subject, schema, props, weights, threshold)
-                if result is not None:
-                    passed[pk] = scored[pk] = result
+        passed = screen_candidates(conn, subject, pks, weights, threshold)
+        scored.update(passed)
         for stored in store.get_records(conn, passed):
             result = passed[stored.pk]
             add(SearchHit(stored.record, "name", result.score, stored.caption, result))

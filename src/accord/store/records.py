@@ -40,7 +40,7 @@ from accord.model import (
     content_hash,
 )
 from accord.store.db import dialect_insert, placeholder
-from accord.store.tables import record_history, record_keys, records
+from accord.store.tables import match_views, record_history, record_keys, records
 
 __all__ = [
     "MAX_OFFSET",
@@ -53,6 +53,7 @@ __all__ = [
     "get_properties",
     "get_record",
     "get_records",
+    "get_views",
     "history",
     "insert_new_records",
     "insert_records",
@@ -63,6 +64,7 @@ __all__ = [
     "mark_deleted",
     "replace_keys",
     "replace_record",
+    "replace_views",
 ]
 
 _LOOKUP_CHUNK = 500
@@ -186,6 +188,7 @@ def insert_records(
             for kind, value in keys
         ],
     )
+    _insert_views(conn, [(pk, rec) for pk, (rec, _, _) in zip(pks, items, strict=True)])
     return pks
 
 
@@ -216,7 +219,48 @@ def insert_new_records(
             for kind, value in keys
         ],
     )
+    _insert_views(
+        conn,
+        [
+            (inserted[(rec.owner, rec.id)], rec)
+            for rec, _, _ in items
+            if (rec.owner, rec.id) in inserted
+        ],
+    )
     return {(rec.owner, rec.id) for rec, _, _ in items} - set(inserted)
+
+
+def _insert_views(conn: Connection, items: Sequence[tuple[int, Record]]) -> None:
+    """Store the matching view of each record the matcher scores (`accord.matching.view`)."""
+    # The matcher's modules load its romanisation tables: only where records are written.
+    from accord.matching.view import VIEWED_SCHEMATA, view_of
+
+    rows = [
+        {"record_pk": pk, "view": view_of(rec.schema, rec.properties)}
+        for pk, rec in items
+        if rec.schema in VIEWED_SCHEMATA
+    ]
+    if rows:
+        conn.execute(insert(match_views), rows)
+
+
+def replace_views(conn: Connection, items: Sequence[tuple[int, Record]]) -> None:
+    """Rewrite the matching views of these records (after the analysis changed)."""
+    if not items:
+        return
+    conn.execute(delete(match_views).where(match_views.c.record_pk.in_([pk for pk, _ in items])))
+    _insert_views(conn, items)
+
+
+def get_views(conn: Connection, pks: Iterable[int]) -> dict[int, str]:
+    """The stored matching views of those of `pks` that have one."""
+    wanted = list(pks)
+    if not wanted:
+        return {}
+    v = match_views.c
+    return {
+        r[0]: r[1] for r in conn.execute(select(v.record_pk, v.view).where(v.record_pk.in_(wanted)))
+    }
 
 
 def _insert_keys(conn: Connection, rows: list[tuple[int, str, str]]) -> None:
@@ -297,6 +341,7 @@ def replace_record(
     conn.execute(update(records).where(records.c.pk == pk).values(**values))
     conn.execute(delete(record_keys).where(record_keys.c.record_pk == pk))
     _insert_keys(conn, [(pk, k, v) for k, v in keys])
+    replace_views(conn, [(pk, record)])
 
 
 def live_batch(conn: Connection, after_pk: int, size: int) -> list[StoredRecord]:
@@ -336,6 +381,7 @@ def mark_deleted(
         .values(deleted=True, updated_at=at, version=version + 1)
     )
     conn.execute(delete(record_keys).where(record_keys.c.record_pk == pk))
+    conn.execute(delete(match_views).where(match_views.c.record_pk == pk))
     return version + 1
 
 

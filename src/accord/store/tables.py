@@ -44,6 +44,7 @@ __all__ = [
     "ledger_nodes",
     "ledger_state",
     "login_throttle",
+    "match_views",
     "metadata",
     "node",
     "record_history",
@@ -159,6 +160,21 @@ record_keys = Table(
     Column("value", String(200), nullable=False),
     Index(None, "kind", "value", "record_pk"),
     Index(None, "record_pk"),
+)
+
+#: A matched record's matching view (`accord.matching.view`): its names analysed and its
+#: other features normalised when it was written, read back by a match instead of analysing
+#: the candidate again. One row per live record of a matched schema.
+match_views = Table(
+    "match_views",
+    metadata,
+    Column(
+        "record_pk",
+        ForeignKey("records.pk", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("view", Text, nullable=False),
 )
 
 #: Machine and user bearer tokens; only a SHA-256 of the secret is kept.
