@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from accord.matching.identifiers import Identifier, IdKind
@@ -36,9 +37,10 @@ def _flags(part: NamePart) -> int:
     )
 
 
-def encode_view(subject: Subject) -> str:
-    """The view of `subject` as text. Parts shared by several splits of a name are written
-    once and referred to by their index."""
+@lru_cache(maxsize=65536)
+def _name_text(name: PersonName) -> str:
+    """One analysed name as JSON `[original, parts, splits]`: its distinct parts, and each
+    split as indexes into them. Cached: names recur from record to record."""
     parts: list[list[Any]] = []
     index: dict[NamePart, int] = {}
 
@@ -58,30 +60,28 @@ def encode_view(subject: Subject) -> str:
             )
         return at
 
-    names = [
-        [n.original, [[ref(p) for p in split] for split in n.tokenizations]] for n in subject.names
-    ]
-    body = {
-        "v": VIEW_VERSION,
-        "p": parts,
-        "n": names,
+    splits = [[ref(p) for p in split] for split in name.tokenizations]
+    return json.dumps([name.original, parts, splits], ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_view(subject: Subject) -> str:
+    """The view of `subject` as text."""
+    rest = {
         "d": list(subject.birth_dates),
         "c": sorted(subject.countries),
         "g": subject.gender,
         "i": sorted([i.kind.value, i.value, i.country, i.valid] for i in subject.identifiers),
         "a": sorted(subject.address_words),
     }
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    names = ",".join(_name_text(n) for n in subject.names)
+    tail = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
+    return f'{{"v":{VIEW_VERSION},"n":[{names}],{tail[1:]}'
 
 
-def decode_view(schema: str, text: str) -> Subject | None:
-    """The Subject a view holds, or None when it was written by another version."""
-    body = json.loads(text)
-    if not isinstance(body, dict) or body.get("v") != VIEW_VERSION:
-        return None
-    parts = [
+def _name(original: str, parts: list[list[Any]], splits: list[list[int]]) -> PersonName:
+    read = [
         NamePart(
-            original=original,
+            original=part_original,
             forms=frozenset(forms),
             symbols=frozenset(symbols),
             phonetic=frozenset(phonetic),
@@ -90,15 +90,33 @@ def decode_view(schema: str, text: str) -> Subject | None:
             initial=bool(flags & _INITIAL),
             exact_only=bool(flags & _EXACT_ONLY),
         )
-        for original, forms, symbols, phonetic, skeletons, flags in body["p"]
+        for part_original, forms, symbols, phonetic, skeletons, flags in parts
     ]
-    names = tuple(
-        PersonName(original, tuple(tuple(parts[i] for i in split) for split in splits))
-        for original, splits in body["n"]
-    )
+    return PersonName(original, tuple(tuple(read[i] for i in split) for split in splits))
+
+
+#: Names read back, by their text in a view: a common name is read once per process.
+_read_names: dict[str, PersonName] = {}
+_READ_NAMES_MAX = 65536
+
+
+def decode_view(schema: str, text: str) -> Subject | None:
+    """The Subject a view holds, or None when it was written by another version."""
+    body = json.loads(text)
+    if not isinstance(body, dict) or body.get("v") != VIEW_VERSION:
+        return None
+    names: list[PersonName] = []
+    for original, parts, splits in body["n"]:
+        name = _read_names.get(original)
+        if name is None:
+            name = _name(original, parts, splits)
+            if len(_read_names) >= _READ_NAMES_MAX:
+                _read_names.clear()
+            _read_names[original] = name
+        names.append(name)
     return Subject(
         schema=schema,
-        names=names,
+        names=tuple(names),
         birth_dates=tuple(body["d"]),
         countries=frozenset(body["c"]),
         gender=body["g"],
