@@ -302,14 +302,17 @@ def compare_parts(a: NamePart, b: NamePart) -> PartMatch:
 
 def align(a: Sequence[NamePart], b: Sequence[NamePart]) -> list[tuple[int, int, PartMatch]]:
     """Pair the parts of two names, best pairs first, each part at most once, in any order."""
-    scored = sorted(
-        ((compare_parts(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
-        key=lambda t: (-t[0].similarity, t[1], t[2]),
-    )
+    # (-similarity, i, j) orders the pairs; (i, j) is unique, so the match is never compared.
+    scored = [
+        (-(m := compare_parts(x, y)).similarity, i, j, m)
+        for i, x in enumerate(a)
+        for j, y in enumerate(b)
+    ]
+    scored.sort()
     used_a: set[int] = set()
     used_b: set[int] = set()
     pairs: list[tuple[int, int, PartMatch]] = []
-    for match, i, j in scored:
+    for _, i, j, match in scored:
         if i in used_a or j in used_b:
             continue
         used_a.add(i)
@@ -356,6 +359,8 @@ def compare_names(a: PersonName, b: PersonName) -> NameComparison:
             found = _compare_split(ta, tb)
             if found.score > best.score:
                 best = found
+                if best.score >= 1.0:  # no split can do better
+                    return best
     return best
 
 

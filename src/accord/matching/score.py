@@ -35,8 +35,8 @@ __all__ = [
     "load_weights",
     "score",
     "screen",
-    "screen_subject",
     "subject_of",
+    "within_reach",
 ]
 
 #: The default algorithm: its name is part of every result.
@@ -435,24 +435,16 @@ def screen(
         identifiers=bool(query.identifiers),
         addresses=bool(query.address_words),
     )
-    if not _within_reach(query, light, weights, threshold):
+    if not within_reach(query, light, weights, threshold):
         return None
     full = replace(light, names=tuple(names_of(name_values(properties))))
     return _kept(score(query, full, weights), threshold)
 
 
-def screen_subject(
-    query: Subject, candidate: Subject, weights: Weights, threshold: float
-) -> MatchResult | None:
-    """`screen` for a candidate already read (a stored view): names are compared only when
-    the other features leave the threshold within reach."""
-    if not _within_reach(query, candidate, weights, threshold):
-        return None
-    return _kept(score(query, candidate, weights), threshold)
-
-
-def _within_reach(query: Subject, candidate: Subject, weights: Weights, threshold: float) -> bool:
-    """Whether the score could reach `threshold` with the name features at their best."""
+def within_reach(query: Subject, candidate: Subject, weights: Weights, threshold: float) -> bool:
+    """Whether the score could reach `threshold` with the name features at their best: the
+    test that lets a candidate be turned away before its names are read or compared
+    (`candidate.names` is not read)."""
     logit = weights.bias
     for name, feature in FEATURES.items():
         weight = weights.weights.get(name, 0.0)

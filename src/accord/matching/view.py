@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -100,23 +101,36 @@ _read_names: dict[str, PersonName] = {}
 _READ_NAMES_MAX = 65536
 
 
-def decode_view(schema: str, text: str) -> Subject | None:
-    """The Subject a view holds, or None when it was written by another version."""
+@dataclass(frozen=True, slots=True)
+class StoredView:
+    """A view read back: everything but the names at once (`light`), the names when asked
+    (`subject`): a candidate the other features turn away never has its names read."""
+
+    light: Subject
+    raw_names: list[Any]
+
+    def subject(self) -> Subject:
+        """The whole Subject, names included."""
+        names: list[PersonName] = []
+        for original, parts, splits in self.raw_names:
+            name = _read_names.get(original)
+            if name is None:
+                name = _name(original, parts, splits)
+                if len(_read_names) >= _READ_NAMES_MAX:
+                    _read_names.clear()
+                _read_names[original] = name
+            names.append(name)
+        return replace(self.light, names=tuple(names))
+
+
+def read_view(schema: str, text: str) -> StoredView | None:
+    """A stored view, or None when it was written by another version."""
     body = json.loads(text)
     if not isinstance(body, dict) or body.get("v") != VIEW_VERSION:
         return None
-    names: list[PersonName] = []
-    for original, parts, splits in body["n"]:
-        name = _read_names.get(original)
-        if name is None:
-            name = _name(original, parts, splits)
-            if len(_read_names) >= _READ_NAMES_MAX:
-                _read_names.clear()
-            _read_names[original] = name
-        names.append(name)
-    return Subject(
+    light = Subject(
         schema=schema,
-        names=tuple(names),
+        names=(),
         birth_dates=tuple(body["d"]),
         countries=frozenset(body["c"]),
         gender=body["g"],
@@ -126,6 +140,13 @@ def decode_view(schema: str, text: str) -> Subject | None:
         ),
         address_words=frozenset(body["a"]),
     )
+    return StoredView(light, body["n"])
+
+
+def decode_view(schema: str, text: str) -> Subject | None:
+    """The Subject a view holds, or None when it was written by another version."""
+    view = read_view(schema, text)
+    return view.subject() if view is not None else None
 
 
 def view_of(schema: str, properties: Mapping[str, Iterable[str]]) -> str | None:

@@ -26,11 +26,12 @@ from accord.matching.score import (
     Weights,
     algorithms,
     load_weights,
+    score,
     screen,
-    screen_subject,
     subject_of,
+    within_reach,
 )
-from accord.matching.view import decode_view
+from accord.matching.view import read_view
 from accord.model import PERSON_SCHEMATA, Principal, Record, validate_entity
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
@@ -142,13 +143,13 @@ def screen_candidates(
     unread: list[int] = []
     for pk in pks:
         text = views.get(pk)
-        candidate = decode_view("Person", text) if text is not None else None
-        if candidate is None:
+        view = read_view("Person", text) if text is not None else None
+        if view is None:
             unread.append(pk)
-            continue
-        result = screen_subject(subject, candidate, weights, threshold)
-        if result is not None:
-            kept[pk] = result
+        elif within_reach(subject, view.light, weights, threshold):
+            scored = score(subject, view.subject(), weights)
+            if scored.score >= threshold:
+                kept[pk] = scored
     for pk, schema, properties in store.get_properties(conn, unread):
         if schema in PERSON_SCHEMATA:
             result = screen(subject, schema, properties, weights, threshold)
