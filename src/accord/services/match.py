@@ -42,6 +42,7 @@ __all__ = [
     "MAX_QUERIES",
     "MatchHit",
     "MatchQuery",
+    "best_of",
     "match_records",
     "parse_queries",
     "screen_candidates",
@@ -158,6 +159,13 @@ def screen_candidates(
     return kept
 
 
+def best_of(results: Mapping[int, MatchResult], limit: int) -> list[int]:
+    """The primary keys of the `limit` best results, best first, ties by primary key (the
+    record the node stored first): the records worth reading in full, however many
+    candidates passed."""
+    return sorted(results, key=lambda pk: (-results[pk].score, pk))[:limit]
+
+
 def match_records(
     node: Node,
     principal: Principal,
@@ -191,11 +199,11 @@ def match_records(
             keys = sorted(match_keys(query.schema, query.properties))
             pks = store.find_candidates(conn, keys, cap)
             kept = screen_candidates(conn, subject, pks, weights, used)
+            shown = best_of(kept, limit)
             hits = [
-                MatchHit(s.record, s.caption, kept[s.pk]) for s in store.get_records(conn, kept)
+                MatchHit(s.record, s.caption, kept[s.pk]) for s in store.get_records(conn, shown)
             ]
-            hits.sort(key=lambda h: (-h.result.score, h.record.owner, h.record.id))
-            answers[name] = (used, hits[:limit])
+            answers[name] = (used, hits)
     with node.engine.begin() as conn:
         record_event(
             conn,

@@ -28,7 +28,7 @@ from accord.matching.score import (
 )
 from accord.model import PERSON_SCHEMATA, Principal, Record
 from accord.services.audit import Event, record_event
-from accord.services.match import screen_candidates
+from accord.services.match import best_of, screen_candidates
 from accord.services.node import Node
 from accord.services.purpose import Purpose
 from accord.store import records as store
@@ -138,7 +138,7 @@ def find_hits(
         )
         passed = screen_candidates(conn, subject, pks, weights, threshold)
         scored.update(passed)
-        for stored in store.get_records(conn, passed):
+        for stored in store.get_records(conn, best_of(passed, limit)):
             result = passed[stored.pk]
             add(SearchHit(stored.record, "name", result.score, stored.caption, result))
     if tokens:
