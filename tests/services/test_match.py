@@ -217,3 +217,33 @@ def test_a_match_from_stored_views_equals_one_from_the_properties(node: Node) ->
     record_service.reindex_keys(node, node.operator())
     assert len(_views(node)) == 5
     assert answers() == from_views
+
+
+def test_screening_for_the_best_few_keeps_what_ranking_all_would(node: Node) -> None:
+    from accord.matching.keys import match_keys
+    from accord.matching.score import load_weights, subject_of
+    from accord.services.match import best_of, screen_candidates
+    from accord.store import records as store
+
+    # Many namesakes scoring alike, and some better: the best few and their tie-breaks.
+    same = [
+        entity("Person", f"k{i}", name="Oleksandr Kovalenko", nationality="ua") for i in range(12)
+    ]
+    better = [
+        entity("Person", f"b{i}", name="Oleksandr Kovalenko", birthDate="1981-03-02",
+               nationality="ua") for i in range(3)
+    ]  # fmt: skip
+    load(node, *RECORDS, *same, *better)
+    weights = load_weights()
+    for props in (
+        {"name": ["Oleksandr Kovalenko"]},
+        {"name": ["Oleksandr Kovalenko"], "birthDate": ["1981-03-02"]},
+        {"name": ["Kovalenko"]},
+    ):
+        subject = subject_of("Person", props)
+        with node.engine.connect() as conn:
+            pks = store.find_candidates(conn, sorted(match_keys("Person", props)), 200)
+            everything = screen_candidates(conn, subject, pks, weights, 0.3)
+            for limit in (1, 2, 5, 50):
+                few = screen_candidates(conn, subject, pks, weights, 0.3, limit)
+                assert best_of(few, limit) == best_of(everything, limit), (props, limit)

@@ -32,6 +32,7 @@ __all__ = [
     "Subject",
     "Weights",
     "algorithms",
+    "best_possible",
     "load_weights",
     "score",
     "screen",
@@ -445,6 +446,12 @@ def within_reach(query: Subject, candidate: Subject, weights: Weights, threshold
     """Whether the score could reach `threshold` with the name features at their best: the
     test that lets a candidate be turned away before its names are read or compared
     (`candidate.names` is not read)."""
+    return best_possible(query, candidate, weights) >= threshold
+
+
+def best_possible(query: Subject, candidate: Subject, weights: Weights) -> float:
+    """The highest score the candidate could have, its names aside (they are taken to agree
+    as well as names can)."""
     logit = weights.bias
     for name, feature in FEATURES.items():
         weight = weights.weights.get(name, 0.0)
@@ -453,7 +460,7 @@ def within_reach(query: Subject, candidate: Subject, weights: Weights, threshold
             logit += max(weight * low, weight * high)
         elif weight:
             logit += weight * feature(query, candidate)[0]
-    return _probability(logit + 1e-9) >= threshold
+    return _probability(logit + 1e-9)
 
 
 def _kept(result: MatchResult, threshold: float) -> MatchResult | None:

@@ -11,6 +11,7 @@ ledger, as for a search."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,13 +26,13 @@ from accord.matching.score import (
     Subject,
     Weights,
     algorithms,
+    best_possible,
     load_weights,
     score,
     screen,
     subject_of,
-    within_reach,
 )
-from accord.matching.view import read_view
+from accord.matching.view import StoredView, read_view
 from accord.model import PERSON_SCHEMATA, Principal, Record, validate_entity
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
@@ -134,28 +135,54 @@ def parse_queries(raw: Any, home_country: str | None) -> dict[str, MatchQuery]:
 
 
 def screen_candidates(
-    conn: Connection, subject: Subject, pks: Sequence[int], weights: Weights, threshold: float
+    conn: Connection,
+    subject: Subject,
+    pks: Sequence[int],
+    weights: Weights,
+    threshold: float,
+    limit: int | None = None,
 ) -> dict[int, MatchResult]:
-    """The candidates among `pks` that reach `threshold`, with their results. A candidate is
-    read from its stored matching view (names already analysed); one without a view (written
-    by another version, or before views existed) from its properties."""
+    """The candidates among `pks` that reach `threshold`, with their results; with `limit`,
+    only the `limit` best (ties by primary key, the record stored first), which lets a
+    candidate that could not beat the last of them go unscored. A candidate is read from
+    its stored matching view (names already analysed); one without a view (written by
+    another version, or before views existed) from its properties."""
     views = store.get_views(conn, pks)
     kept: dict[int, MatchResult] = {}
+    worst: list[tuple[float, int]] = []  # the kept results as (score, -pk), worst first
+
+    def keep(pk: int, result: MatchResult) -> None:
+        if limit is None or len(worst) < limit:
+            kept[pk] = result
+            if limit is not None:
+                heapq.heappush(worst, (result.score, -pk))
+        elif (result.score, -pk) > worst[0]:
+            _, out = heapq.heapreplace(worst, (result.score, -pk))
+            del kept[-out]
+            kept[pk] = result
+
+    def could_keep(pk: int, view: StoredView) -> bool:
+        best = best_possible(subject, view.light, weights)
+        if best < threshold:
+            return False
+        # With `limit` kept already, it must beat the worst of them (ties: the smaller key).
+        return limit is None or len(worst) < limit or (best, -pk) > worst[0]
+
     unread: list[int] = []
     for pk in pks:
         text = views.get(pk)
         view = read_view("Person", text) if text is not None else None
         if view is None:
             unread.append(pk)
-        elif within_reach(subject, view.light, weights, threshold):
+        elif could_keep(pk, view):
             scored = score(subject, view.subject(), weights)
             if scored.score >= threshold:
-                kept[pk] = scored
+                keep(pk, scored)
     for pk, schema, properties in store.get_properties(conn, unread):
         if schema in PERSON_SCHEMATA:
             result = screen(subject, schema, properties, weights, threshold)
             if result is not None:
-                kept[pk] = result
+                keep(pk, result)
     return kept
 
 
@@ -198,7 +225,7 @@ def match_records(
             subject = subject_of(query.schema, query.properties)
             keys = sorted(match_keys(query.schema, query.properties))
             pks = store.find_candidates(conn, keys, cap)
-            kept = screen_candidates(conn, subject, pks, weights, used)
+            kept = screen_candidates(conn, subject, pks, weights, used, limit)
             shown = best_of(kept, limit)
             hits = [
                 MatchHit(s.record, s.caption, kept[s.pk]) for s in store.get_records(conn, shown)

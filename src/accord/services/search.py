@@ -136,7 +136,7 @@ def find_hits(
         pks = store.find_candidates(
             conn, sorted(match_keys("Person", query)), node.settings.match_candidates
         )
-        passed = screen_candidates(conn, subject, pks, weights, threshold)
+        passed = screen_candidates(conn, subject, pks, weights, threshold, limit)
         scored.update(passed)
         for stored in store.get_records(conn, best_of(passed, limit)):
             result = passed[stored.pk]

@@ -6,6 +6,7 @@ atomic (a whole ingest file, one API update with its ledger entry)."""
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -464,6 +465,17 @@ def _weighted_keys(keys: Sequence[tuple[str, str]], weights: Sequence[float]) ->
 _COUNT_CHUNK = 200
 
 
+#: Counts of common keys, remembered for a while by each process: a common key (a frequent
+#: given name's spelling or sound) recurs from query to query, and counting its holders is
+#: most of a candidate search's cost, while its count only ranks keys and sets the common
+#: ones aside, for which a count some minutes old does as well. Rarer keys are counted every
+#: time (cheaply), so a record just written is found at once.
+_common_counts: dict[tuple[str, str, str, int], tuple[int, float]] = {}
+_CACHED_COUNT = 500
+_COUNT_TTL = 300.0
+_COMMON_COUNTS_MAX = 100_000
+
+
 def _posting_counts(
     conn: Connection, keys: Sequence[tuple[str, str]], most: int
 ) -> dict[tuple[str, str], int]:
@@ -471,8 +483,17 @@ def _posting_counts(
     read to the end only to learn that they are too many); keys no record holds are left out."""
     k = record_keys.c
     counts: dict[tuple[str, str], int] = {}
-    for start in range(0, len(keys), _COUNT_CHUNK):
-        chunk = keys[start : start + _COUNT_CHUNK]
+    database = conn.engine.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    unknown: list[tuple[str, str]] = []
+    for key in keys:
+        cached = _common_counts.get((database, *key, most))
+        if cached is not None and cached[1] > now:
+            counts[key] = cached[0]
+        else:
+            unknown.append(key)
+    for start in range(0, len(unknown), _COUNT_CHUNK):
+        chunk = unknown[start : start + _COUNT_CHUNK]
         held = [
             select(literal(i).label("i"), func.count().label("n")).select_from(
                 select(literal(1).label("one"))
@@ -485,7 +506,12 @@ def _posting_counts(
         statement = held[0] if len(held) == 1 else union_all(*held)
         for i, n in conn.execute(statement):
             if n:
-                counts[chunk[int(i)]] = int(n)
+                key = chunk[int(i)]
+                counts[key] = int(n)
+                if n >= _CACHED_COUNT:
+                    if len(_common_counts) >= _COMMON_COUNTS_MAX:
+                        _common_counts.clear()
+                    _common_counts[(database, *key, most)] = (int(n), now + _COUNT_TTL)
     return counts
 
 
