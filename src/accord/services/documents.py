@@ -1,0 +1,571 @@
+"""Travel documents: the lost-and-stolen registry (like INTERPOL's SLTD) and document checks
+(like I-Checkit).
+
+An agency reports a document its own country issued — stolen, lost, revoked, invalidated or
+stolen blank — and may later change the status or withdraw the report; every superseded
+report stays in the history. A check names a document (issuing state, number, optionally its
+type) or gives its MRZ, and is answered `hit` or not and, on a hit, the action to take:
+nothing else about the document or its holder.
+
+Checks are many (a border post, an airline's passenger list), so they reach the ledger in
+batches: one entry per request or per group of concurrent requests (`CheckJournal`), naming
+the number of checks and hits and a SHA-256 digest of what was checked. Each hit is stored
+with who checked and where (`on_document_hit`), in the transaction of that entry."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from hashlib import sha256
+from typing import Any
+
+from accord.documents import WITHDRAWN, Action, country, issuer_code, normalise_number, rules
+from accord.documents.mrz import parse_mrz
+from accord.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
+from accord.model import Principal
+from accord.services.audit import Event, record_event, record_events
+from accord.services.node import Node
+from accord.store import documents as store
+from accord.store.documents import Hit, Key, Report
+
+__all__ = [
+    "MAX_BATCH",
+    "MAX_NUMBER",
+    "CheckAnswer",
+    "CheckItem",
+    "DocumentState",
+    "change_status",
+    "check_documents",
+    "check_issuer",
+    "check_status",
+    "check_text",
+    "journal",
+    "on_document_hit",
+    "parse_check",
+    "parse_country",
+    "parse_items",
+    "parse_key",
+    "parse_number",
+    "parse_type",
+    "report_document",
+    "show_document",
+]
+
+#: Items one batch check may carry.
+MAX_BATCH = 10_000
+#: Longest document number accepted, normalised (Doc 9303 numbers have at most 9 characters,
+#: long TD1 numbers some more; national registers' numbers a few more still).
+MAX_NUMBER = 40
+MAX_REFERENCE = 200
+MAX_REASON = 2000
+MAX_LOCATION = 200
+_NUMBER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+#: A document found under several types (a check without a type): the gravest answers.
+_GRAVITY = ("stolen_blank", "stolen", "revoked", "invalidated", "lost")
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def parse_country(value: Any, where: str, errors: list[FieldError]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        errors.append(FieldError(where, "give the issuing state: ICAO code (D, UKR), DEU or DE"))
+        return ""
+    code = issuer_code(value)
+    if code is None:
+        errors.append(FieldError(where, f"{value!r} is not an issuing state or organisation"))
+        return ""
+    return code
+
+
+def parse_number(value: Any, where: str, errors: list[FieldError]) -> str:
+    if not isinstance(value, str):
+        errors.append(FieldError(where, "give the document number"))
+        return ""
+    number = normalise_number(value)
+    if not number:
+        errors.append(FieldError(where, "give the document number"))
+    elif len(number) > MAX_NUMBER:
+        errors.append(FieldError(where, f"at most {MAX_NUMBER} letters and digits"))
+    elif not set(number) <= _NUMBER_CHARS:
+        errors.append(FieldError(where, "letters A-Z and digits only (spaces and - . / ignored)"))
+    return number
+
+
+def parse_type(value: Any, where: str, errors: list[FieldError]) -> str:
+    types = rules().types
+    if value not in types:
+        errors.append(FieldError(where, f"one of {', '.join(types)}"))
+        return ""
+    return str(value)
+
+
+def parse_key(country_code: Any, doc_type: Any, number: Any) -> Key:
+    """A document's key from what a caller typed, or ValidationError naming each field."""
+    errors: list[FieldError] = []
+    key = (
+        parse_country(country_code, "country", errors),
+        parse_number(number, "number", errors),
+        parse_type(doc_type, "type", errors),
+    )
+    if errors:
+        raise ValidationError(errors)
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    """One document to check; `doc_type` None: a report of any type hits."""
+
+    country: str
+    number: str
+    doc_type: str | None = None
+
+    def line(self, hit: bool) -> str:
+        """What the ledger's digest covers of this check."""
+        return f"{self.country}\t{self.number}\t{self.doc_type or ''}\t{int(hit)}\n"
+
+
+def parse_check(raw: Mapping[str, Any], where: str = "") -> CheckItem:
+    """A check from `{"number", "country", "type"?}` or `{"mrz": [lines], "type"?}`; errors
+    are named under `where` (`items.3.mrz.line2.birth_date_check_digit`)."""
+    prefix = f"{where}." if where else ""
+    errors: list[FieldError] = []
+    doc_type = raw.get("type")
+    if doc_type is not None:
+        doc_type = parse_type(doc_type, f"{prefix}type", errors)
+    mrz = raw.get("mrz")
+    if mrz is not None:
+        if raw.get("number") is not None or raw.get("country") is not None:
+            errors.append(
+                FieldError(f"{prefix}mrz", "give the MRZ or number and country, not both")
+            )
+            raise ValidationError(errors)
+        try:
+            read = parse_mrz(mrz)
+        except ValidationError as exc:
+            errors.extend(FieldError(f"{prefix}{e.field}", e.reason) for e in exc.errors)
+            raise ValidationError(errors) from None
+        if errors:
+            raise ValidationError(errors)
+        return CheckItem(read.issuing_state, normalise_number(read.document_number), doc_type)
+    item = CheckItem(
+        parse_country(raw.get("country"), f"{prefix}country", errors),
+        parse_number(raw.get("number"), f"{prefix}number", errors),
+        doc_type,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return item
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """A document's current report, as its issuing agency sees it."""
+
+    report: Report
+    history: tuple[store.Superseded, ...] = ()
+    hits: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
+        """The report; `full`: with its history and hits too."""
+        out = _report_dict(self.report)
+        if full:
+            out["history"] = [
+                {
+                    **_report_dict(h.report),
+                    "superseded_at": h.superseded_at.isoformat(),
+                    "superseded_by": h.superseded_by,
+                    "reason": h.reason,
+                }
+                for h in self.history
+            ]
+            out["hits"] = [{**h, "at": h["at"].isoformat()} for h in self.hits]
+        return out
+
+
+def _report_dict(r: Report) -> dict[str, Any]:
+    active = r.status != WITHDRAWN
+    return {
+        "country": r.country,
+        "number": r.number,
+        "type": r.doc_type,
+        "status": r.status,
+        "action": _action(r.status, r.action).to_dict() if active else None,
+        "action_chosen": r.action is not None,
+        "reported_on": r.reported_on.isoformat(),
+        "agency": r.agency,
+        "reference": r.reference,
+        "changed_at": r.changed_at.isoformat(),
+        "changed_by": r.changed_by,
+    }
+
+
+def _action(status: str, chosen: str | None) -> Action:
+    return rules().action_for(status, chosen)
+
+
+def check_issuer(principal: Principal, code: str, verb: str) -> None:
+    """Only an agency of the issuing state reports or changes its documents."""
+    found = country(code)
+    own = principal.agency[:2].upper()
+    if found is None or not found.alpha2 or found.alpha2 != own:
+        raise Forbidden(
+            f"only an agency of the issuing state may {verb} its documents; "
+            f"{principal.agency} is not one for {code}"
+        )
+
+
+def check_text(value: str | None, name: str, limit: int, errors: list[FieldError]) -> None:
+    if value is not None and (not value.strip() or len(value) > limit):
+        errors.append(FieldError(name, f"1 to {limit} characters when given"))
+
+
+def check_status(
+    status: str, action: str | None, errors: list[FieldError], *, withdrawal: bool
+) -> None:
+    r = rules()
+    allowed = [*r.statuses, WITHDRAWN] if withdrawal else list(r.statuses)
+    if status not in allowed:
+        errors.append(FieldError("status", f"one of {', '.join(allowed)}"))
+    if action is not None and action not in r.actions:
+        errors.append(FieldError("action", f"one of {', '.join(r.actions)}"))
+    if action is not None and status == WITHDRAWN:
+        errors.append(FieldError("action", "a withdrawn report has no action"))
+
+
+def report_document(
+    node: Node,
+    principal: Principal,
+    *,
+    number: str,
+    country_code: str,
+    doc_type: str,
+    status: str,
+    reference: str | None = None,
+    action: str | None = None,
+    reported_on: date | None = None,
+) -> DocumentState:
+    """Report a document of the caller's own country; 403 for another country's (nothing
+    written), 409 if it is already reported (change its status instead). A withdrawn report
+    may be made again. The report goes to the ledger."""
+    errors: list[FieldError] = []
+    key = (
+        parse_country(country_code, "country", errors),
+        parse_number(number, "number", errors),
+        parse_type(doc_type, "type", errors),
+    )
+    check_status(status, action, errors, withdrawal=False)
+    check_text(reference, "reference", MAX_REFERENCE, errors)
+    if errors:
+        raise ValidationError(errors)
+    check_issuer(principal, key[0], "report")
+    now = datetime.now(UTC)
+    new = Report(
+        *key,
+        status=status,
+        action=action,
+        reported_on=reported_on or now.date(),
+        agency=principal.agency,
+        reference=reference,
+        changed_at=now,
+        changed_by=principal.label,
+    )
+    with node.engine.begin() as conn:
+        old = store.get_report(conn, key, lock=True)
+        if old is not None and old.status != WITHDRAWN:
+            raise Conflict(
+                f"{key[2]} {key[1]} of {key[0]} is already reported {old.status}; "
+                "change its status instead"
+            )
+        if old is None:
+            store.insert_reports(conn, [new])
+        else:
+            store.supersede(conn, old, new, at=now, by=principal.label, reason="reported again")
+        record_event(conn, Event.DOCUMENT_REPORT, principal, _ledger_report(new))
+    return DocumentState(new)
+
+
+def _ledger_report(r: Report, reason: str | None = None) -> dict[str, Any]:
+    out = {
+        "country": r.country,
+        "number": r.number,
+        "type": r.doc_type,
+        "status": r.status,
+        "action": r.action,
+        "reference": r.reference,
+        "reported_on": r.reported_on.isoformat(),
+    }
+    if reason is not None:
+        out["reason"] = reason
+    return out
+
+
+def change_status(
+    node: Node,
+    principal: Principal,
+    key: Key,
+    *,
+    status: str,
+    action: str | None = None,
+    reason: str | None = None,
+    reference: str | None = None,
+) -> DocumentState:
+    """A new status for a reported document (`withdrawn` withdraws the report: checks no
+    longer hit it), by the agency that reported it; the report it replaces goes to the
+    history, the change to the ledger."""
+    errors: list[FieldError] = []
+    check_status(status, action, errors, withdrawal=True)
+    check_text(reason, "reason", MAX_REASON, errors)
+    check_text(reference, "reference", MAX_REFERENCE, errors)
+    if errors:
+        raise ValidationError(errors)
+    check_issuer(principal, key[0], "change")
+    now = datetime.now(UTC)
+    with node.engine.begin() as conn:
+        old = store.get_report(conn, key, lock=True)
+        if old is None:
+            raise NotFound(f"no report of {key[2]} {key[1]} of {key[0]}")
+        if old.agency != principal.agency:
+            raise Forbidden(f"only {old.agency}, which reported it, may change this report")
+        chosen = action if status != WITHDRAWN else None
+        if old.status == status and old.action == chosen and reference in (None, old.reference):
+            raise Conflict(f"the report is {status} already")
+        new = Report(
+            *key,
+            status=status,
+            action=chosen,
+            reported_on=old.reported_on,
+            agency=old.agency,
+            reference=reference if reference is not None else old.reference,
+            changed_at=now,
+            changed_by=principal.label,
+        )
+        store.supersede(conn, old, new, at=now, by=principal.label, reason=reason)
+        record_event(conn, Event.DOCUMENT_CHANGE, principal, _ledger_report(new, reason))
+    return DocumentState(new)
+
+
+def show_document(node: Node, principal: Principal, key: Key) -> DocumentState:
+    """A document's report with its history and hits, for an agency of its issuing state;
+    the read goes to the ledger."""
+    check_issuer(principal, key[0], "read")
+    with node.engine.begin() as conn:
+        current = store.get_report(conn, key)
+        if current is None:
+            raise NotFound(f"no report of {key[2]} {key[1]} of {key[0]}")
+        past = store.history(conn, key)
+        hits = store.hits_of(conn, key)
+        record_event(
+            conn,
+            Event.DOCUMENT_READ,
+            principal,
+            {"country": key[0], "number": key[1], "type": key[2]},
+        )
+    return DocumentState(current, tuple(past), tuple(hits))
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckAnswer:
+    hit: bool
+    action: Action | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"hit": self.hit, "action": self.action.to_dict() if self.action else None}
+
+
+NO_HIT = CheckAnswer(False)
+
+
+def _answer(
+    item: CheckItem, found: Sequence[tuple[str, str, str | None, str]]
+) -> tuple[CheckAnswer, tuple[str, str, str | None, str] | None]:
+    """The answer to one check from the reports under its (country, number)."""
+    live = [f for f in found if f[1] != WITHDRAWN and item.doc_type in (None, f[0])]
+    if not live:
+        return NO_HIT, None
+    report = min(live, key=lambda f: _GRAVITY.index(f[1]) if f[1] in _GRAVITY else 99)
+    return CheckAnswer(True, _action(report[1], report[2])), report
+
+
+def check_documents(
+    node: Node,
+    principal: Principal,
+    items: Sequence[CheckItem | ValidationError],
+    *,
+    location: str | None = None,
+) -> list[CheckAnswer | ValidationError]:
+    """Answer each check (an item that failed to parse is answered with its error), with one
+    indexed lookup per document (in chunks for a batch). The checks reach the ledger before
+    the answer, summarised (`CheckJournal`); each hit is stored (`on_document_hit`)."""
+    if location is not None and (not location.strip() or len(location) > MAX_LOCATION):
+        raise ValidationError(FieldError("location", f"1 to {MAX_LOCATION} characters"))
+    good = [i for i in items if isinstance(i, CheckItem)]
+    with node.engine.connect() as conn:
+        if len(good) == 1:
+            found = {(good[0].country, good[0].number): store.lookup(conn, *_pair(good[0]))}
+        else:
+            found = store.lookup_many(conn, (_pair(i) for i in good))
+    now = datetime.now(UTC)
+    answers: list[CheckAnswer | ValidationError] = []
+    digest = sha256()
+    hits: list[Hit] = []
+    for item in items:
+        if not isinstance(item, CheckItem):
+            answers.append(item)
+            continue
+        answer, report = _answer(item, found.get(_pair(item), ()))
+        answers.append(answer)
+        digest.update(item.line(answer.hit).encode("ascii"))
+        if report is not None and answer.action is not None:
+            hits.append(
+                Hit(
+                    now,
+                    item.country,
+                    item.number,
+                    report[0],
+                    report[1],
+                    answer.action.code,
+                    report[3],
+                    principal.label,
+                    principal.agency,
+                    location,
+                )
+            )
+    journal(node).write(
+        _Pending(principal.label, location, len(good), len(items) - len(good), digest, hits)
+    )
+    return answers
+
+
+def _pair(item: CheckItem) -> tuple[str, str]:
+    return (item.country, item.number)
+
+
+def on_document_hit(conn: Any, hits: Sequence[Hit], ledger_index: int) -> None:
+    """A check found reported documents: store each hit with who checked, where, and what
+    they were told, tied to the ledger entry of the check (`ledger_index`), in that entry's
+    transaction. This is where the issuing agency's alert hooks in: a watcher of
+    `document_hits` (or a call added here) tells the agency in real time."""
+    store.insert_hits(conn, hits, ledger_index)
+
+
+# --- the checks' ledger, in groups ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Pending:
+    actor: str
+    location: str | None
+    checks: int
+    refused: int
+    digest: Any
+    hits: list[Hit]
+    done: bool = False
+    error: BaseException | None = None
+    index: int = -1
+    requests: int = field(default=1)
+
+
+class CheckJournal:
+    """Group commit of checks to the ledger. A request hands its checks over and waits until
+    they are committed; while one group is being written, the requests arriving meanwhile
+    gather, and the next of them writes them all: one ledger entry per actor and location
+    in the group, in one transaction with its hits. Alone, a request writes its own entry at
+    once; under load, the ledger takes tens of checks per append instead of one."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._cond = threading.Condition()
+        self._pending: list[_Pending] = []
+        self._busy = False
+
+    def write(self, pending: _Pending) -> int:
+        """Commit `pending` (with whatever else is waiting); its ledger entry's index."""
+        with self._cond:
+            self._pending.append(pending)
+            while not pending.done:
+                if self._busy:
+                    self._cond.wait()
+                    continue
+                self._busy = True
+                group, self._pending = self._pending, []
+                self._cond.release()
+                written = False
+                try:
+                    self._flush(group)
+                    written = True
+                except Exception as exc:  # noqa: BLE001 - every waiter of the group learns it
+                    for p in group:
+                        p.error = exc
+                finally:
+                    for p in group:
+                        if not written and p.error is None:
+                            p.error = RuntimeError("the checks' ledger entry was not written")
+                        p.done = True
+                    self._cond.acquire()
+                    self._busy = False
+                    self._cond.notify_all()
+        if pending.error is not None:
+            raise pending.error
+        return pending.index
+
+    def _flush(self, group: list[_Pending]) -> None:
+        entries: dict[tuple[str, str | None], list[_Pending]] = {}
+        for p in group:
+            entries.setdefault((p.actor, p.location), []).append(p)
+        items = []
+        for (actor, location), ps in entries.items():
+            digest = sha256()
+            for p in ps:
+                digest.update(p.digest.digest())
+            details: dict[str, Any] = {
+                "requests": len(ps),
+                "checks": sum(p.checks for p in ps),
+                "hits": sum(len(p.hits) for p in ps),
+                "refused": sum(p.refused for p in ps),
+                "digest": digest.hexdigest() if len(ps) > 1 else ps[0].digest.hexdigest(),
+            }
+            if location is not None:
+                details["location"] = location
+            items.append((Event.DOCUMENT_CHECK, actor, details))
+        with self.node.engine.begin() as conn:
+            first = record_events(conn, items)
+            for offset, ps in enumerate(entries.values()):
+                hits = [h for p in ps for h in p.hits]
+                if hits:
+                    on_document_hit(conn, hits, first + offset)
+                for p in ps:
+                    p.index = first + offset
+
+
+_JOURNALS = threading.Lock()
+
+
+def journal(node: Node) -> CheckJournal:
+    """The node's check journal (one per process)."""
+    found = node.cache.get("documents.journal")
+    if found is None:
+        with _JOURNALS:
+            found = node.cache.setdefault("documents.journal", CheckJournal(node))
+    assert isinstance(found, CheckJournal)
+    return found
+
+
+def parse_items(raw: Iterable[Mapping[str, Any]]) -> list[CheckItem | ValidationError]:
+    """Each raw item of a batch parsed, or its error (named `items.N.…`)."""
+    out: list[CheckItem | ValidationError] = []
+    for n, item in enumerate(raw):
+        try:
+            out.append(parse_check(item, f"items.{n}"))
+        except ValidationError as exc:
+            out.append(exc)
+    return out
