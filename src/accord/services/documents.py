@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from hashlib import sha256
 from typing import Any
+
+from sqlalchemy import Connection
 
 from accord.documents import WITHDRAWN, Action, country, issuer_code, normalise_number, rules
 from accord.documents.mrz import parse_mrz
 from accord.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from accord.model import Principal
-from accord.services.audit import Event, record_event, record_events
+from accord.services.audit import Event, record_event
+from accord.services.document_journal import CheckAnswer, CheckItem, CheckJournal, Checks
 from accord.services.node import Node
 from accord.store import documents as store
 from accord.store.documents import Hit, Key, Report
@@ -51,6 +54,7 @@ __all__ = [
     "parse_type",
     "report_document",
     "show_document",
+    "submit_checks",
 ]
 
 #: Items one batch check may carry.
@@ -62,8 +66,6 @@ MAX_REFERENCE = 200
 MAX_REASON = 2000
 MAX_LOCATION = 200
 _NUMBER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-#: A document found under several types (a check without a type): the gravest answers.
-_GRAVITY = ("stolen_blank", "stolen", "revoked", "invalidated", "lost")
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -113,19 +115,6 @@ def parse_key(country_code: Any, doc_type: Any, number: Any) -> Key:
     if errors:
         raise ValidationError(errors)
     return key
-
-
-@dataclass(frozen=True, slots=True)
-class CheckItem:
-    """One document to check; `doc_type` None: a report of any type hits."""
-
-    country: str
-    number: str
-    doc_type: str | None = None
-
-    def line(self, hit: bool) -> str:
-        """What the ledger's digest covers of this check."""
-        return f"{self.country}\t{self.number}\t{self.doc_type or ''}\t{int(hit)}\n"
 
 
 def parse_check(raw: Mapping[str, Any], where: str = "") -> CheckItem:
@@ -373,27 +362,24 @@ def show_document(node: Node, principal: Principal, key: Key) -> DocumentState:
 # --- checks --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CheckAnswer:
-    hit: bool
-    action: Action | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"hit": self.hit, "action": self.action.to_dict() if self.action else None}
-
-
-NO_HIT = CheckAnswer(False)
+def _checks(
+    principal: Principal, items: Sequence[CheckItem | ValidationError], location: str | None
+) -> Checks:
+    if location is not None and (not location.strip() or len(location) > MAX_LOCATION):
+        raise ValidationError(FieldError("location", f"1 to {MAX_LOCATION} characters"))
+    return Checks(principal.label, principal.agency, location, items)
 
 
-def _answer(
-    item: CheckItem, found: Sequence[tuple[str, str, str | None, str]]
-) -> tuple[CheckAnswer, tuple[str, str, str | None, str] | None]:
-    """The answer to one check from the reports under its (country, number)."""
-    live = [f for f in found if f[1] != WITHDRAWN and item.doc_type in (None, f[0])]
-    if not live:
-        return NO_HIT, None
-    report = min(live, key=lambda f: _GRAVITY.index(f[1]) if f[1] in _GRAVITY else 99)
-    return CheckAnswer(True, _action(report[1], report[2])), report
+def submit_checks(
+    node: Node,
+    principal: Principal,
+    items: Sequence[CheckItem | ValidationError],
+    *,
+    location: str | None = None,
+) -> Future[list[CheckAnswer | ValidationError]]:
+    """`check_documents` without waiting: the future of its answers (for the API's event
+    loop, which awaits it without holding a thread)."""
+    return journal(node).submit(_checks(principal, items, location))
 
 
 def check_documents(
@@ -403,148 +389,18 @@ def check_documents(
     *,
     location: str | None = None,
 ) -> list[CheckAnswer | ValidationError]:
-    """Answer each check (an item that failed to parse is answered with its error), with one
-    indexed lookup per document (in chunks for a batch). The checks reach the ledger before
-    the answer, summarised (`CheckJournal`); each hit is stored (`on_document_hit`)."""
-    if location is not None and (not location.strip() or len(location) > MAX_LOCATION):
-        raise ValidationError(FieldError("location", f"1 to {MAX_LOCATION} characters"))
-    good = [i for i in items if isinstance(i, CheckItem)]
-    with node.engine.connect() as conn:
-        if len(good) == 1:
-            found = {(good[0].country, good[0].number): store.lookup(conn, *_pair(good[0]))}
-        else:
-            found = store.lookup_many(conn, (_pair(i) for i in good))
-    now = datetime.now(UTC)
-    answers: list[CheckAnswer | ValidationError] = []
-    digest = sha256()
-    hits: list[Hit] = []
-    for item in items:
-        if not isinstance(item, CheckItem):
-            answers.append(item)
-            continue
-        answer, report = _answer(item, found.get(_pair(item), ()))
-        answers.append(answer)
-        digest.update(item.line(answer.hit).encode("ascii"))
-        if report is not None and answer.action is not None:
-            hits.append(
-                Hit(
-                    now,
-                    item.country,
-                    item.number,
-                    report[0],
-                    report[1],
-                    answer.action.code,
-                    report[3],
-                    principal.label,
-                    principal.agency,
-                    location,
-                )
-            )
-    journal(node).write(
-        _Pending(principal.label, location, len(good), len(items) - len(good), digest, hits)
-    )
-    return answers
+    """Answer each check (an item that failed to parse is answered with its error) with one
+    indexed lookup per document; the checks reach the ledger, summarised, before the answer
+    (`accord.services.document_journal`), and each hit is stored (`on_document_hit`)."""
+    return submit_checks(node, principal, items, location=location).result()
 
 
-def _pair(item: CheckItem) -> tuple[str, str]:
-    return (item.country, item.number)
-
-
-def on_document_hit(conn: Any, hits: Sequence[Hit], ledger_index: int) -> None:
+def on_document_hit(conn: Connection, hits: list[Hit], ledger_index: int) -> None:
     """A check found reported documents: store each hit with who checked, where, and what
     they were told, tied to the ledger entry of the check (`ledger_index`), in that entry's
     transaction. This is where the issuing agency's alert hooks in: a watcher of
     `document_hits` (or a call added here) tells the agency in real time."""
     store.insert_hits(conn, hits, ledger_index)
-
-
-# --- the checks' ledger, in groups ------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Pending:
-    actor: str
-    location: str | None
-    checks: int
-    refused: int
-    digest: Any
-    hits: list[Hit]
-    done: bool = False
-    error: BaseException | None = None
-    index: int = -1
-    requests: int = field(default=1)
-
-
-class CheckJournal:
-    """Group commit of checks to the ledger. A request hands its checks over and waits until
-    they are committed; while one group is being written, the requests arriving meanwhile
-    gather, and the next of them writes them all: one ledger entry per actor and location
-    in the group, in one transaction with its hits. Alone, a request writes its own entry at
-    once; under load, the ledger takes tens of checks per append instead of one."""
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-        self._cond = threading.Condition()
-        self._pending: list[_Pending] = []
-        self._busy = False
-
-    def write(self, pending: _Pending) -> int:
-        """Commit `pending` (with whatever else is waiting); its ledger entry's index."""
-        with self._cond:
-            self._pending.append(pending)
-            while not pending.done:
-                if self._busy:
-                    self._cond.wait()
-                    continue
-                self._busy = True
-                group, self._pending = self._pending, []
-                self._cond.release()
-                written = False
-                try:
-                    self._flush(group)
-                    written = True
-                except Exception as exc:  # noqa: BLE001 - every waiter of the group learns it
-                    for p in group:
-                        p.error = exc
-                finally:
-                    for p in group:
-                        if not written and p.error is None:
-                            p.error = RuntimeError("the checks' ledger entry was not written")
-                        p.done = True
-                    self._cond.acquire()
-                    self._busy = False
-                    self._cond.notify_all()
-        if pending.error is not None:
-            raise pending.error
-        return pending.index
-
-    def _flush(self, group: list[_Pending]) -> None:
-        entries: dict[tuple[str, str | None], list[_Pending]] = {}
-        for p in group:
-            entries.setdefault((p.actor, p.location), []).append(p)
-        items = []
-        for (actor, location), ps in entries.items():
-            digest = sha256()
-            for p in ps:
-                digest.update(p.digest.digest())
-            details: dict[str, Any] = {
-                "requests": len(ps),
-                "checks": sum(p.checks for p in ps),
-                "hits": sum(len(p.hits) for p in ps),
-                "refused": sum(p.refused for p in ps),
-                "digest": digest.hexdigest() if len(ps) > 1 else ps[0].digest.hexdigest(),
-            }
-            if location is not None:
-                details["location"] = location
-            items.append((Event.DOCUMENT_CHECK, actor, details))
-        with self.node.engine.begin() as conn:
-            first = record_events(conn, items)
-            for offset, ps in enumerate(entries.values()):
-                hits = [h for p in ps for h in p.hits]
-                if hits:
-                    on_document_hit(conn, hits, first + offset)
-                for p in ps:
-                    p.index = first + offset
 
 
 _JOURNALS = threading.Lock()
@@ -555,7 +411,9 @@ def journal(node: Node) -> CheckJournal:
     found = node.cache.get("documents.journal")
     if found is None:
         with _JOURNALS:
-            found = node.cache.setdefault("documents.journal", CheckJournal(node))
+            found = node.cache.setdefault(
+                "documents.journal", CheckJournal(node, on_hit=on_document_hit)
+            )
     assert isinstance(found, CheckJournal)
     return found
 

@@ -6,8 +6,11 @@ Issuing and revoking are appended to the ledger in the same transaction."""
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
@@ -30,6 +33,7 @@ __all__ = [
     "IssuedToken",
     "TokenInfo",
     "authenticate_token",
+    "cached_principal",
     "issue_token",
     "list_tokens",
     "revoke_token",
@@ -132,6 +136,12 @@ def revoke_token(
         if done.rowcount == 0:
             raise NotFound(f"no active token named {name!r}")
         record_event(conn, Event.TOKEN_REVOKED, actor or node.operator(), {"name": name})
+    node.cache.pop(_CACHE, None)
+    stamp = _revocations(node)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    fresh = stamp.with_name(f".{stamp.name}.{os.getpid()}")
+    fresh.write_text(f"{datetime.now(UTC).isoformat()}\n", "utf-8")
+    fresh.replace(stamp)  # a new file: another inode, whatever the clock's resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +182,55 @@ def list_tokens(node: Node) -> list[TokenInfo]:
     ]
 
 
+#: Where a node's process keeps the tokens it has authenticated: secret digest → (principal,
+#: the token's expiry, when the entry is to be checked again, monotonic seconds).
+_CACHE = "tokens.authenticated"
+_STAMP = "tokens.revocations"
+_CACHE_SIZE = 10_000
+
+
+def _revocations(node: Node) -> Path:
+    """A file every revocation replaces: the processes of the node's machine see at once
+    (one `stat`) that their cached tokens must be asked for again."""
+    return node.settings.home / "tokens.revoked"
+
+
+def _stamp(node: Node) -> tuple[int, int]:
+    try:
+        found = _revocations(node).stat()
+    except OSError:
+        return (0, 0)
+    return (found.st_ino, found.st_mtime_ns)
+
+
+def cached_principal(node: Node, secret: str, now: datetime | None = None) -> Principal | None:
+    """The principal of an API token this process authenticated less than
+    `ACCORD_TOKEN_CACHE_SECONDS` ago (and that has not expired since), without the database;
+    None otherwise. A revocation empties every cache on the node's machine at once (another
+    machine's workers, sharing a PostgreSQL database, ask again within the cache time)."""
+    cache: dict[bytes, tuple[Principal, datetime | None, float]] | None = node.cache.get(_CACHE)
+    if not cache:
+        return None
+    if node.cache.get(_STAMP) != _stamp(node):
+        cache.clear()
+        return None
+    found = cache.get(secret_digest(secret))
+    if found is None:
+        return None
+    principal, expires_at, recheck = found
+    if time.monotonic() >= recheck or (
+        expires_at is not None and expires_at <= (now or datetime.now(UTC))
+    ):
+        return None
+    return principal
+
+
 def authenticate_token(node: Node, secret: str, now: datetime | None = None) -> Principal:
     """The principal behind a bearer token, or Unauthorized (unknown, revoked, expired)."""
+    if now is None:
+        cached = cached_principal(node, secret)
+        if cached is not None:
+            return cached
     now = now or datetime.now(UTC)
     with node.engine.connect() as conn:
         row = conn.execute(
@@ -185,10 +242,19 @@ def authenticate_token(node: Node, secret: str, now: datetime | None = None) -> 
         raise Unauthorized("token revoked")
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized("token expired")
-    return Principal(
+    principal = Principal(
         subject=row.name,
         agency=row.agency,
         kind=PrincipalKind.TOKEN,
         roles=frozenset(row.roles),
         scopes=frozenset(row.scopes),
     )
+    keep = node.settings.token_cache_seconds
+    if keep > 0:
+        cache = node.cache.setdefault(_CACHE, {})
+        stamp = _stamp(node)  # taken after the read: a revocation since then shows
+        if len(cache) >= _CACHE_SIZE or node.cache.get(_STAMP) != stamp:
+            cache.clear()
+            node.cache[_STAMP] = stamp
+        cache[secret_digest(secret)] = (principal, row.expires_at, time.monotonic() + keep)
+    return principal

@@ -197,16 +197,19 @@ def insert_reports(conn: Connection, reports: Sequence[Report]) -> None:
     sql = _driver(conn, _INSERT)
     # SQLAlchemy's per-row parameter processing would cost more than the insert itself.
     sqlite = conn.dialect.name == "sqlite"
-    conn.exec_driver_sql(sql, [_row(r, sqlite) for r in reports])
+    memo: dict[Any, Any] = {}  # a file's reports share their dates: each converted once
+    conn.exec_driver_sql(sql, [_row(r, sqlite, memo) for r in reports])
 
 
-def _row(report: Report, sqlite: bool) -> tuple[Any, ...]:
-    reported: Any = report.reported_on
-    changed: Any = report.changed_at.astimezone(UTC)
-    if sqlite:
+def _row(report: Report, sqlite: bool, memo: dict[Any, Any]) -> tuple[Any, ...]:
+    reported, changed = report.reported_on, report.changed_at
+    if reported not in memo:
         # As SQLAlchemy's SQLite types store them (its Date and naive UTC DateTime).
-        reported = reported.isoformat()
-        changed = changed.replace(tzinfo=None).isoformat(" ", "microseconds")
+        memo[reported] = reported.isoformat() if sqlite else reported
+    if changed not in memo:
+        utc = changed.astimezone(UTC)
+        memo[changed] = utc.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc
+    reported, changed = memo[reported], memo[changed]
     return (
         report.country,
         report.number,

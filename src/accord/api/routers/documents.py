@@ -4,6 +4,7 @@ an MRZ is read and validated as ICAO Doc 9303 Parts 3-7 specify (`accord.documen
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -201,30 +202,39 @@ def report(body: ReportIn, node: CurrentNode, principal: CurrentPrincipal) -> An
     return state.to_dict()
 
 
+# The checks are the registry's hot path: coroutines that parse on the event loop, hand the
+# checks to the node's check journal (one thread answering every waiting request at once,
+# `accord.services.document_journal`) and await its answer without holding a thread, then
+# answer with the JSON as it is (its shape is the response model's; validating it again
+# would cost more than the check).
+
+
 @router.post("/check", response_model=CheckOut)
-def check(body: CheckIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
+async def check(body: CheckIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
     """Hit or no hit, and on a hit the action to take; nothing else about the document or its
     holder. An MRZ that fails validation is refused (422) naming the field
     (`mrz.line2.birth_date_check_digit`). The check goes to the ledger."""
     item = service.parse_check(body.model_dump(exclude={"location"}, exclude_none=True))
-    (answer,) = service.check_documents(node, principal, [item], location=body.location)
+    pending = service.submit_checks(node, principal, [item], location=body.location)
+    (answer,) = await asyncio.wrap_future(pending)
     assert not isinstance(answer, ValidationError)
-    return answer.to_dict()
+    return JSONResponse(answer.to_dict())
 
 
 @router.post("/check-batch", response_model=BatchOut)
-def check_batch(body: BatchIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
+async def check_batch(body: BatchIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
     """Up to 10,000 checks; each item is answered in order, an item with errors by its errors
     (named `items.N.…`) while the good items are answered. One ledger entry for the batch."""
+
     items = service.parse_items(i.model_dump(exclude_none=True) for i in body.items)
-    answers = service.check_documents(node, principal, items, location=body.location)
+    pending = service.submit_checks(node, principal, items, location=body.location)
+    answers = await asyncio.wrap_future(pending)
     results = [
         {"errors": [e.to_dict() for e in a.errors]}
         if isinstance(a, ValidationError)
         else a.to_dict()
         for a in answers
     ]
-    # Already in the shape of BatchOut: sent as is, not validated again item by item.
     return JSONResponse({"results": results})
 
 
