@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -65,7 +66,6 @@ MAX_NUMBER = 40
 MAX_REFERENCE = 200
 MAX_REASON = 2000
 MAX_LOCATION = 200
-_NUMBER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -75,11 +75,17 @@ def parse_country(value: Any, where: str, errors: list[FieldError]) -> str:
     if not isinstance(value, str) or not value.strip():
         errors.append(FieldError(where, "give the issuing state: ICAO code (D, UKR), DEU or DE"))
         return ""
-    code = issuer_code(value)
+    code = _issuer(value)
     if code is None:
         errors.append(FieldError(where, f"{value!r} is not an issuing state or organisation"))
         return ""
     return code
+
+
+@lru_cache(maxsize=4096)
+def _issuer(value: str) -> str | None:
+    """`issuer_code`, once per spelling: a batch names the same few states again and again."""
+    return issuer_code(value)
 
 
 def parse_number(value: Any, where: str, errors: list[FieldError]) -> str:
@@ -87,11 +93,13 @@ def parse_number(value: Any, where: str, errors: list[FieldError]) -> str:
         errors.append(FieldError(where, "give the document number"))
         return ""
     number = normalise_number(value)
+    if number.isascii() and number.isalnum() and len(number) <= MAX_NUMBER:
+        return number  # upper case already: A-Z and 0-9 only
     if not number:
         errors.append(FieldError(where, "give the document number"))
     elif len(number) > MAX_NUMBER:
         errors.append(FieldError(where, f"at most {MAX_NUMBER} letters and digits"))
-    elif not set(number) <= _NUMBER_CHARS:
+    else:
         errors.append(FieldError(where, "letters A-Z and digits only (spaces and - . / ignored)"))
     return number
 

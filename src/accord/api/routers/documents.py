@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from fastapi import APIRouter, Path, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, with_config
+from typing_extensions import TypedDict
 
 from accord.api.deps import CurrentNode, CurrentPrincipal
 from accord.errors import ValidationError
@@ -54,6 +55,16 @@ _Location = Annotated[
         min_length=1,
         max_length=service.MAX_LOCATION,
         description="Where the check is made (a border post, a counter); kept with a hit.",
+    ),
+]
+
+
+_Mrz = Annotated[
+    list[Annotated[str, Field(max_length=60)]],
+    Field(
+        min_length=1,
+        max_length=3,
+        description="The MRZ's lines (TD1: 3 of 30; TD2, MRV-B: 2 of 36; TD3, MRV-A: 2 of 44).",
     ),
 ]
 
@@ -130,12 +141,7 @@ class CheckIn(BaseModel):
     number: _Number | None = None
     country: _Country | None = None
     type: _Type | None = Field(default=None, description="Default: a report of any type hits.")
-    mrz: list[Annotated[str, Field(max_length=60)]] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=3,
-        description="The MRZ's lines (TD1: 3 of 30; TD2, MRV-B: 2 of 36; TD3, MRV-A: 2 of 44).",
-    )
+    mrz: _Mrz | None = None
     location: _Location
 
 
@@ -144,15 +150,15 @@ class CheckOut(BaseModel):
     action: ActionOut | None = Field(description="What to do; None without a hit.")
 
 
-class CheckItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@with_config(ConfigDict(extra="forbid"))
+class CheckItemIn(TypedDict):
+    """One item of a batch: number and country, or the MRZ, and the type if known. (A typed
+    dict rather than a model: a batch validates up to 10,000, three times faster so.)"""
 
-    number: _Number | None = None
-    country: _Country | None = None
-    type: _Type | None = None
-    mrz: list[Annotated[str, Field(max_length=60)]] | None = Field(
-        default=None, min_length=1, max_length=3
-    )
+    number: NotRequired[_Number]
+    country: NotRequired[_Country]
+    type: NotRequired[_Type]
+    mrz: NotRequired[_Mrz]
 
 
 class BatchIn(BaseModel):
@@ -226,7 +232,7 @@ async def check_batch(body: BatchIn, node: CurrentNode, principal: CurrentPrinci
     """Up to 10,000 checks; each item is answered in order, an item with errors by its errors
     (named `items.N.…`) while the good items are answered. One ledger entry for the batch."""
 
-    items = service.parse_items(i.model_dump(exclude_none=True) for i in body.items)
+    items = service.parse_items(body.items)
     pending = service.submit_checks(node, principal, items, location=body.location)
     answers = await asyncio.wrap_future(pending)
     results = [
