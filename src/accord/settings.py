@@ -35,7 +35,7 @@ class Settings(BaseSettings):
         ge=0,
         le=60,
         description="Seconds a worker trusts an API token it has authenticated before asking "
-        "the database again (0: every request); a revocation takes effect within 0.1 s on the "
+        "the database again (0: every request); a revocation takes effect at once on the "
         "node's machine, within this time on other machines sharing the database.",
     )
     access_token_minutes: int = Field(

@@ -3,8 +3,6 @@ the database; a revocation ends that at once for every process of the node's mac
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import update
 
@@ -53,7 +51,6 @@ def test_a_revocation_by_another_process_of_the_node_is_at_once(node: Node) -> N
     # Another process: its own handle of the same node (data directory and database).
     other = type(node)(node.settings, node.engine, node.agency, node.name, node.keys)
     revoke_token(other, "border")
-    time.sleep(0.11)  # the revocation file is looked at every 0.1 s at most
     assert cached_principal(node, secret) is None
     with pytest.raises(Unauthorized):
         authenticate_token(node, secret)

@@ -6,11 +6,11 @@ Issuing and revoking are appended to the ledger in the same transaction."""
 
 from __future__ import annotations
 
+import mmap
 import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
@@ -137,12 +137,13 @@ def revoke_token(
             raise NotFound(f"no active token named {name!r}")
         record_event(conn, Event.TOKEN_REVOKED, actor or node.operator(), {"name": name})
     node.cache.pop(_CACHE, None)
-    node.cache.pop(_STAMP_SEEN, None)
-    stamp = _revocations(node)
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    fresh = stamp.with_name(f".{stamp.name}.{os.getpid()}")
-    fresh.write_text(f"{datetime.now(UTC).isoformat()}\n", "utf-8")
-    fresh.replace(stamp)  # a new file: another inode, whatever the clock's resolution
+    # Any new value tells every process of the machine: written in place, never replaced,
+    # so that the pages they have mapped are the ones that change.
+    fd = _open_revocations(node)
+    try:
+        os.pwrite(fd, os.urandom(_STAMP_SIZE), 0)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,41 +188,42 @@ def list_tokens(node: Node) -> list[TokenInfo]:
 #: the token's expiry, when the entry is to be checked again, monotonic seconds).
 _CACHE = "tokens.authenticated"
 _STAMP = "tokens.revocations"
-_STAMP_SEEN = "tokens.revocations.seen"
+_VIEW = "tokens.revocations.view"
 _CACHE_SIZE = 10_000
 
 
-def _revocations(node: Node) -> Path:
-    """A file every revocation replaces: the processes of the node's machine see at once
-    (one `stat`) that their cached tokens must be asked for again."""
-    return node.settings.home / "tokens.revoked"
+_STAMP_SIZE = 8
 
 
-#: How often a process looks at the revocation file, at most (a `stat` costs about 0.1 ms on
-#: a loaded virtual machine, as much as the rest of a cached authentication).
-_STAMP_EVERY = 0.1
+def _open_revocations(node: Node) -> int:
+    """`ACCORD_HOME/tokens.revoked`: eight bytes that every revocation overwrites with new
+    random ones. Each process maps them into memory, so that a cached lookup sees a
+    revocation by any process of the node's machine at once, without a system call."""
+    path = node.settings.home / "tokens.revoked"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    if os.fstat(fd).st_size < _STAMP_SIZE:
+        os.pwrite(fd, bytes(_STAMP_SIZE), 0)
+    return fd
 
 
-def _stamp(node: Node, *, fresh: bool = False) -> tuple[int, int]:
-    now = time.monotonic()
-    seen: tuple[float, tuple[int, int]] | None = node.cache.get(_STAMP_SEEN)
-    if not fresh and seen is not None and now - seen[0] < _STAMP_EVERY:
-        return seen[1]
-    try:
-        found = _revocations(node).stat()
-        stamp = (found.st_ino, found.st_mtime_ns)
-    except OSError:
-        stamp = (0, 0)
-    node.cache[_STAMP_SEEN] = (now, stamp)
-    return stamp
+def _stamp(node: Node) -> bytes:
+    view: mmap.mmap | None = node.cache.get(_VIEW)
+    if view is None:
+        fd = _open_revocations(node)
+        try:
+            view = mmap.mmap(fd, _STAMP_SIZE, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+        node.cache[_VIEW] = view
+    return view[:_STAMP_SIZE]
 
 
 def cached_principal(node: Node, secret: str, now: datetime | None = None) -> Principal | None:
     """The principal of an API token this process authenticated less than
     `ACCORD_TOKEN_CACHE_SECONDS` ago (and that has not expired since), without the database;
     None otherwise. A revocation empties every cache on the node's machine (another
-    machine's workers, sharing a PostgreSQL database, ask again within the cache time). The
-    revocation file is looked at every 0.1 s at most."""
+    machine's workers, sharing a PostgreSQL database, ask again within the cache time)."""
     cache: dict[bytes, tuple[Principal, datetime | None, float]] | None = node.cache.get(_CACHE)
     if not cache:
         return None
@@ -266,7 +268,7 @@ def authenticate_token(node: Node, secret: str, now: datetime | None = None) -> 
     keep = node.settings.token_cache_seconds
     if keep > 0:
         cache = node.cache.setdefault(_CACHE, {})
-        stamp = _stamp(node, fresh=True)  # after the read: a revocation since then shows
+        stamp = _stamp(node)  # taken after the read: a revocation since then shows
         if len(cache) >= _CACHE_SIZE or node.cache.get(_STAMP) != stamp:
             cache.clear()
             node.cache[_STAMP] = stamp
