@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="Python logging level name."
     )
+    token_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="Seconds a worker trusts an API token it has authenticated before asking "
+        "the database again (0: every request); a revocation takes effect at once on the "
+        "node's machine, within this time on other machines sharing the database.",
+    )
     access_token_minutes: int = Field(
         default=15, ge=1, le=24 * 60, description="Lifetime of a human user's access token."
     )

@@ -85,6 +85,19 @@ def test_every_entry_is_public_or_names_roles_and_keys_are_well_formed() -> None
         assert not (rule.public and rule.scope), key
 
 
+def test_document_checkers_may_check_documents_and_nothing_else() -> None:
+    # Beside the checks, only what every role has: its own session, the ledger's hashes.
+    open_to_checkers = {
+        key
+        for key, rule in ACCESS.items()
+        if Role.DOCUMENT_CHECKER in rule.roles and rule.roles != EVERY_ROLE
+    }
+    assert open_to_checkers == {
+        "POST /api/v1/documents/check",
+        "POST /api/v1/documents/check-batch",
+    }
+
+
 def test_document_checkers_and_node_admins_see_no_records() -> None:
     for key, rule in ACCESS.items():
         if "/records" in key or key.endswith("/search"):
@@ -110,10 +123,13 @@ def test_document_checkers_and_node_admins_see_no_records() -> None:
                 "xref:run",
                 "xref:read",
                 "xref:judge",
+                "documents:report",
+                "documents:read",
+                "documents:check",
             },
         ),
         (["auditor"], {"records:read", "audit:read", "audit:verify", "agreements:read"}),
-        (["document_checker"], {"audit:verify"}),
+        (["document_checker"], {"audit:verify", "documents:check"}),
     ],
 )
 def test_default_token_scopes_are_those_the_roles_can_use(

@@ -89,6 +89,12 @@ NO_RECORD_CONTENT = {
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": "an acknowledgement",
     "POST /api/v1/xref/runs": "the run's parameters and counts (the links: GET /api/v1/xref)",
     "POST /api/v1/xref/{link_id}/judgements": "the judgement just made, by link id",
+    "POST /api/v1/documents": "the document report just made (ledgered), no record",
+    "GET /api/v1/documents/{country}/{doc_type}/{number}": "a document report, its "
+    "history and hits (the read is ledgered), no record",
+    "POST /api/v1/documents/{country}/{doc_type}/{number}/status": "the report as changed",
+    "POST /api/v1/documents/check": "hit or no hit and the action",
+    "POST /api/v1/documents/check-batch": "hit or no hit and the action, per item",
 }
 
 

@@ -26,6 +26,7 @@ from accord.api.routers import (
     agreements,
     audit,
     auth,
+    documents,
     federation,
     health,
     match,
@@ -68,6 +69,8 @@ DECLARED_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /api/v1/federated-match": (404,),
     "POST /api/v1/follow-ups": (404, 409),
     "POST /api/v1/follow-ups/{follow_up_id}/decision": (409,),
+    "POST /api/v1/documents": (409,),
+    "POST /api/v1/documents/{country}/{doc_type}/{number}/status": (409,),
     # The partners' side reads its signed bodies itself (`accord.api.routers.partner`).
     "POST /federation/v1/search": (413, 422),
     "POST /federation/v1/match": (413, 422),
@@ -250,7 +253,9 @@ def create_app(node: Node) -> FastAPI:
     )
     app.state.node = node
     install_error_handlers(app)
+    # Routes are matched in order: the document checks, the busiest routes by far, first.
     for router in (
+        documents.router,
         health.router,
         auth.router,
         records.router,

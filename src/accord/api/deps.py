@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 import structlog
 from fastapi import Depends, Request
 from fastapi.routing import iter_route_contexts
@@ -38,7 +39,9 @@ log = structlog.get_logger("accord.api")
 _bearer = HTTPBearer(auto_error=False, description="An API token or a user's access token.")
 
 
-def get_node(request: Request) -> Node:
+async def get_node(request: Request) -> Node:
+    # Dependencies that do no I/O are coroutines: FastAPI runs a plain function in its
+    # thread pool, a hop to another thread and back for every request.
     node: Node = request.app.state.node
     return node
 
@@ -89,18 +92,21 @@ def bearer_secret(
 BearerSecret = Annotated[str, Depends(bearer_secret)]
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     node: CurrentNode,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The authenticated caller, allowed by the access matrix to call this route; every
     route depends on this. The guard authenticates before the body is read and leaves the
-    principal in the scope; the decision is taken again here all the same."""
+    principal in the scope; the decision is taken again here all the same (without the
+    guard, the secret is authenticated here, off the event loop)."""
     access = route_access(request)
     principal = request.scope.get(PRINCIPAL_KEY)
     if not isinstance(principal, Principal):
-        principal = authenticate(node, bearer_secret(credentials))
+        secret = bearer_secret(credentials)
+        found: Principal = await anyio.to_thread.run_sync(authenticate, node, secret)
+        principal = found
     decision = decide(access, principal)
     if not decision.allowed:
         raise Forbidden(decision.reason)
@@ -110,7 +116,7 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def metrics_caller(
+async def metrics_caller(
     request: Request,
     node: CurrentNode,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -119,7 +125,7 @@ def metrics_caller(
     found on the loopback interface, else the principal as `current_principal` checks it."""
     if request.scope.get(LOOPBACK_KEY) is True:
         return None
-    return current_principal(request, node, credentials)
+    return await current_principal(request, node, credentials)
 
 
 MetricsCaller = Annotated[Principal | None, Depends(metrics_caller)]

@@ -34,6 +34,7 @@ from accord.metrics import REQUEST_SECONDS, REQUESTS
 from accord.model import Principal
 from accord.services.node import Node
 from accord.services.sessions import authenticate
+from accord.services.tokens import cached_principal
 
 __all__ = ["LOOPBACK_KEY", "PRINCIPAL_KEY", "ROUTE_KEY", "BodyTooLarge", "Guard", "match_template"]
 
@@ -108,6 +109,7 @@ async def _answer(send: Send, error: AccordError) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+_TEMPLATE_CACHE = 4096
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _INTERNAL = json.dumps(
     {"code": "internal_error", "message": "internal error; the node's log has details"}
@@ -125,13 +127,27 @@ class Guard:
         self.node = node
         self.default_limit = node.settings.max_body_bytes
         self.limits = limits
+        #: (method, path) → the template it matched: most requests go to a few paths, and
+        #: walking every route's pattern cost more than the rest of the guard. Bounded, so
+        #: that paths with ids cannot grow it without end.
+        self._templates: dict[tuple[str, str], str | None] = {}
+
+    def _template(self, scope: Scope) -> str | None:
+        key = (str(scope.get("method", "")), str(scope.get("path", "")))
+        if key in self._templates:
+            return self._templates[key]
+        found = match_template(self.fastapi, scope)
+        if len(self._templates) >= _TEMPLATE_CACHE:
+            self._templates.clear()
+        self._templates[key] = found
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        template = match_template(self.fastapi, scope)
+        template = self._template(scope)
         scope[ROUTE_KEY] = template
         status: dict[str, Any] = {"code": 500, "sent": False, "too_large": None}
 
@@ -215,10 +231,14 @@ class Guard:
         secret = _bearer(scope)
         if secret is None:
             return Unauthorized("authentication required: send Authorization: Bearer <token>")
-        try:
-            principal: Principal = await anyio.to_thread.run_sync(authenticate, self.node, secret)
-        except AccordError as exc:
-            return exc
+        # A machine token this process authenticated a moment ago is known without the
+        # database (or a worker thread); anything else is authenticated off the event loop.
+        principal: Principal | None = cached_principal(self.node, secret)
+        if principal is None:
+            try:
+                principal = await anyio.to_thread.run_sync(authenticate, self.node, secret)
+            except AccordError as exc:
+                return exc
         decision = decide(access, principal)
         if not decision.allowed:
             return Forbidden(decision.reason)

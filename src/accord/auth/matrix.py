@@ -118,6 +118,22 @@ ACCESS: Mapping[str, Access] = {
     "GET /api/v1/xref": allow(*_CASEWORK, scope="xref:read"),
     "GET /api/v1/xref/{link_id}": allow(*_CASEWORK, scope="xref:read"),
     "POST /api/v1/xref/{link_id}/judgements": allow(*_CASEWORK, scope="xref:judge"),
+    # Travel documents: an agency's casework reports its own country's documents and changes
+    # or withdraws its reports; checks are open to document checkers (border posts, airlines),
+    # who may do nothing else, and to casework.
+    "POST /api/v1/documents": allow(*_CASEWORK, scope="documents:report"),
+    "GET /api/v1/documents/{country}/{doc_type}/{number}": allow(
+        *_CASEWORK, scope="documents:read"
+    ),
+    "POST /api/v1/documents/{country}/{doc_type}/{number}/status": allow(
+        *_CASEWORK, scope="documents:report"
+    ),
+    "POST /api/v1/documents/check": allow(
+        Role.DOCUMENT_CHECKER, *_CASEWORK, scope="documents:check"
+    ),
+    "POST /api/v1/documents/check-batch": allow(
+        Role.DOCUMENT_CHECKER, *_CASEWORK, scope="documents:check"
+    ),
     # The audit ledger: signed heads and proofs reveal only hashes, so every role may check
     # them; the entries say who did what, so only those who answer for the log read them.
     "GET /api/v1/audit/tree-head": allow(*EVERY_ROLE, scope="audit:verify"),

@@ -17,6 +17,7 @@ from accord.errors import AccordError
 from . import (
     audit,
     demo,
+    documents,
     followup,
     match,
     outbox,
@@ -96,6 +97,7 @@ app.command()(policy.export)
 app.add_typer(demo.app, name="demo")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(xref.app, name="xref")
+app.add_typer(documents.app, name="documents")
 
 
 def main() -> None:

@@ -81,6 +81,11 @@ class Event(StrEnum):
     WITNESS_REFUSED = "witness_refused"
     XREF_RUN = "xref_run"
     XREF_JUDGEMENT = "xref_judgement"
+    DOCUMENT_REPORT = "document_report"
+    DOCUMENT_CHANGE = "document_change"
+    DOCUMENT_READ = "document_read"
+    DOCUMENT_IMPORT = "document_import"
+    DOCUMENT_CHECK = "document_check"
 
 
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:

@@ -6,6 +6,9 @@ Issuing and revoking are appended to the ledger in the same transaction."""
 
 from __future__ import annotations
 
+import mmap
+import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,6 +33,7 @@ __all__ = [
     "IssuedToken",
     "TokenInfo",
     "authenticate_token",
+    "cached_principal",
     "issue_token",
     "list_tokens",
     "revoke_token",
@@ -132,6 +136,14 @@ def revoke_token(
         if done.rowcount == 0:
             raise NotFound(f"no active token named {name!r}")
         record_event(conn, Event.TOKEN_REVOKED, actor or node.operator(), {"name": name})
+    node.cache.pop(_CACHE, None)
+    # Any new value tells every process of the machine: written in place, never replaced,
+    # so that the pages they have mapped are the ones that change.
+    fd = _open_revocations(node)
+    try:
+        os.pwrite(fd, os.urandom(_STAMP_SIZE), 0)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +184,69 @@ def list_tokens(node: Node) -> list[TokenInfo]:
     ]
 
 
+#: Where a node's process keeps the tokens it has authenticated: secret digest → (principal,
+#: the token's expiry, when the entry is to be checked again, monotonic seconds).
+_CACHE = "tokens.authenticated"
+_STAMP = "tokens.revocations"
+_VIEW = "tokens.revocations.view"
+_CACHE_SIZE = 10_000
+
+
+_STAMP_SIZE = 8
+
+
+def _open_revocations(node: Node) -> int:
+    """`ACCORD_HOME/tokens.revoked`: eight bytes that every revocation overwrites with new
+    random ones. Each process maps them into memory, so that a cached lookup sees a
+    revocation by any process of the node's machine at once, without a system call."""
+    path = node.settings.home / "tokens.revoked"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    if os.fstat(fd).st_size < _STAMP_SIZE:
+        os.pwrite(fd, bytes(_STAMP_SIZE), 0)
+    return fd
+
+
+def _stamp(node: Node) -> bytes:
+    view: mmap.mmap | None = node.cache.get(_VIEW)
+    if view is None:
+        fd = _open_revocations(node)
+        try:
+            view = mmap.mmap(fd, _STAMP_SIZE, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+        node.cache[_VIEW] = view
+    return view[:_STAMP_SIZE]
+
+
+def cached_principal(node: Node, secret: str, now: datetime | None = None) -> Principal | None:
+    """The principal of an API token this process authenticated less than
+    `ACCORD_TOKEN_CACHE_SECONDS` ago (and that has not expired since), without the database;
+    None otherwise. A revocation empties every cache on the node's machine (another
+    machine's workers, sharing a PostgreSQL database, ask again within the cache time)."""
+    cache: dict[bytes, tuple[Principal, datetime | None, float]] | None = node.cache.get(_CACHE)
+    if not cache:
+        return None
+    if node.cache.get(_STAMP) != _stamp(node):
+        cache.clear()
+        return None
+    found = cache.get(secret_digest(secret))
+    if found is None:
+        return None
+    principal, expires_at, recheck = found
+    if time.monotonic() >= recheck or (
+        expires_at is not None and expires_at <= (now or datetime.now(UTC))
+    ):
+        return None
+    return principal
+
+
 def authenticate_token(node: Node, secret: str, now: datetime | None = None) -> Principal:
     """The principal behind a bearer token, or Unauthorized (unknown, revoked, expired)."""
+    if now is None:
+        cached = cached_principal(node, secret)
+        if cached is not None:
+            return cached
     now = now or datetime.now(UTC)
     with node.engine.connect() as conn:
         row = conn.execute(
@@ -185,10 +258,19 @@ def authenticate_token(node: Node, secret: str, now: datetime | None = None) -> 
         raise Unauthorized("token revoked")
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized("token expired")
-    return Principal(
+    principal = Principal(
         subject=row.name,
         agency=row.agency,
         kind=PrincipalKind.TOKEN,
         roles=frozenset(row.roles),
         scopes=frozenset(row.scopes),
     )
+    keep = node.settings.token_cache_seconds
+    if keep > 0:
+        cache = node.cache.setdefault(_CACHE, {})
+        stamp = _stamp(node)  # taken after the read: a revocation since then shows
+        if len(cache) >= _CACHE_SIZE or node.cache.get(_STAMP) != stamp:
+            cache.clear()
+            node.cache[_STAMP] = stamp
+        cache[secret_digest(secret)] = (principal, row.expires_at, time.monotonic() + keep)
+    return principal

@@ -32,6 +32,7 @@ __all__ = [
     "agreement_state",
     "api_tokens",
     "consents",
+    "document_hits",
     "federation_directories",
     "federation_nonces",
     "federation_outbox",
@@ -50,6 +51,8 @@ __all__ = [
     "record_history",
     "record_keys",
     "records",
+    "travel_document_history",
+    "travel_documents",
     "user_recovery_codes",
     "user_sessions",
     "users",
@@ -532,4 +535,73 @@ xref_judgements = Table(
     Column("note", Text),
     Column("judged_by", String(200), nullable=False),
     Column("judged_at", UtcDateTime(), nullable=False),
+)
+
+
+# Travel documents (docs/documents.md): the lost-and-stolen registry and the hits of checks.
+
+#: The registry: the current report of every document, keyed by (issuing state's ICAO code,
+#: normalised number, type), so that a check is one probe of the primary key. On SQLite the
+#: table is the key's B-tree itself (WITHOUT ROWID): no second index to keep at 10 million
+#: rows. A status change or withdrawal moves the report it replaces to
+#: `travel_document_history`; nothing is deleted.
+travel_documents = Table(
+    "travel_documents",
+    metadata,
+    Column("country", String(3), primary_key=True),
+    Column("number", String(40), primary_key=True),
+    Column("doc_type", String(32), primary_key=True),
+    Column("status", String(16), nullable=False),
+    #: The action a checker is told, when the agency chose another than the status's.
+    Column("action", String(32)),
+    Column("reported_on", Date, nullable=False),
+    Column("agency", String(40), nullable=False),
+    Column("reference", String(200)),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: Every superseded report, append-only: a document's past is here, its present in
+#: `travel_documents`.
+travel_document_history = Table(
+    "travel_document_history",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("country", String(3), nullable=False),
+    Column("number", String(40), nullable=False),
+    Column("doc_type", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("action", String(32)),
+    Column("reported_on", Date, nullable=False),
+    Column("agency", String(40), nullable=False),
+    Column("reference", String(200)),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    #: When, by whom and why it was superseded.
+    Column("superseded_at", UtcDateTime(), nullable=False),
+    Column("superseded_by", String(200), nullable=False),
+    Column("reason", Text),
+    Index(None, "country", "number", "doc_type"),
+)
+
+#: Checks that hit a reported document: who checked, where, and what they were told; the
+#: ledger entry that records the check. Alerts to the issuing agency start here.
+document_hits = Table(
+    "document_hits",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("country", String(3), nullable=False),
+    Column("number", String(40), nullable=False),
+    Column("doc_type", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("issuer_agency", String(40), nullable=False),
+    Column("checked_by", String(200), nullable=False),
+    Column("checker_agency", String(40), nullable=False),
+    Column("location", String(200)),
+    Column("ledger_index", _BIG, nullable=False),
+    Index(None, "country", "number", "doc_type"),
+    Index(None, "at"),
 )

@@ -1,0 +1,282 @@
+"""/api/v1/documents — the lost-and-stolen travel-document registry and document checks
+(docs/documents.md). A check's answer is hit or no hit and the action to take, nothing else;
+an MRZ is read and validated as ICAO Doc 9303 Parts 3-7 specify (`accord.documents.mrz`)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated, Any, Literal, NotRequired
+
+from fastapi import APIRouter, Path, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, with_config
+from typing_extensions import TypedDict
+
+from accord.api.deps import CurrentNode, CurrentPrincipal
+from accord.errors import ValidationError
+from accord.services import documents as service
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+_Status = Literal["stolen", "stolen_blank", "lost", "revoked", "invalidated"]
+_Change = Literal["stolen", "stolen_blank", "lost", "revoked", "invalidated", "withdrawn"]
+_Type = Literal[
+    "passport",
+    "id_card",
+    "visa",
+    "residence_permit",
+    "travel_document",
+    "crew_member_certificate",
+    "other",
+]
+_Action = Literal["seize", "verify_holder", "refuse", "contact_issuer"]
+_Country = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=3,
+        description="The issuing state or organisation: ICAO code (`D`, `UKR`, `UTO`), ISO "
+        "3166-1 alpha-3 (`DEU`) or alpha-2 (`DE`).",
+    ),
+]
+_Number = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=80,
+        description="The document number; spaces, hyphens, dots, slashes and `<` are ignored.",
+    ),
+]
+_Location = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=service.MAX_LOCATION,
+        description="Where the check is made (a border post, a counter); kept with a hit.",
+    ),
+]
+
+
+_Mrz = Annotated[
+    list[Annotated[str, Field(max_length=60)]],
+    Field(
+        min_length=1,
+        max_length=3,
+        description="The MRZ's lines (TD1: 3 of 30; TD2, MRV-B: 2 of 36; TD3, MRV-A: 2 of 44).",
+    ),
+]
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: _Number
+    country: _Country
+    type: _Type
+    status: _Status
+    reference: str | None = Field(
+        default=None, min_length=1, max_length=service.MAX_REFERENCE, description="Your own."
+    )
+    action: _Action | None = Field(
+        default=None, description="What a checker is told on a hit; default: the status's."
+    )
+    reported_on: date | None = Field(default=None, description="Default: today.")
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: _Change = Field(description="`withdrawn` withdraws the report: no more hits.")
+    action: _Action | None = None
+    reason: str | None = Field(default=None, min_length=1, max_length=service.MAX_REASON)
+    reference: str | None = Field(default=None, min_length=1, max_length=service.MAX_REFERENCE)
+
+
+class ActionOut(BaseModel):
+    code: str
+    instruction: str
+
+
+class DocumentOut(BaseModel):
+    country: str
+    number: str
+    type: str
+    status: str
+    action: ActionOut | None = Field(description="None once withdrawn.")
+    action_chosen: bool = Field(description="Whether the reporting agency chose the action.")
+    reported_on: str
+    agency: str
+    reference: str | None
+    changed_at: str
+    changed_by: str
+
+
+class SupersededOut(DocumentOut):
+    superseded_at: str
+    superseded_by: str
+    reason: str | None
+
+
+class HitOut(BaseModel):
+    at: str
+    checked_by: str
+    checker_agency: str
+    location: str | None
+    action: str
+    ledger_index: int
+
+
+class DocumentDetailOut(DocumentOut):
+    history: list[SupersededOut] = Field(description="Every superseded report, oldest first.")
+    hits: list[HitOut] = Field(description="Every check that hit it, oldest first.")
+
+
+class CheckIn(BaseModel):
+    """A document by number and issuing state, or by its MRZ."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: _Number | None = None
+    country: _Country | None = None
+    type: _Type | None = Field(default=None, description="Default: a report of any type hits.")
+    mrz: _Mrz | None = None
+    location: _Location
+
+
+class CheckOut(BaseModel):
+    hit: bool
+    action: ActionOut | None = Field(description="What to do; None without a hit.")
+
+
+@with_config(ConfigDict(extra="forbid"))
+class CheckItemIn(TypedDict):
+    """One item of a batch: number and country, or the MRZ, and the type if known. (A typed
+    dict rather than a model: a batch validates up to 10,000, three times faster so.)"""
+
+    number: NotRequired[_Number]
+    country: NotRequired[_Country]
+    type: NotRequired[_Type]
+    mrz: NotRequired[_Mrz]
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[CheckItemIn] = Field(min_length=1, max_length=service.MAX_BATCH)
+    location: _Location
+
+
+class ItemErrorOut(BaseModel):
+    field: str
+    reason: str
+
+
+class BatchItemOut(BaseModel):
+    hit: bool | None = Field(default=None, description="None for an item with errors.")
+    action: ActionOut | None = None
+    errors: list[ItemErrorOut] | None = Field(
+        default=None, description="Why the item could not be checked (`items.N.field`)."
+    )
+
+
+class BatchOut(BaseModel):
+    results: list[BatchItemOut] = Field(description="One per item, in order.")
+
+
+_KeyCountry = Path(min_length=1, max_length=3, description="The issuing state's ICAO code.")
+_KeyType = Path(min_length=1, max_length=32)
+_KeyNumber = Path(min_length=1, max_length=80)
+
+
+@router.post("", response_model=DocumentOut, status_code=status.HTTP_201_CREATED)
+def report(body: ReportIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
+    """Report a document of your own country stolen, lost, revoked, invalidated or stolen
+    blank. Another country's document: 403, nothing written. Already reported: 409."""
+    state = service.report_document(
+        node,
+        principal,
+        number=body.number,
+        country_code=body.country,
+        doc_type=body.type,
+        status=body.status,
+        reference=body.reference,
+        action=body.action,
+        reported_on=body.reported_on,
+    )
+    return state.to_dict()
+
+
+# The checks are the registry's hot path: coroutines that parse on the event loop, hand the
+# checks to the node's check journal (one thread answering every waiting request at once,
+# `accord.services.document_journal`) and await its answer without holding a thread, then
+# answer with the JSON as it is (its shape is the response model's; validating it again
+# would cost more than the check).
+
+
+@router.post("/check", response_model=CheckOut)
+async def check(body: CheckIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
+    """Hit or no hit, and on a hit the action to take; nothing else about the document or its
+    holder. An MRZ that fails validation is refused (422) naming the field
+    (`mrz.line2.birth_date_check_digit`). The check goes to the ledger."""
+    item = service.parse_check(body.model_dump(exclude={"location"}, exclude_none=True))
+    pending = service.submit_checks(node, principal, [item], location=body.location)
+    (answer,) = await asyncio.wrap_future(pending)
+    assert not isinstance(answer, ValidationError)
+    return JSONResponse(answer.to_dict())
+
+
+@router.post("/check-batch", response_model=BatchOut)
+async def check_batch(body: BatchIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
+    """Up to 10,000 checks; each item is answered in order, an item with errors by its errors
+    (named `items.N.…`) while the good items are answered. One ledger entry for the batch."""
+
+    items = service.parse_items(body.items)
+    pending = service.submit_checks(node, principal, items, location=body.location)
+    answers = await asyncio.wrap_future(pending)
+    results = [
+        {"errors": [e.to_dict() for e in a.errors]}
+        if isinstance(a, ValidationError)
+        else a.to_dict()
+        for a in answers
+    ]
+    return JSONResponse({"results": results})
+
+
+@router.get("/{country}/{doc_type}/{number}", response_model=DocumentDetailOut)
+def show(
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    country: str = _KeyCountry,
+    doc_type: str = _KeyType,
+    number: str = _KeyNumber,
+) -> Any:
+    """A document's report, every report it superseded and every hit, for an agency of the
+    issuing state. The read goes to the ledger."""
+    key = service.parse_key(country, doc_type, number)
+    return service.show_document(node, principal, key).to_dict(full=True)
+
+
+@router.post("/{country}/{doc_type}/{number}/status", response_model=DocumentOut)
+def change(
+    body: StatusIn,
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    country: str = _KeyCountry,
+    doc_type: str = _KeyType,
+    number: str = _KeyNumber,
+) -> Any:
+    """Change a report's status or action, or withdraw it (`withdrawn`), as the agency that
+    reported it; the report it replaces stays in the history."""
+    key = service.parse_key(country, doc_type, number)
+    state = service.change_status(
+        node,
+        principal,
+        key,
+        status=body.status,
+        action=body.action,
+        reason=body.reason,
+        reference=body.reference,
+    )
+    return state.to_dict()
