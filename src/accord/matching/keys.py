@@ -71,7 +71,6 @@ def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tupl
     if schema not in MATCHED_SCHEMATA:
         return set()
     # The matcher's modules load the romanisation dictionaries: only where they are used.
-    from accord.matching.dates import day_keys
     from accord.matching.identifiers import blocking_identifier, identifier_keys
     from accord.matching.score import (
         birth_date_values,
@@ -80,8 +79,12 @@ def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tupl
         name_values,
     )
 
-    keys = {(KIND_MATCH_NAME, k) for v in name_values(properties) for k in _name_keys(v)}
-    keys.update((KIND_MATCH_DATE, k) for k in day_keys(birth_date_values(properties)))
+    keys: set[tuple[str, str]] = set()
+    for value in name_values(properties):
+        keys.update(_name_keys(value))
+    dates = birth_date_values(properties)
+    if dates:
+        keys.update(_day_keys(tuple(dates)))
     home = home_country(properties)
     idents = [blocking_identifier(v, kind, home) for v, kind in identifier_values(properties)]
     found = identifier_keys(i for i in idents if i is not None)
@@ -90,12 +93,22 @@ def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tupl
 
 
 @lru_cache(maxsize=65536)
-def _name_keys(value: str) -> frozenset[str]:
+def _name_keys(value: str) -> frozenset[tuple[str, str]]:
     """The candidate keys of one name as written (names recur from record to record)."""
     from accord.matching.names import analyze_person_name, name_keys
 
     name = analyze_person_name(value)
-    return frozenset(k[:_MAX_KEY] for k in name_keys(name)) if name is not None else frozenset()
+    if name is None:
+        return frozenset()
+    return frozenset((KIND_MATCH_NAME, k[:_MAX_KEY]) for k in name_keys(name))
+
+
+@lru_cache(maxsize=65536)
+def _day_keys(values: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    """The candidate keys of a record's birth dates (`dates.day_keys`)."""
+    from accord.matching.dates import day_keys
+
+    return frozenset((KIND_MATCH_DATE, k) for k in day_keys(values))
 
 
 def record_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:
