@@ -75,6 +75,9 @@ def test_accord_help_imports_no_heavy_library() -> None:
         ["xref", "list"],
         ["xref", "show"],
         ["xref", "judge"],
+        ["notices", "new"],
+        ["notices", "list"],
+        ["alerts", "ack"],
     ],
     ids=" ".join,
 )

@@ -19,6 +19,7 @@ from . import (
     demo,
     followup,
     match,
+    notices,
     outbox,
     peers,
     pki,
@@ -96,6 +97,8 @@ app.command()(policy.export)
 app.add_typer(demo.app, name="demo")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(xref.app, name="xref")
+app.add_typer(notices.app, name="notices")
+app.add_typer(notices.alerts_app, name="alerts")
 
 
 def main() -> None:

@@ -81,6 +81,9 @@ class Event(StrEnum):
     WITNESS_REFUSED = "witness_refused"
     XREF_RUN = "xref_run"
     XREF_JUDGEMENT = "xref_judgement"
+    NOTICE = "notice"
+    NOTICE_READ = "notice_read"
+    WATCHLIST_ALERT = "watchlist_alert"
 
 
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:
