@@ -122,20 +122,20 @@ class EventRow:
     created_at: datetime
 
 
-def _latest() -> Any:
-    """Each notice's latest transition (pk), as a subquery."""
-    t = notice_transitions.c
-    return select(t.notice_pk, func.max(t.pk).label("last")).group_by(t.notice_pk).subquery()
-
-
-def _notice_select() -> Any:
-    latest = _latest()
+def _status() -> Any:
+    """Each notice's latest transition's status: one indexed look-up per notice read."""
     t = notice_transitions.c
     return (
-        select(notices, t.status)
-        .join(latest, latest.c.notice_pk == notices.c.pk)
-        .join(notice_transitions, t.pk == latest.c.last)
+        select(t.status)
+        .where(t.notice_pk == notices.c.pk)
+        .order_by(t.pk.desc())
+        .limit(1)
+        .scalar_subquery()
     )
+
+
+def _notice_select(status: Any = None) -> Any:
+    return select(notices, (status if status is not None else _status()).label("status"))
 
 
 def _notice(row: Row[Any]) -> NoticeRow:
@@ -195,9 +195,10 @@ def list_notices(
 ) -> list[NoticeRow]:
     """Notices, newest first; `statuses` filters on the latest transition, `received` on
     whether a partner issued them."""
-    stmt = _notice_select()
+    status = _status()
+    stmt = _notice_select(status)
     if statuses:
-        stmt = stmt.where(notice_transitions.c.status.in_(list(statuses)))
+        stmt = stmt.where(status.in_(list(statuses)))
     if kind is not None:
         stmt = stmt.where(notices.c.type == kind)
     if received is True:
@@ -210,8 +211,9 @@ def list_notices(
 
 def due_to_expire(conn: Connection, now: datetime, limit: int = 500) -> list[NoticeRow]:
     """Published or suspended notices whose validity has ended."""
-    stmt = _notice_select().where(
-        notice_transitions.c.status.in_(["published", "suspended"]), notices.c.valid_until <= now
+    status = _status()
+    stmt = _notice_select(status).where(
+        status.in_(["published", "suspended"]), notices.c.valid_until <= now
     )
     return [_notice(r) for r in conn.execute(stmt.order_by(notices.c.pk).limit(limit))]
 
