@@ -36,10 +36,15 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+#: Tests' nodes end an event stream after half a second, so that a test client calling
+#: `GET /api/v1/events` gets its whole answer (tests of the stream itself hold it longer).
+STREAM_SECONDS = 0.5
+
+
 @pytest.fixture
 def settings(tmp_path: Path, backend: str) -> Iterator[Settings]:
     if backend == "sqlite":
-        yield Settings(home=tmp_path / "home")
+        yield Settings(home=tmp_path / "home", event_stream_seconds=STREAM_SECONDS)
         return
     assert PG_URL is not None
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -47,7 +52,11 @@ def settings(tmp_path: Path, backend: str) -> Iterator[Settings]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield Settings(home=tmp_path / "home", database_url=_pg_schema_url(schema))
+        yield Settings(
+            home=tmp_path / "home",
+            database_url=_pg_schema_url(schema),
+            event_stream_seconds=STREAM_SECONDS,
+        )
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

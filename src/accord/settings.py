@@ -74,6 +74,20 @@ class Settings(BaseSettings):
         le=10_000,
         description="Most candidates one match query scores (those sharing the most keys).",
     )
+    watchlist_candidates: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Most active notices one new or changed record is scored against (those "
+        "sharing its rarest keys); docs/notices.md.",
+    )
+    event_stream_seconds: float = Field(
+        default=300.0,
+        ge=0.1,
+        le=86_400,
+        description="How long the server keeps one event stream (/api/v1/events) open; the "
+        "client then reconnects with Last-Event-ID and misses nothing.",
+    )
     # Cross-referencing (docs/xref.md).
     xref_threshold: float = Field(
         default=0.95,

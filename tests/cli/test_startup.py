@@ -78,6 +78,9 @@ def test_accord_help_imports_no_heavy_library() -> None:
         ["documents", "report"],
         ["documents", "check"],
         ["documents", "import"],
+        ["notices", "new"],
+        ["notices", "list"],
+        ["alerts", "ack"],
     ],
     ids=" ".join,
 )

@@ -37,6 +37,9 @@ def test_demo_story_plays_across_three_node_processes(tmp_path: Path) -> None:
     # The analyst's story, not the ledger's bookkeeping (that is one --verbose away).
     assert "NL-POLITIE disclosed the record to DE-BKA under" in out
     assert "UA-NPU disclosed a reference only to DE-BKA under" in out
+    # The red notice: it reaches NL-POLITIE, a record there hits it, and both are alerted.
+    assert "7. A red notice" in out and "UA-NPU is sent nothing" in out
+    assert "NL-POLITIE/nl-border-2026-0917" in out
     assert not re.search(r"#\d", out) and "digests equal" not in out
     assert "accord demo --verbose" in out
     # The reference is printed whole, on its own line, even at 80 columns.

@@ -27,6 +27,7 @@ from accord.services.purpose import parse_purpose
 from accord.services.tokens import issue_token
 from tests.api.test_access_matrix import routes
 from tests.federation.cluster import Federation, add_person, ledger
+from tests.services.notices_factories import red
 
 THB = parse_purpose("investigation", "outbound-path test", "thb")
 
@@ -36,6 +37,13 @@ OUTBOUND = {
     "POST /federation/v1/match": "test_partner_search_answers_are_decided",
     "POST /api/v1/follow-ups/{follow_up_id}/decision": "test_approved_follow_ups_are_decided",
     "POST /api/v1/exports": "test_exports_are_decided",
+    # A published notice's subject leaves for its partners; a hit on a received notice sends
+    # the record that hit to the notice's owner — when the notice is published or received,
+    # when it is published again, and when a record is written.
+    "POST /api/v1/notices/{notice_id}/publish": "test_notices_and_their_alerts_are_decided",
+    "POST /api/v1/records": "test_notices_and_their_alerts_are_decided",
+    "POST /federation/v1/notices": "test_notices_and_their_alerts_are_decided",
+    "POST /federation/v1/notices/{notice_id}/status": "test_notices_and_their_alerts_are_decided",
 }
 #: Partner routes that carry no record out, and why.
 NOT_OUTBOUND = {
@@ -43,6 +51,7 @@ NOT_OUTBOUND = {
     "POST /federation/v1/follow-ups": "stores a partner's request; records leave on approval",
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": "receives an outcome, sends none",
     "GET /federation/v1/audit/consistency": "hashes of this node's own ledger, no record",
+    "POST /federation/v1/alerts": "receives a partner's alert, sends none",
 }
 
 
@@ -154,3 +163,62 @@ def test_exports_are_decided(federation: Federation, observed: Observed) -> None
     assert sent <= observed.allowed("NL-POLITIE")
     assert "de-out-2" in observed.denied("NL-POLITIE")
     assert ledger(de, "disclosure")[-1]["details"]["channel"] == "export"
+
+
+def test_notices_and_their_alerts_are_decided(federation: Federation, observed: Observed) -> None:
+    de, nl, ua = (federation[a].node for a in ("DE-BKA", "NL-POLITIE", "UA-NPU"))
+    add_person(nl, "nl-notice-1", "Bohdan Noticed", birthDate="1977-07-17")
+    add_person(nl, "nl-notice-inf", "Bohdan Noticed", birthDate="1977-07-17", category="informant")
+    token = issue_token(de, "notice-walk", ["investigator"]).secret
+    nl_token = issue_token(nl, "notice-walk-nl", ["investigator"]).secret
+    with (
+        TestClient(create_app(de)) as client,
+        TestClient(create_app(nl)) as nl_client,
+    ):
+        client.headers["Authorization"] = f"Bearer {token}"
+        nl_client.headers["Authorization"] = f"Bearer {nl_token}"
+        body = red("Bohdan Noticed", "1977-07-17")
+        nid = client.post("/api/v1/notices", json=body).json()["notice_id"]
+        try:
+            assert client.post(f"/api/v1/notices/{nid}/publish").status_code == 200
+            # The subject was decided for each partner: NL in full, UA a reference only
+            # (which sends nothing).
+            modes = {to: mode for to, rid, mode in observed.calls if rid == nid}
+            assert modes == {"NL-POLITIE": "full", "UA-NPU": "reference"}
+            assert deliver_due(de).delivered == 1
+            assert not [n for n in ledger(ua, "notice") if n["details"].get("notice_id") == nid]
+            # Received at NL: its records are checked; the suspect's goes to DE as decided,
+            # the informant's is denied and never leaves.
+            assert "nl-notice-1" in observed.allowed("DE-BKA")
+            assert "nl-notice-inf" in observed.denied("DE-BKA")
+            # A record written at NL that hits the notice is decided for DE too.
+            person = {
+                "id": "nl-notice-2",
+                "schema": "Person",
+                "properties": {"name": ["Bohdan Noticed"], "birthDate": ["1977-07-17"]},
+                "accord": {"subject_category": "suspect", "crime_areas": ["thb"]},
+            }
+            assert nl_client.post("/api/v1/records", json=person).status_code == 201
+            assert "nl-notice-2" in observed.allowed("DE-BKA")
+            # Suspended, then published again: NL checks its records again.
+            client.post(f"/api/v1/notices/{nid}/suspend", json={})
+            deliver_due(de)
+            add_person(nl, "nl-notice-3", "Bohdan Noticed", birthDate="1977-07-17")
+            assert "nl-notice-3" not in {rid for _, rid, _ in observed.calls}
+            client.post(f"/api/v1/notices/{nid}/publish")
+            deliver_due(de)
+            assert "nl-notice-3" in observed.allowed("DE-BKA")
+            assert deliver_due(nl).delivered == 3
+            received = {
+                a["item"]["record"]["id"]
+                for a in client.get("/api/v1/alerts", params={"notice_id": nid}).json()
+            }
+            assert received == {"nl-notice-1", "nl-notice-2", "nl-notice-3"}
+            sent = [
+                e for e in ledger(nl, "disclosure") if e["details"]["channel"] == "watchlist_alert"
+            ]
+            assert {d["id"] for e in sent for d in e["details"]["decisions"]} >= received
+        finally:
+            client.post(f"/api/v1/notices/{nid}/cancel", json={})
+            deliver_due(de)
+            deliver_due(nl)

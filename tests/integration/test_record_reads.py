@@ -31,6 +31,7 @@ from accord.services.tokens import issue_token
 from accord.store.records import insert_records
 from tests.api.test_access_matrix import routes
 from tests.federation.cluster import Federation, add_person, ledger
+from tests.services.notices_factories import red
 
 THB = parse_purpose("investigation", "record-read test", "thb")
 SEARCH = {"reference": "record-read test", "crime_area": "thb"}
@@ -53,6 +54,8 @@ RECORD_CONTENT = {
     "GET /api/v1/follow-ups/{follow_up_id}": "test_follow_up_outcomes_are_ledgered",
     "GET /api/v1/xref": "test_xref_links_are_ledgered",
     "GET /api/v1/xref/{link_id}": "test_xref_links_are_ledgered",
+    "GET /api/v1/alerts": "test_partner_alerts_are_ledgered",
+    "POST /api/v1/alerts/{alert_id}/ack": "test_partner_alerts_are_ledgered",
 }
 #: Routes whose answer carries no record content, and why.
 NO_RECORD_CONTENT = {
@@ -95,6 +98,17 @@ NO_RECORD_CONTENT = {
     "POST /api/v1/documents/{country}/{doc_type}/{number}/status": "the report as changed",
     "POST /api/v1/documents/check": "hit or no hit and the action",
     "POST /api/v1/documents/check-batch": "hit or no hit and the action, per item",
+    "POST /api/v1/notices": "a notice: the issuer's own alert about its subject, not a stored "
+    "record; every read of notices is ledgered as notice_read",
+    "GET /api/v1/notices": "notices (as above), ledgered as notice_read",
+    "GET /api/v1/notices/{notice_id}": "a notice (as above), ledgered as notice_read",
+    "POST /api/v1/notices/{notice_id}/publish": "the notice (as above)",
+    "POST /api/v1/notices/{notice_id}/suspend": "the notice (as above)",
+    "POST /api/v1/notices/{notice_id}/cancel": "the notice (as above)",
+    "GET /api/v1/events": "alert events: notice and record ids, scores, actions; no properties",
+    "POST /federation/v1/notices": "an acknowledgement",
+    "POST /federation/v1/notices/{notice_id}/status": "an acknowledgement",
+    "POST /federation/v1/alerts": "an acknowledgement",
 }
 
 
@@ -341,3 +355,28 @@ def test_xref_links_are_ledgered(de: tuple[Node, TestClient]) -> None:
     assert res.status_code == 200, res.text
     shown = {res.json()["left"]["record"]["id"], res.json()["right"]["record"]["id"]}
     assert _entry_naming(node, before, shown)["event"] == "record_read"
+
+
+def test_partner_alerts_are_ledgered(federation: Federation, de: tuple[Node, TestClient]) -> None:
+    node, client = de
+    nl = federation["NL-POLITIE"].node
+    body = red("Rostyslav Readerov", "1979-09-09", distribution={"countries": ["NL"]})
+    notice_id = client.post("/api/v1/notices", json=body).json()["notice_id"]
+    assert client.post(f"/api/v1/notices/{notice_id}/publish").status_code == 200
+    try:
+        assert deliver_due(node).delivered == 1
+        add_person(nl, "rr-alert-nl", "Rostyslav Readerov", birthDate="1979-09-09")
+        assert deliver_due(nl).delivered == 1
+        before = len(ledger(node))
+        res = client.get("/api/v1/alerts", params={"notice_id": notice_id})
+        assert res.status_code == 200, res.text
+        (alert,) = res.json()
+        assert alert["item"]["record"]["id"] == "rr-alert-nl"
+        assert _entry_naming(node, before, {"rr-alert-nl"})["event"] == "record_read"
+        before = len(ledger(node))
+        res = client.post(f"/api/v1/alerts/{alert['id']}/ack", json={})
+        assert res.status_code == 200 and res.json()["item"]["record"]["id"] == "rr-alert-nl"
+        assert _entry_naming(node, before, {"rr-alert-nl"})["event"] == "watchlist_alert"
+    finally:
+        client.post(f"/api/v1/notices/{notice_id}/cancel", json={})
+        deliver_due(node)

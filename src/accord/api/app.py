@@ -24,12 +24,14 @@ from accord.api.errors import install_error_handlers
 from accord.api.guard import Guard
 from accord.api.routers import (
     agreements,
+    alerts,
     audit,
     auth,
     documents,
     federation,
     health,
     match,
+    notices,
     records,
     search,
     xref,
@@ -71,11 +73,18 @@ DECLARED_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /api/v1/follow-ups/{follow_up_id}/decision": (409,),
     "POST /api/v1/documents": (409,),
     "POST /api/v1/documents/{country}/{doc_type}/{number}/status": (409,),
+    "POST /api/v1/notices/{notice_id}/publish": (409,),
+    "POST /api/v1/notices/{notice_id}/suspend": (409,),
+    "POST /api/v1/notices/{notice_id}/cancel": (409,),
+    "POST /api/v1/alerts/{alert_id}/ack": (409,),
     # The partners' side reads its signed bodies itself (`accord.api.routers.partner`).
     "POST /federation/v1/search": (413, 422),
     "POST /federation/v1/match": (413, 422),
     "POST /federation/v1/follow-ups": (409, 413, 422),
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": (409, 413, 422),
+    "POST /federation/v1/notices": (409, 413, 422),
+    "POST /federation/v1/notices/{notice_id}/status": (409, 413, 422),
+    "POST /federation/v1/alerts": (413, 422),
 }
 
 _DESCRIPTIONS = {
@@ -264,6 +273,8 @@ def create_app(node: Node) -> FastAPI:
         audit.router,
         agreements.router,
         xref.router,
+        notices.router,
+        alerts.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     federation.include(app, API_PREFIX)

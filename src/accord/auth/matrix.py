@@ -160,6 +160,18 @@ ACCESS: Mapping[str, Access] = {
     "POST /api/v1/follow-ups": allow(_A, _I, _L, scope="follow-ups:write"),
     "GET /api/v1/follow-ups/{follow_up_id}": allow(*_CASEWORK, _DPO, scope="follow-ups:read"),
     "POST /api/v1/follow-ups/{follow_up_id}/decision": allow(_L, scope="follow-ups:decide"),
+    # Notices: liaison officers, investigators and supervisors issue and change them; every
+    # casework role and data-protection officers read them. Alerts and the event stream are
+    # for casework (each caller sees its own agency's).
+    "POST /api/v1/notices": allow(_I, _L, _S, scope="notices:write"),
+    "GET /api/v1/notices": allow(*_CASEWORK, _DPO, scope="notices:read"),
+    "GET /api/v1/notices/{notice_id}": allow(*_CASEWORK, _DPO, scope="notices:read"),
+    "POST /api/v1/notices/{notice_id}/publish": allow(_I, _L, _S, scope="notices:write"),
+    "POST /api/v1/notices/{notice_id}/suspend": allow(_I, _L, _S, scope="notices:write"),
+    "POST /api/v1/notices/{notice_id}/cancel": allow(_I, _L, _S, scope="notices:write"),
+    "GET /api/v1/alerts": allow(*_CASEWORK, scope="alerts:read"),
+    "POST /api/v1/alerts/{alert_id}/ack": allow(*_CASEWORK, scope="alerts:ack"),
+    "GET /api/v1/events": allow(*_CASEWORK, scope="events"),
     # Federation, the partners' side: mutual TLS and a signed request, no user or token.
     "GET /federation/v1/node": Access(partners=True),
     "POST /federation/v1/search": Access(partners=True),
@@ -167,6 +179,9 @@ ACCESS: Mapping[str, Access] = {
     "POST /federation/v1/follow-ups": Access(partners=True),
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": Access(partners=True),
     "GET /federation/v1/audit/consistency": Access(partners=True),
+    "POST /federation/v1/notices": Access(partners=True),
+    "POST /federation/v1/notices/{notice_id}/status": Access(partners=True),
+    "POST /federation/v1/alerts": Access(partners=True),
 }
 
 #: Every scope a machine token can be given.

@@ -20,6 +20,7 @@ from . import (
     documents,
     followup,
     match,
+    notices,
     outbox,
     peers,
     pki,
@@ -98,6 +99,8 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(xref.app, name="xref")
 app.add_typer(documents.app, name="documents")
+app.add_typer(notices.app, name="notices")
+app.add_typer(notices.alerts_app, name="alerts")
 
 
 def main() -> None:

@@ -346,9 +346,98 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any, verbose: bool) -> str
         )
     else:
         say("(`accord demo --verbose` shows the ledger entries, digests and proofs.)")
+    _notice(de, nl, ua, analyst, expect)
     for n in (de, nl, ua):
         n.engine.dispose()
     return name
+
+
+#: The fugitive of the notice scene: in no agency's records until NL-POLITIE's border post
+#: writes him down (his name is not one the scenario generates).
+FUGITIVE = ("Zorian Pidhirnyi", "1979-04-12")
+
+
+def _notice(de: Node, nl: Node, ua: Node, analyst: Principal, expect: Any) -> None:
+    """A red notice published by DE-BKA reaches NL-POLITIE (not UA-NPU, whose agreement allows
+    persons only by reference); a record NL-POLITIE ingests hits it and alerts both."""
+    import io
+
+    from accord.model import EnvelopeDefaults
+    from accord.services.alerts import list_alerts
+    from accord.services.ingest import ingest_stream
+    from accord.services.notices import create_notice, list_notices, publish_notice
+
+    name, born = FUGITIVE
+    drafted = create_notice(
+        de,
+        analyst,
+        {
+            "type": "red",
+            "crime_area": "thb",
+            "subject": {
+                "schema": "Person",
+                "properties": {"name": [name], "birthDate": [born], "nationality": ["ua"]},
+            },
+            "details": {
+                "offence": "Trafficking in human beings (StGB § 232)",
+                "arrest_warrant": "AG Berlin-Tiergarten 352 Gs 1184/26",
+                "issuing_authority": "Amtsgericht Berlin-Tiergarten",
+                "extradition_intent": True,
+            },
+        },
+    )
+    notice = publish_notice(de, analyst, drafted.row.notice_id)
+    nid = notice.row.notice_id
+    sent = {agency: mode for _, agency, mode in notice.recipients}
+    expect(sent == {"NL-POLITIE": "full"}, "the red notice goes to NL-POLITIE only")
+    _step(
+        "7. A red notice",
+        f"DE-BKA's judge has issued an arrest warrant for {name}, born {born}; DE-BKA publishes "
+        f"a red notice ({nid}): locate and arrest him with a view to extradition. It goes to "
+        "NL-POLITIE, whose agreement lets the person go in full; UA-NPU's agreement allows "
+        "persons only by reference, so UA-NPU is sent nothing.",
+    )
+
+    def held(node: Node) -> bool:
+        return any(n.row.notice_id == nid for n in list_notices(node, node.operator("demo")))
+
+    expect(_wait(lambda: held(nl)), "NL-POLITIE holds DE-BKA's red notice")
+    expect(not held(ua), "UA-NPU holds nothing of the red notice")
+    line = {
+        "id": "nl-border-2026-0917",
+        "schema": "Person",
+        "properties": {"name": [name.upper()], "birthDate": [born], "nationality": ["ua"]},
+        "accord": {"subject_category": "suspect", "crime_areas": ["thb"]},
+    }
+    ingest_stream(
+        nl,
+        nl.operator("demo"),
+        io.BytesIO(json.dumps(line).encode()),
+        defaults=EnvelopeDefaults(owner="NL-POLITIE"),
+        source="border-check",
+    )
+
+    def alerts(node: Node) -> list[Any]:
+        return list_alerts(node, node.operator("demo"), notice_id=nid)
+
+    expect(bool(alerts(nl)), "NL-POLITIE's record hits the notice there")
+    expect(_wait(lambda: bool(alerts(de))), "DE-BKA is alerted of the hit at NL-POLITIE")
+    say(
+        f"A border post of NL-POLITIE records a traveller, {name.upper()}, born {born}. The "
+        "record is matched against the notices NL-POLITIE holds as it is stored, and hits:"
+    )
+    shown = table(None, "alerted", "record that hit", "held by", "score")
+    for agency, node in (("NL-POLITIE", nl), ("DE-BKA", de)):
+        for a in alerts(node):
+            record = f"{a.record_owner}/{a.record_id}" if a.record_id else f"{a.record_owner}"
+            shown.add_row(agency, record, a.holder_agency, f"{a.score:.2f}")
+    console.print(shown)
+    say(f"The action the notice asks for: {notice.row.requested_action}.")
+    say(
+        "Both agencies are alerted at once, on their event streams: NL-POLITIE to act on the "
+        "notice, DE-BKA that its fugitive was found — with NL-POLITIE's record as their "
+        "agreement allows it to go."
+    )
 
 
 def _add_demo_user(node: Node) -> tuple[str, list[str]]:

@@ -362,9 +362,17 @@ def serve(
         from accord.api.server import run_node
 
         return run_node(node, host, port, api_port=api_port)
-    # log_config=None: uvicorn's loggers keep the configuration of accord.logs.
+    # log_config=None: uvicorn's loggers keep the configuration of accord.logs. Open event
+    # streams do not hold a shutdown up for longer than the grace (clients reconnect).
     level = node.settings.log_level.lower()
-    uvicorn.run(create_app(node), host=host, port=port, log_level=level, log_config=None)
+    uvicorn.run(
+        create_app(node),
+        host=host,
+        port=port,
+        log_level=level,
+        log_config=None,
+        timeout_graceful_shutdown=2,
+    )
 
 
 def reindex(operator: OperatorOption = None) -> None:

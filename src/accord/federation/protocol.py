@@ -12,13 +12,16 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "ALERTS_PATH",
     "API_VERSION",
     "CONSISTENCY_PATH",
     "FOLLOW_UPS_PATH",
     "MATCH_PATH",
     "NODE_PATH",
+    "NOTICES_PATH",
     "PREFIX",
     "SEARCH_PATH",
+    "AlertAck",
     "AnswerItem",
     "FollowUpAck",
     "FollowUpOutcome",
@@ -27,6 +30,10 @@ __all__ = [
     "MatchAnswer",
     "MatchScore",
     "NodeInfo",
+    "NoticeAck",
+    "NoticeAlert",
+    "NoticeMessage",
+    "NoticeStatusMessage",
     "OutcomeAck",
     "ScoredItem",
     "SearchAnswer",
@@ -34,6 +41,7 @@ __all__ = [
     "consistency_target",
     "encode",
     "new_id",
+    "notice_status_path",
     "outcome_path",
 ]
 
@@ -45,12 +53,19 @@ SEARCH_PATH = f"{PREFIX}/search"
 MATCH_PATH = f"{PREFIX}/match"
 FOLLOW_UPS_PATH = f"{PREFIX}/follow-ups"
 CONSISTENCY_PATH = f"{PREFIX}/audit/consistency"
+#: Notices and watchlist alerts (message kinds added to v1, each body with its own `version`).
+NOTICES_PATH = f"{PREFIX}/notices"
+ALERTS_PATH = f"{PREFIX}/alerts"
 
 _ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
 
 def outcome_path(follow_up_id: str) -> str:
     return f"{FOLLOW_UPS_PATH}/{follow_up_id}/outcome"
+
+
+def notice_status_path(notice_id: str) -> str:
+    return f"{NOTICES_PATH}/{notice_id}/status"
 
 
 def consistency_target(first: int, second: int) -> str:
@@ -206,4 +221,64 @@ class OutcomeAck(_Strict):
     """The requester's receipt of an outcome."""
 
     follow_up_id: str
+    state: str
+
+
+NoticeKind = Literal["red", "yellow", "blue", "black", "green", "orange", "purple", "diffusion"]
+
+
+class NoticeMessage(_Strict):
+    """`POST /federation/v1/notices`: a notice published by the sender's agency. `subject` is
+    its subject as the sender's policy engine let it go (`full` or `redacted`), with the terms
+    that travel with it. `version` is the message's own version: a receiver refuses one it
+    does not know (422), so later versions can be told apart."""
+
+    version: Literal[1] = 1
+    notice_id: str = Field(pattern=_ID)
+    type: NoticeKind
+    subject: AnswerItem
+    documents: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+    details: dict[str, Any]
+    requested_action: str = Field(min_length=1, max_length=2000)
+    purpose: str = Field(max_length=40)
+    crime_area: str = Field(max_length=40)
+    valid_until: AwareDatetime
+    distribution: dict[str, Any]
+    published_at: AwareDatetime
+
+
+class NoticeStatusMessage(_Strict):
+    """`POST /federation/v1/notices/{notice_id}/status`: the issuer suspended, cancelled or
+    republished a notice it sent."""
+
+    version: Literal[1] = 1
+    notice_id: str = Field(pattern=_ID)
+    status: Literal["published", "suspended", "cancelled"]
+    reason: str | None = Field(default=None, max_length=2000)
+    at: AwareDatetime
+
+
+class NoticeAck(_Strict):
+    """The receiver's receipt of a notice or a status change."""
+
+    notice_id: str
+    status: str
+
+
+class NoticeAlert(_Strict):
+    """`POST /federation/v1/alerts`: a record the sender holds matched a notice the receiver
+    issued. `item` is the record as the sender's policy engine let it go to the notice's owner
+    (`full`, `redacted`, or `reference`: a hit to follow up); `match` says how well it matched
+    (features only with a record in full). The sender is the agency holding the record."""
+
+    version: Literal[1] = 1
+    alert_id: str = Field(pattern=_ID)
+    notice_id: str = Field(pattern=_ID)
+    item: AnswerItem
+    match: MatchScore
+    matched_at: AwareDatetime
+
+
+class AlertAck(_Strict):
+    alert_id: str
     state: str

@@ -86,6 +86,9 @@ class Event(StrEnum):
     DOCUMENT_READ = "document_read"
     DOCUMENT_IMPORT = "document_import"
     DOCUMENT_CHECK = "document_check"
+    NOTICE = "notice"
+    NOTICE_READ = "notice_read"
+    WATCHLIST_ALERT = "watchlist_alert"
 
 
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:

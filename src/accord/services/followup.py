@@ -346,6 +346,32 @@ def on_refused(conn: Connection, node: Node, message: OutboxRow, code: str) -> N
     )
 
 
+def _watch_received(
+    conn: Connection, node: Node, principal: Principal, items: list[AnswerItem], now: datetime
+) -> None:
+    """Records a partner disclosed are matched against the watchlist like our own: a hit on
+    a notice raises its alert here. A record that does not parse is kept in the outcome
+    (as received) but cannot be matched."""
+    from accord.matching import record_keys
+    from accord.model import parse_record
+    from accord.services import watchlist
+
+    candidates: list[watchlist.Candidate] = []
+    for item in items:
+        data = item.record
+        if not isinstance(data, dict):
+            continue
+        try:
+            record = parse_record(data, {"owner": item.reference.owner}, now=now)
+        except ValidationError:
+            continue
+        keys = record_keys(record.schema, record.properties)
+        candidates.append(
+            watchlist.Candidate(record, watchlist.record_watch_keys(record.schema, keys))
+        )
+    watchlist.check_records(conn, node, candidates, now, principal.label)
+
+
 def receive_outcome(
     node: Node, peer: Peer, claims: MessageClaims, outcome: FollowUpOutcome
 ) -> tuple[int, bytes]:
@@ -378,6 +404,7 @@ def receive_outcome(
         )
         body = encode(OutcomeAck(follow_up_id=outcome.follow_up_id, state=outcome.decision))
         store.insert_receipt(conn, peer.node_id, claims.request_id, 200, body, now)
+        _watch_received(conn, node, principal, outcome.items, now)
         record_event(
             conn,
             Event.FOLLOW_UP,

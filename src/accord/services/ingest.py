@@ -37,6 +37,7 @@ from accord.model import (
     parse_envelope,
     parse_record,
 )
+from accord.services import watchlist
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
 from accord.store import records as store
@@ -149,7 +150,10 @@ class _Built:
 class _Batch:
     """Lines waiting to be written; an id seen twice forces a flush so the later line wins."""
 
-    def __init__(self, conn: Connection, report: IngestReport, actor: str, now: datetime) -> None:
+    def __init__(
+        self, node: Node, conn: Connection, report: IngestReport, actor: str, now: datetime
+    ) -> None:
+        self.node = node
         self.conn = conn
         self.report = report
         self.actor = actor
@@ -176,6 +180,12 @@ class _Batch:
         }
         existing_keys = store.insert_new_records(self.conn, list(prepared.values()))
         self.report.created += len(prepared) - len(existing_keys)
+        # New and changed records are matched against the watchlist (unchanged ones were).
+        changed = [
+            watchlist.Candidate(rec, watchlist.record_watch_keys(rec.schema, keys))
+            for key, (rec, _, keys) in prepared.items()
+            if key not in existing_keys
+        ]
         by_owner: dict[str, list[str]] = {}
         for owner, entity_id in existing_keys:
             by_owner.setdefault(owner, []).append(entity_id)
@@ -202,7 +212,11 @@ class _Batch:
                 )
                 updated = Record(rec.id, rec.schema, rec.properties, envelope)
                 store.replace_record(self.conn, old.pk, updated, caption, keys, actor=self.actor)
+                changed.append(
+                    watchlist.Candidate(updated, watchlist.record_watch_keys(rec.schema, keys))
+                )
                 self.report.updated += 1
+        watchlist.check_records(self.conn, self.node, changed, self.now, self.actor)
         self.items.clear()
 
 
@@ -294,7 +308,7 @@ def ingest_stream(
     with node.engine.connect() as conn:
         transaction = conn.begin()
         try:
-            batch = _Batch(conn, report, principal.label, now)
+            batch = _Batch(node, conn, report, principal.label, now)
             for line, consumed, item in _lines(stream, mapping, node.settings.max_line_bytes):
                 report.lines += 1
                 if progress is not None and report.lines % 500 == 0:

@@ -20,7 +20,7 @@ from accord.federation.client import PartnerRefused, PartnerUnavailable, client_
 from accord.federation.peers import find_peer
 from accord.federation.retry import backoff, retryable
 from accord.node import Node
-from accord.services import followup
+from accord.services import followup, notice_exchange, notices
 from accord.services.witness import witness_for
 from accord.store import federation as store
 
@@ -66,7 +66,10 @@ def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> 
             if not retryable(exc):
                 with node.engine.begin() as conn:
                     store.mark_failed(conn, message.id, exc.partner_code)
-                    followup.on_refused(conn, node, message, exc.partner_code)
+                    if notice_exchange.is_notice_message(message.kind):
+                        notice_exchange.on_refused(conn, node, message, exc.partner_code)
+                    else:
+                        followup.on_refused(conn, node, message, exc.partner_code)
                 failed += 1
                 log.warning(
                     "outbox message refused", message=message.message_id, code=exc.partner_code
@@ -78,7 +81,10 @@ def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> 
         else:
             with node.engine.begin() as conn:
                 store.mark_delivered(conn, message.id, datetime.now(UTC))
-                followup.on_delivered(conn, node, message, reply)
+                if notice_exchange.is_notice_message(message.kind):
+                    notice_exchange.on_delivered(conn, node, message, reply)
+                else:
+                    followup.on_delivered(conn, node, message, reply)
             delivered += 1
             continue
         delay = backoff(message.attempts + 1, settings.outbox_base_delay, settings.outbox_max_delay)
@@ -118,6 +124,7 @@ class OutboxWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                notices.expire_due(self.node)
                 deliver_due(self.node)
             except Exception:  # the worker must outlive one bad round
                 log.exception("outbox round failed")

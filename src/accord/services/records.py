@@ -25,6 +25,7 @@ from accord.errors import (
     ValidationError,
 )
 from accord.model import Principal, Record, RecordLimits, caption_of, parse_record
+from accord.services import watchlist
 from accord.services.audit import Event, record_event
 from accord.services.node import Node
 from accord.store import records as store
@@ -86,7 +87,21 @@ def create_record(node: Node, principal: Principal, data: Mapping[str, Any]) -> 
         if store.insert_new_records(conn, [(record, caption, keys)]):
             raise Conflict(f"record {record.id!r} of {record.owner} exists; update it instead")
         record_event(conn, Event.RECORD_CREATE, principal, _ref(record))
+        _watch(conn, node, principal, record, keys, now)
     return record
+
+
+def _watch(
+    conn: Connection,
+    node: Node,
+    principal: Principal,
+    record: Record,
+    keys: set[tuple[str, str]],
+    now: datetime,
+) -> None:
+    """Match a new or changed record against the watchlist, in the transaction that wrote it."""
+    candidate = watchlist.Candidate(record, watchlist.record_watch_keys(record.schema, keys))
+    watchlist.check_records(conn, node, [candidate], now, principal.label)
 
 
 def _ref(record: Record) -> dict[str, Any]:
@@ -208,6 +223,7 @@ def update_record(
             record_event(
                 conn, Event.RECORD_UPDATE, principal, {**_ref(record), "changed": sorted(changes)}
             )
+            _watch(conn, node, principal, record, keys, now)
         return record
 
     return _serialised(entity_id, attempt)

@@ -30,9 +30,12 @@ __all__ = [
     "UtcDateTime",
     "agreement_files",
     "agreement_state",
+    "alert_acks",
+    "alerts",
     "api_tokens",
     "consents",
     "document_hits",
+    "events",
     "federation_directories",
     "federation_nonces",
     "federation_outbox",
@@ -48,6 +51,10 @@ __all__ = [
     "match_views",
     "metadata",
     "node",
+    "notice_keys",
+    "notice_recipients",
+    "notice_transitions",
+    "notices",
     "record_history",
     "record_keys",
     "records",
@@ -604,4 +611,124 @@ document_hits = Table(
     Column("ledger_index", _BIG, nullable=False),
     Index(None, "country", "number", "doc_type"),
     Index(None, "at"),
+)
+
+# Notices and watchlist alerts (docs/notices.md).
+
+#: Notices issued here (`origin` null) or received from a partner (`origin` its node id). The
+#: subject is an FtM entity as this node holds it (a received one as the issuer's policy
+#: shaped it); its envelope is what the policy engine decides on when the notice leaves.
+notices = Table(
+    "notices",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("notice_id", String(64), nullable=False, unique=True),
+    Column("origin", String(64)),
+    Column("issuing_agency", String(40), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("subject_schema", String(64), nullable=False),
+    Column("subject", JSON, nullable=False),
+    Column("caption", String(500), nullable=False),
+    Column("documents", JSON, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("requested_action", Text, nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("crime_area", String(40), nullable=False),
+    Column("envelope", JSON, nullable=False),
+    Column("distribution", JSON, nullable=False),
+    Column("terms", JSON),
+    Column("valid_until", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Index(None, "issuing_agency"),
+)
+
+#: Every status a notice went through, append-only; its status is the latest row.
+notice_transitions = Table(
+    "notice_transitions",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("notice_pk", ForeignKey("notices.pk"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
+#: The matching keys of the subjects of active (published) notices only: publishing adds a
+#: notice's keys, suspending, cancelling or expiring removes them, so a record is matched
+#: against the watchlist by a few indexed look-ups and a notice that stops stops at once.
+notice_keys = Table(
+    "notice_keys",
+    metadata,
+    Column("notice_pk", ForeignKey("notices.pk", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(200), nullable=False),
+    Index(None, "kind", "value"),
+    Index(None, "notice_pk"),
+)
+
+#: The partners a notice issued here was sent to (and in which mode), so that its suspension,
+#: cancellation and republication reach exactly them.
+notice_recipients = Table(
+    "notice_recipients",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("notice_pk", ForeignKey("notices.pk"), nullable=False),
+    Column("node_id", String(64), nullable=False),
+    Column("agency", String(40), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("notice_pk", "node_id"),
+)
+
+#: Watchlist alerts: a record that matched an active notice, one row per agency alerted.
+#: `hit_key` names the record (owner/id here, the sender's alert id for a partner's alert):
+#: the same hit never alerts the same agency twice.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("notice_pk", ForeignKey("notices.pk"), nullable=False),
+    Column("notice_id", String(64), nullable=False),
+    Column("for_agency", String(40), nullable=False),
+    Column("notice_agency", String(40), nullable=False),
+    Column("holder_agency", String(40), nullable=False),
+    Column("hit_key", String(300), nullable=False),
+    Column("record_owner", String(40)),
+    Column("record_id", String(200)),
+    Column("record_version", Integer),
+    Column("record_schema", String(64), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("match", JSON, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("notice_pk", "hit_key", "for_agency"),
+    Index(None, "for_agency", "id"),
+)
+
+#: Acknowledgements of alerts, append-only: one per alert.
+alert_acks = Table(
+    "alert_acks",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("alert_id", ForeignKey("alerts.id"), nullable=False, unique=True),
+    Column("acked_by", String(200), nullable=False),
+    Column("acked_at", UtcDateTime(), nullable=False),
+    Column("note", Text),
+)
+
+#: The event stream (`GET /api/v1/events`): every event for an agency, in id order, kept so
+#: that a client reconnecting with `Last-Event-ID` gets what it missed.
+events = Table(
+    "events",
+    metadata,
+    Column("id", _BIG, primary_key=True, autoincrement=True),
+    Column("agency", String(40), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index(None, "agency", "id"),
 )

@@ -47,6 +47,9 @@ from accord.federation.protocol import (
     FollowUpOutcome,
     FollowUpRequest,
     NodeInfo,
+    NoticeAlert,
+    NoticeMessage,
+    NoticeStatusMessage,
     SearchRequest,
     encode,
 )
@@ -55,6 +58,7 @@ from accord.services.audit import Event, record_event
 from accord.services.federation import answer_search
 from accord.services.followup import receive_outcome
 from accord.services.followup_owner import receive_follow_up
+from accord.services.notice_exchange import receive_alert, receive_notice, receive_status
 from accord.services.witness import partner_consistency, witness_for
 
 __all__ = [
@@ -333,6 +337,35 @@ def follow_up_outcome(follow_up_id: str, request: Request, call: PartnerCallDep)
         if outcome.follow_up_id != follow_up_id:
             raise ValidationError(FieldError("follow_up_id", "differs from the path"))
         status, body = receive_outcome(node, call.peer, call.claims, outcome)
+    return _signed(node, call, status, body)
+
+
+@router.post("/notices")
+def notice(request: Request, call: PartnerCallDep) -> Response:
+    """A notice the partner published: held here and matched against this node's records."""
+    node = get_node(request)
+    with _refusals(node, request):
+        message = _parse(NoticeMessage, call.body)
+        status, body = receive_notice(node, call.peer, call.claims, message)
+    return _signed(node, call, status, body)
+
+
+@router.post("/notices/{notice_id}/status")
+def notice_status(notice_id: str, request: Request, call: PartnerCallDep) -> Response:
+    """The partner suspended, cancelled or republished a notice it sent this node."""
+    node = get_node(request)
+    with _refusals(node, request):
+        message = _parse(NoticeStatusMessage, call.body)
+        status, body = receive_status(node, call.peer, call.claims, notice_id, message)
+    return _signed(node, call, status, body)
+
+
+@router.post("/alerts")
+def alert(request: Request, call: PartnerCallDep) -> Response:
+    """A record the partner holds matched a notice issued here: an alert for its owner."""
+    node = get_node(request)
+    with _refusals(node, request):
+        status, body = receive_alert(node, call.peer, call.claims, _parse(NoticeAlert, call.body))
     return _signed(node, call, status, body)
 
 
