@@ -119,7 +119,9 @@ def api_latency(home: Path, queries: Sequence[dict[str, list[str]]]) -> dict[str
     from accord.settings import Settings
 
     node = open_node(Settings(home=home))
-    token = issue_token(node, "speed", ["analyst"])
+    token = issue_token(
+        node, f"speed-{time.time_ns()}", ["analyst"]
+    )  # a reused node has the last run's
     times: list[float] = []
     hits = 0
     with TestClient(create_app(node)) as client:
