@@ -16,9 +16,11 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click import Context
@@ -340,3 +342,50 @@ def fail(exc: AccordError) -> typer.Exit:
 
 def debug() -> bool:
     return bool(os.environ.get("ACCORD_DEBUG"))
+
+
+@contextmanager
+def reading_with_errors(
+    verb: str, file: Path, errors_file: Path | None, *, quiet: bool
+) -> Iterator[tuple[IO[bytes], Callable[[int], None], Callable[[Any], None] | None]]:
+    """Read `file` for a bulk command (`ingest`, `documents import`): the stream, a callback
+    for the bytes read so far (a progress bar on stderr, unless `quiet`), and the writer of
+    `--errors FILE` (each error's `to_dict()` as a JSON line; None without the option).
+    An errors file that cannot be written is refused before anything is read."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    try:
+        sink = errors_file.open("w", encoding="utf-8") if errors_file else None
+    except OSError as exc:
+        raise ValidationError(
+            FieldError("--errors", f"cannot be written: {exc.strerror}")
+        ) from None
+
+    def write_error(e: Any) -> None:
+        assert sink is not None
+        sink.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+
+    size = file.stat().st_size
+    try:
+        with (
+            Progress(
+                TextColumn(f"{verb} {{task.description}}", markup=False),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=rich_console(stderr=True),
+                transient=True,
+                disable=quiet,
+            ) as bar,
+            file.open("rb") as stream,
+        ):
+            task = bar.add_task(file.name, total=size)
+            yield (
+                stream,
+                lambda done: bar.update(task, completed=done),
+                (write_error if sink else None),
+            )
+            bar.update(task, completed=size)
+    finally:
+        if sink:
+            sink.close()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import new_app, node_from_env, print_json, rich_console, say, user
+from .common import new_app, node_from_env, print_json, reading_with_errors, say, user
 
 __all__ = ["app"]
 
@@ -211,54 +211,25 @@ def import_(
 
     Exit status: 0 every line loaded, 1 some line was rejected, 2 the command was refused
     before reading (bad option or header)."""
-    import json
 
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from accord.errors import FieldError, ValidationError
-    from accord.services.document_import import LineError, import_documents, read_lines
+    from accord.services.document_import import import_documents, read_lines
 
     chosen = fmt or (Format.CSV if file.suffix.lower() == ".csv" else Format.JSONL)
     node = node_from_env()
     actor = user(node, "POST /api/v1/documents")
-    try:
-        sink = errors_file.open("w", encoding="utf-8") if errors_file else None
-    except OSError as exc:
-        raise ValidationError(
-            FieldError("--errors", f"cannot be written: {exc.strerror}")
-        ) from None
-
-    def write_error(e: LineError) -> None:
-        assert sink is not None
-        sink.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
-
-    size = file.stat().st_size
-    try:
-        with (
-            Progress(
-                TextColumn("import {task.description}", markup=False),
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                console=rich_console(stderr=True),
-                transient=True,
-                disable=json_out,
-            ) as bar,
-            file.open("rb") as stream,
-        ):
-            task = bar.add_task(file.name, total=size)
-            result = import_documents(
-                node,
-                actor,
-                read_lines(stream, chosen.value),
-                source=file.name,
-                progress=lambda done: bar.update(task, completed=done),
-                on_error=write_error if sink else None,
-            )
-            bar.update(task, completed=size)
-    finally:
-        if sink:
-            sink.close()
+    with reading_with_errors("import", file, errors_file, quiet=json_out) as (
+        stream,
+        progress,
+        on_error,
+    ):
+        result = import_documents(
+            node,
+            actor,
+            read_lines(stream, chosen.value),
+            source=file.name,
+            progress=progress,
+            on_error=on_error,
+        )
     if json_out:
         print_json(result.to_dict())
     else:

@@ -16,6 +16,7 @@ from .common import (
     operator,
     print_json,
     print_table,
+    reading_with_errors,
     rich_console,
     say,
     settings,
@@ -130,13 +131,10 @@ def ingest(
     Exit status: 0 every line loaded, 1 some line was rejected (or, with --strict, nothing
     was written), 2 the command was refused before reading (bad option, mapping or header).
     Precedence, the CSV mapping format and the error file: docs/ingest.md."""
-    import json
-
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from accord.errors import FieldError, ValidationError
     from accord.model import EnvelopeDefaults
-    from accord.services.ingest import IngestFormat, LineError, check_batch, ingest_stream
+    from accord.services.ingest import IngestFormat, check_batch, ingest_stream
 
     given = {
         "handling": handling,
@@ -180,49 +178,24 @@ def ingest(
         legal_basis=legal_basis,
         review_by=review_by,
     )
-    try:
-        sink = errors_file.open("w", encoding="utf-8") if errors_file else None
-    except OSError as exc:
-        raise ValidationError(
-            FieldError("--errors", f"cannot be written: {exc.strerror}")
-        ) from None
-
-    def write_error(e: LineError) -> None:
-        assert sink is not None
-        sink.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
-
-    size = file.stat().st_size
-    try:
-        with (
-            Progress(
-                TextColumn("ingest {task.description}", markup=False),
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                console=rich_console(stderr=True),
-                transient=True,
-                disable=json_out,
-            ) as bar,
-            file.open("rb") as stream,
-        ):
-            task = bar.add_task(file.name, total=size)
-            report = ingest_stream(
-                node,
-                actor,
-                stream,
-                defaults=defaults,
-                fmt=IngestFormat(fmt.value),
-                mapping_text=mapping_text,
-                strict=strict,
-                override=override,
-                on_error=write_error if sink else None,
-                progress=lambda done: bar.update(task, completed=done),
-                source=file.name,
-            )
-            bar.update(task, completed=size)
-    finally:
-        if sink:
-            sink.close()
+    with reading_with_errors("ingest", file, errors_file, quiet=json_out) as (
+        stream,
+        progress,
+        on_error,
+    ):
+        report = ingest_stream(
+            node,
+            actor,
+            stream,
+            defaults=defaults,
+            fmt=IngestFormat(fmt.value),
+            mapping_text=mapping_text,
+            strict=strict,
+            override=override,
+            on_error=on_error,
+            progress=progress,
+            source=file.name,
+        )
     if json_out:
         out = report.to_dict()
         if errors_file:
