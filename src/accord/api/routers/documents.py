@@ -185,9 +185,12 @@ class BatchOut(BaseModel):
     results: list[BatchItemOut] = Field(description="One per item, in order.")
 
 
-_KeyCountry = Path(min_length=1, max_length=3, description="The issuing state's ICAO code.")
-_KeyType = Path(min_length=1, max_length=32)
-_KeyNumber = Path(min_length=1, max_length=80)
+#: Annotated, not shared defaults: FastAPI copies the metadata for each route.
+KeyCountry = Annotated[
+    str, Path(min_length=1, max_length=3, description="The issuing state's ICAO code.")
+]
+KeyType = Annotated[str, Path(min_length=1, max_length=32)]
+KeyNumber = Annotated[str, Path(min_length=1, max_length=80)]
 
 
 @router.post("", response_model=DocumentOut, status_code=status.HTTP_201_CREATED)
@@ -248,9 +251,9 @@ async def check_batch(body: BatchIn, node: CurrentNode, principal: CurrentPrinci
 def show(
     node: CurrentNode,
     principal: CurrentPrincipal,
-    country: str = _KeyCountry,
-    doc_type: str = _KeyType,
-    number: str = _KeyNumber,
+    country: KeyCountry,
+    doc_type: KeyType,
+    number: KeyNumber,
 ) -> Any:
     """A document's report, every report it superseded and every hit, for an agency of the
     issuing state. The read goes to the ledger."""
@@ -263,9 +266,9 @@ def change(
     body: StatusIn,
     node: CurrentNode,
     principal: CurrentPrincipal,
-    country: str = _KeyCountry,
-    doc_type: str = _KeyType,
-    number: str = _KeyNumber,
+    country: KeyCountry,
+    doc_type: KeyType,
+    number: KeyNumber,
 ) -> Any:
     """Change a report's status or action, or withdraw it (`withdrawn`), as the agency that
     reported it; the report it replaces stays in the history."""

@@ -92,7 +92,8 @@ class NoticeOut(BaseModel):
     sent_to: list[RecipientOut]
 
 
-_NoticeId = Path(min_length=1, max_length=64, description="The notice's id (ntc-…).")
+#: Annotated, not a shared default: FastAPI copies the metadata for each route.
+NoticeId = Annotated[str, Path(min_length=1, max_length=64, description="The notice's id (ntc-…).")]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=NoticeOut)
@@ -129,13 +130,13 @@ def listing(
 
 
 @router.get("/{notice_id}", response_model=NoticeOut)
-def show(notice_id: str = _NoticeId, *, node: CurrentNode, principal: CurrentPrincipal) -> Any:
+def show(notice_id: NoticeId, *, node: CurrentNode, principal: CurrentPrincipal) -> Any:
     """One notice with its history; the read goes to the ledger."""
     return service.get_notice(node, principal, notice_id).to_dict()
 
 
 @router.post("/{notice_id}/publish", response_model=NoticeOut)
-def publish(notice_id: str = _NoticeId, *, node: CurrentNode, principal: CurrentPrincipal) -> Any:
+def publish(notice_id: NoticeId, *, node: CurrentNode, principal: CurrentPrincipal) -> Any:
     """Publish a draft, or a suspended notice again: it goes on the watchlist (matched at once
     against the records held) and, the first time, to the partners of its distribution as the
     policy engine allows. 409 when its status does not allow it."""
@@ -144,7 +145,7 @@ def publish(notice_id: str = _NoticeId, *, node: CurrentNode, principal: Current
 
 @router.post("/{notice_id}/suspend", response_model=NoticeOut)
 def suspend(
-    body: ReasonIn, notice_id: str = _NoticeId, *, node: CurrentNode, principal: CurrentPrincipal
+    body: ReasonIn, notice_id: NoticeId, *, node: CurrentNode, principal: CurrentPrincipal
 ) -> Any:
     """Suspend a published notice: it stops alerting at once, here and at the partners that
     received it. 409 when its status does not allow it."""
@@ -153,7 +154,7 @@ def suspend(
 
 @router.post("/{notice_id}/cancel", response_model=NoticeOut)
 def cancel(
-    body: ReasonIn, notice_id: str = _NoticeId, *, node: CurrentNode, principal: CurrentPrincipal
+    body: ReasonIn, notice_id: NoticeId, *, node: CurrentNode, principal: CurrentPrincipal
 ) -> Any:
     """Cancel a notice for good: it stops alerting at once, here and at the partners that
     received it. 409 when it is cancelled or expired already."""

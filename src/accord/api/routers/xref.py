@@ -129,7 +129,8 @@ class XrefJudgedOut(BaseModel):
     judgement: XrefJudgementOut
 
 
-_LinkId = Path(ge=1, le=2**62, description="The link's id.")
+#: Annotated, not a shared default: FastAPI copies the metadata for each route.
+LinkId = Annotated[int, Path(ge=1, le=2**62, description="The link's id.")]
 
 
 @router.post("/runs", response_model=XrefRunOut, status_code=status.HTTP_201_CREATED)
@@ -164,7 +165,7 @@ def links(
 
 
 @router.get("/{link_id}", response_model=XrefLinkDetailOut)
-def link(link_id: int = _LinkId, *, node: CurrentNode, principal: CurrentPrincipal) -> Any:
+def link(link_id: LinkId, *, node: CurrentNode, principal: CurrentPrincipal) -> Any:
     """One link with both records, every feature and its judgements; the read goes to the
     ledger."""
     return service.show_link(node, principal, link_id)
@@ -175,7 +176,7 @@ def link(link_id: int = _LinkId, *, node: CurrentNode, principal: CurrentPrincip
 )
 def judge(
     body: XrefJudgementIn,
-    link_id: int = _LinkId,
+    link_id: LinkId,
     *,
     node: CurrentNode,
     principal: CurrentPrincipal,
