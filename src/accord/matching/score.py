@@ -37,7 +37,6 @@ __all__ = [
     "score",
     "screen",
     "subject_of",
-    "within_reach",
 ]
 
 #: The default algorithm: its name is part of every result.
@@ -436,22 +435,17 @@ def screen(
         identifiers=bool(query.identifiers),
         addresses=bool(query.address_words),
     )
-    if not within_reach(query, light, weights, threshold):
+    if best_possible(query, light, weights) < threshold:
         return None
     full = replace(light, names=tuple(names_of(name_values(properties))))
-    return _kept(score(query, full, weights), threshold)
-
-
-def within_reach(query: Subject, candidate: Subject, weights: Weights, threshold: float) -> bool:
-    """Whether the score could reach `threshold` with the name features at their best: the
-    test that lets a candidate be turned away before its names are read or compared
-    (`candidate.names` is not read)."""
-    return best_possible(query, candidate, weights) >= threshold
+    result = score(query, full, weights)
+    return result if result.score >= threshold else None
 
 
 def best_possible(query: Subject, candidate: Subject, weights: Weights) -> float:
     """The highest score the candidate could have, its names aside (they are taken to agree
-    as well as names can)."""
+    as well as names can): the test that turns a candidate away before its names are read
+    or compared (`candidate.names` is not read)."""
     logit = weights.bias
     for name, feature in FEATURES.items():
         weight = weights.weights.get(name, 0.0)
@@ -461,10 +455,6 @@ def best_possible(query: Subject, candidate: Subject, weights: Weights) -> float
         elif weight:
             logit += weight * feature(query, candidate)[0]
     return _probability(logit + 1e-9)
-
-
-def _kept(result: MatchResult, threshold: float) -> MatchResult | None:
-    return result if result.score >= threshold else None
 
 
 def _probability(logit: float) -> float:
