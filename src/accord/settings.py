@@ -171,6 +171,12 @@ class Settings(BaseSettings):
     outbox_max_delay: float = Field(
         default=300.0, gt=0, description="Longest retry delay of an outbox message, in seconds."
     )
+    events_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="Days an event stays on the event stream for a client to resume from.",
+    )
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often the outbox worker looks for due messages."
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -24,7 +24,15 @@ from accord.node import Node
 from accord.store import notices as store
 from accord.store.notices import EventRow
 
-__all__ = ["CHANNEL", "EventHub", "events_after", "hub_for", "last_event_id", "publish_event"]
+__all__ = [
+    "CHANNEL",
+    "EventHub",
+    "events_after",
+    "hub_for",
+    "last_event_id",
+    "prune_events",
+    "publish_event",
+]
 
 log = structlog.get_logger("accord.events")
 
@@ -45,6 +53,15 @@ def publish_event(
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SELECT pg_notify(%s, %s)", (CHANNEL, f"{agency}:{event_id}"))
     return event_id
+
+
+def prune_events(node: Node, now: datetime | None = None) -> int:
+    """Remove the events older than `ACCORD_EVENTS_RETENTION_DAYS` (a bounded number per
+    call, oldest first); how many went. The outbox worker calls it each round."""
+    now = now or datetime.now(UTC)
+    before = now - timedelta(days=node.settings.events_retention_days)
+    with node.engine.begin() as conn:
+        return store.prune_events(conn, before)
 
 
 def events_after(node: Node, agency: str, after: int, limit: int = 100) -> list[EventRow]:

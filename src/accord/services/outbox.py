@@ -11,6 +11,7 @@ receiving node keys its receipts on (sender, request id), so a retry never acts 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from accord.federation.peers import find_peer
 from accord.federation.retry import backoff, retryable
 from accord.node import Node
 from accord.services import followup, notice_exchange, notices
+from accord.services.events import prune_events
 from accord.services.witness import witness_for
 from accord.store import federation as store
 
@@ -106,6 +108,10 @@ def outbox_messages(node: Node, state: str | None = None) -> list[store.OutboxRo
         return store.list_outbox(conn, state)
 
 
+#: How often the worker removes events past their retention.
+PRUNE_SECONDS = 60.0
+
+
 class OutboxWorker:
     """A background thread that delivers due messages every `ACCORD_OUTBOX_POLL_SECONDS`."""
 
@@ -113,6 +119,7 @@ class OutboxWorker:
         self.node = node
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="accord-outbox", daemon=True)
+        self._next_prune = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -126,6 +133,9 @@ class OutboxWorker:
             try:
                 notices.expire_due(self.node)
                 deliver_due(self.node)
+                if time.monotonic() >= self._next_prune:
+                    prune_events(self.node)
+                    self._next_prune = time.monotonic() + PRUNE_SECONDS
             except Exception:  # the worker must outlive one bad round
                 log.exception("outbox round failed")
             self._stop.wait(self.node.settings.outbox_poll_seconds)

@@ -387,6 +387,20 @@ def insert_event(
     return int(conn.execute(stmt).scalar_one())
 
 
+def prune_events(conn: Connection, before: datetime, limit: int = 10_000) -> int:
+    """Remove up to `limit` events written before `before`, oldest first; how many went. Ids
+    grow with time, so the old events are a prefix of the id order: the scan stops at the
+    first event to keep, and its cost follows the number removed, not the table's size."""
+    e = events.c
+    first = conn.execute(select(func.min(e.id))).scalar()
+    if first is None:
+        return 0
+    keep = conn.execute(select(e.id).where(e.created_at >= before).order_by(e.id).limit(1)).scalar()
+    end = first + limit if keep is None else min(keep, first + limit)
+    stmt = delete(events).where(e.id < end, e.created_at < before)
+    return int(conn.execute(stmt).rowcount or 0)
+
+
 def events_after(conn: Connection, agency: str, after: int, limit: int = 100) -> list[EventRow]:
     """An agency's events with an id above `after`, oldest first."""
     e = events.c
