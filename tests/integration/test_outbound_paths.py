@@ -44,6 +44,8 @@ OUTBOUND = {
     "POST /api/v1/records": "test_notices_and_their_alerts_are_decided",
     "POST /federation/v1/notices": "test_notices_and_their_alerts_are_decided",
     "POST /federation/v1/notices/{notice_id}/status": "test_notices_and_their_alerts_are_decided",
+    # A hit on a partner's document check tells the partner a document is reported.
+    "POST /federation/v1/documents/check": "test_document_check_answers_are_decided",
 }
 #: Partner routes that carry no record out, and why.
 NOT_OUTBOUND = {
@@ -222,3 +224,27 @@ def test_notices_and_their_alerts_are_decided(federation: Federation, observed: 
             client.post(f"/api/v1/notices/{nid}/cancel", json={})
             deliver_due(de)
             deliver_due(nl)
+
+
+def test_document_check_answers_are_decided(federation: Federation, observed: Observed) -> None:
+    from accord.services.document_journal import CheckAnswer, NotChecked
+    from accord.services.documents import check_documents, parse_check, report_document
+
+    de, nl, ua = (federation[a].node for a in ("DE-BKA", "NL-POLITIE", "UA-NPU"))
+    report_document(
+        ua,
+        ua.operator(),
+        number="OUT000001",
+        country_code="UKR",
+        doc_type="passport",
+        status="stolen",
+    )
+    item = parse_check({"number": "OUT000001", "country": "UKR"})
+    (answer,) = check_documents(de, de.operator(), [item], purpose="border_control")
+    assert isinstance(answer, CheckAnswer) and answer.hit
+    assert "document-UKR-passport-OUT000001" in observed.allowed("DE-BKA")
+    assert ledger(ua, "disclosure")[-1]["details"]["channel"] == "document_check"
+    # NL-POLITIE's agreement with UA-NPU allows nothing: the probe is denied, nothing leaves.
+    (refused,) = check_documents(nl, nl.operator(), [item], purpose="border_control")
+    assert isinstance(refused, NotChecked)
+    assert observed.denied("NL-POLITIE") and not observed.allowed("NL-POLITIE")

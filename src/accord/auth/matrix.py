@@ -182,6 +182,7 @@ ACCESS: Mapping[str, Access] = {
     "POST /federation/v1/notices": Access(partners=True),
     "POST /federation/v1/notices/{notice_id}/status": Access(partners=True),
     "POST /federation/v1/alerts": Access(partners=True),
+    "POST /federation/v1/documents/check": Access(partners=True),
 }
 
 #: Every scope a machine token can be given.

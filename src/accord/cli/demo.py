@@ -347,6 +347,7 @@ def _play(root: Path, nodes: list[LocalNode], expect: Any, verbose: bool) -> str
     else:
         say("(`accord demo --verbose` shows the ledger entries, digests and proofs.)")
     _notice(de, nl, ua, analyst, expect)
+    _border_check(de, ua, expect)
     for n in (de, nl, ua):
         n.engine.dispose()
     return name
@@ -438,6 +439,89 @@ def _notice(de: Node, nl: Node, ua: Node, analyst: Principal, expect: Any) -> No
         "notice, DE-BKA that its fugitive was found — with NL-POLITIE's record as their "
         "agreement allows it to go."
     )
+
+
+#: The stolen passport of the border scene: UA-NPU reports it, a DE-BKA border post reads it.
+STOLEN = {
+    "number": "FU4471093",
+    "primary_name": "HORBAN",
+    "secondary_name": "MYKOLA",
+    "birth_date": "850614",
+    "expiry_date": "310220",
+}
+
+
+def _border_check(de: Node, ua: Node, expect: Any) -> None:
+    """UA-NPU reports a passport stolen; a DE-BKA border post reads its MRZ; the check goes to
+    UA-NPU's registry through the federation, hits, and UA-NPU is alerted with who checked
+    and where, while the border post learns only the action."""
+    from accord.documents.compose import compose_mrz
+    from accord.model import Principal, PrincipalKind
+    from accord.services.document_journal import CheckAnswer
+    from accord.services.documents import check_documents, parse_check, report_document
+    from accord.services.events import events_after, last_event_id
+
+    report_document(
+        ua,
+        ua.operator("demo"),
+        number=STOLEN["number"],
+        country_code="UKR",
+        doc_type="passport",
+        status="stolen",
+        reference="NPU-KYIV-2026-55871",
+    )
+    lines = compose_mrz(
+        "TD3",
+        document_code="P",
+        issuing_state="UKR",
+        document_number=STOLEN["number"],
+        primary_name=STOLEN["primary_name"],
+        secondary_name=STOLEN["secondary_name"],
+        nationality="UKR",
+        birth_date=STOLEN["birth_date"],
+        sex="M",
+        expiry_date=STOLEN["expiry_date"],
+    )
+    _step(
+        "8. A stolen passport at the border",
+        f"UA-NPU reports Ukrainian passport {STOLEN['number']} stolen in its own registry. A "
+        "traveller presents it at Frankfurt Airport; DE-BKA's border post reads the MRZ:",
+    )
+    for line in lines:
+        say(f"    {line}")
+    before = last_event_id(ua, "UA-NPU")
+    border = Principal(
+        subject="grenzkontrolle-fra-t1",
+        agency="DE-BKA",
+        kind=PrincipalKind.USER,
+        roles=frozenset({"document_checker"}),
+    )
+    (answer,) = check_documents(
+        de,
+        border,
+        [parse_check({"mrz": lines})],
+        location="Frankfurt Airport, Terminal 1",
+        purpose="border_control",
+    )
+    hit = isinstance(answer, CheckAnswer) and answer.hit and answer.action is not None
+    expect(hit, "the border check of the stolen passport hits at UA-NPU")
+    if isinstance(answer, CheckAnswer) and answer.action is not None:
+        say(("  HIT", "bold white on red"), "  ", (answer.action.code, "bold red"))
+        say(f"  {answer.action.instruction}")
+
+    def alerted() -> list[Any]:
+        return [e for e in events_after(ua, "UA-NPU", before) if e.kind == "document_hit"]
+
+    expect(_wait(lambda: bool(alerted())), "UA-NPU is alerted of the hit at DE-BKA's border")
+    for event in alerted()[:1]:
+        p = event.payload
+        say(
+            f"The passport is Ukrainian, so DE-BKA's node asked UA-NPU's registry, as the "
+            f"agreement's documents clause allows for border control. UA-NPU is alerted at "
+            f"once, on its event stream: passport {p['number']} ({p['status']}) checked by "
+            f"{p['checked_by']} at {p['location']}. The border post was told the action and "
+            "nothing else: not the holder, not the report, not who reported it."
+        )
 
 
 def _add_demo_user(node: Node) -> tuple[str, list[str]]:

@@ -151,11 +151,20 @@ def check(
         DocType | None, typer.Option("--type", help="Only a report of this type hits.")
     ] = None,
     location: Annotated[str | None, typer.Option(help="Where the check is made.")] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            help="border_control or identity_verification (default): why it is checked; a "
+            "partner's document is checked by that partner under the agreements for it."
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """Check a document: HIT with the action to take, or NO HIT (POST /api/v1/documents/check).
 
-    Give --number and --country, or --mrz and the MRZ's lines."""
+    Give --number and --country, or --mrz and the MRZ's lines. A document of a partner's
+    state is checked against that partner's registry; if the partner cannot answer, the
+    document is NOT CHECKED (exit status 3), never a no-hit."""
     from accord.errors import FieldError, ValidationError
     from accord.services.documents import CheckAnswer, check_documents, parse_check
 
@@ -178,8 +187,13 @@ def check(
         ) from None
     node = node_from_env()
     actor = user(node, "POST /api/v1/documents/check")
-    (answer,) = check_documents(node, actor, [item], location=location)
-    assert isinstance(answer, CheckAnswer)
+    (answer,) = check_documents(node, actor, [item], location=location, purpose=purpose)
+    if not isinstance(answer, CheckAnswer):
+        if json_out:
+            print_json({"hit": None, "errors": [e.to_dict() for e in answer.errors]})
+        else:
+            say(("NOT CHECKED", "bold black on yellow"), "  ", answer.errors[0].reason)
+        raise typer.Exit(3)
     if json_out:
         print_json(answer.to_dict())
         return

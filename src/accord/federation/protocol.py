@@ -15,6 +15,7 @@ __all__ = [
     "ALERTS_PATH",
     "API_VERSION",
     "CONSISTENCY_PATH",
+    "DOCUMENT_CHECKS_PATH",
     "FOLLOW_UPS_PATH",
     "MATCH_PATH",
     "NODE_PATH",
@@ -23,6 +24,8 @@ __all__ = [
     "SEARCH_PATH",
     "AlertAck",
     "AnswerItem",
+    "DocumentCheckAnswer",
+    "DocumentCheckRequest",
     "FollowUpAck",
     "FollowUpOutcome",
     "FollowUpRequest",
@@ -56,6 +59,8 @@ CONSISTENCY_PATH = f"{PREFIX}/audit/consistency"
 #: Notices and watchlist alerts (message kinds added to v1, each body with its own `version`).
 NOTICES_PATH = f"{PREFIX}/notices"
 ALERTS_PATH = f"{PREFIX}/alerts"
+#: Document checks against the issuing state's registry: hit or no hit, and the action.
+DOCUMENT_CHECKS_PATH = f"{PREFIX}/documents/check"
 
 _ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
@@ -282,3 +287,39 @@ class NoticeAlert(_Strict):
 class AlertAck(_Strict):
     alert_id: str
     state: str
+
+
+class DocumentCheckItem(_Strict):
+    country: str = Field(min_length=1, max_length=3, pattern=r"^[A-Z<]{1,3}$")
+    number: str = Field(min_length=1, max_length=40, pattern=r"^[A-Z0-9]{1,40}$")
+    type: str | None = Field(default=None, max_length=32)
+
+
+class DocumentCheckRequest(_Strict):
+    """`POST /federation/v1/documents/check`: documents of the receiver's state a checker at
+    the sender asks about, normalised as checks are (ICAO state code, number in A-Z and 0-9).
+    `checked_by` and `location` say who checked and where: the issuing agency is told on a
+    hit. The answer says hit or no hit and the action, nothing else."""
+
+    version: Literal[1] = 1
+    items: list[DocumentCheckItem] = Field(min_length=1, max_length=10_000)
+    purpose: str = Field(max_length=40)
+    checked_by: str = Field(min_length=1, max_length=200)
+    location: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class DocumentCheckAction(_Strict):
+    code: str = Field(max_length=32)
+    instruction: str = Field(max_length=2000)
+
+
+class DocumentCheckResult(_Strict):
+    hit: bool
+    action: DocumentCheckAction | None = None
+
+
+class DocumentCheckAnswer(_Strict):
+    """One result per item of the request, in order."""
+
+    version: Literal[1] = 1
+    results: list[DocumentCheckResult] = Field(max_length=10_000)

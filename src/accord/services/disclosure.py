@@ -29,7 +29,7 @@ from accord.services.node import Node
 from accord.services.purpose import Purpose
 from accord.store.tables import consents as consents_table
 
-__all__ = ["Released", "open_reference", "release"]
+__all__ = ["Released", "decisions_for", "open_reference", "release"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +95,41 @@ def _open_on_follow_up(decision: Decision) -> Decision:
     return replace(decision, mode=Mode.REDACTED if decision.redactions else Mode.FULL)
 
 
+def decisions_for(
+    node: Node,
+    recipient: str,
+    purpose: Purpose,
+    records: Sequence[Record],
+    *,
+    now: datetime | None = None,
+    conn: Connection | None = None,
+) -> list[Decision]:
+    """The policy decision on each record for `recipient`, sending nothing. `release` sends by
+    these decisions; a path that must know before it looks anything up whether an answer could
+    go at all (a partner's document checks) asks here with a probe record — a decision alone
+    discloses nothing, so it is not a disclosure in the ledger."""
+    now = now or datetime.now(UTC)
+    agreements = agreement_set(node)
+    if conn is None:
+        with node.engine.connect() as own:
+            consents = _consents(own, records)
+    else:
+        consents = _consents(conn, records)
+    return [
+        decide(
+            recipient,
+            purpose.code,
+            purpose.crime_area,
+            record,
+            agreements=agreements,
+            holder=node.agency,
+            now=now,
+            consents=consents,
+        )
+        for record in records
+    ]
+
+
 def release(
     conn: Connection,
     node: Node,
@@ -121,24 +156,13 @@ def release(
     if recipient == node.agency:
         raise ValidationError(FieldError("recipient", "is this node's own agency"))
     now = now or datetime.now(UTC)
-    agreements = agreement_set(node)
-    consents = _consents(conn, records)
-    decisions = [
-        (
-            record,
-            decide(
-                recipient,
-                purpose.code,
-                purpose.crime_area,
-                record,
-                agreements=agreements,
-                holder=node.agency,
-                now=now,
-                consents=consents,
-            ),
+    decisions = list(
+        zip(
+            records,
+            decisions_for(node, recipient, purpose, records, now=now, conn=conn),
+            strict=True,
         )
-        for record in records
-    ]
+    )
     if approved_follow_up:
         decisions = [(r, _open_on_follow_up(d)) for r, d in decisions]
     items: list[dict[str, Any]] = []

@@ -10,12 +10,14 @@ share a lookup and a ledger append. No answer leaves before its check is in the 
 An entry's details: how many requests, checks, hits and refused items it covers, the
 location, and a SHA-256 `digest` over the checks it covers — one line per check,
 `country TAB number TAB type TAB 1|0 LF`, in order; for several requests, over their own
-digests in order."""
+digests in order. Checks a partner answered (a document of the partner's state, asked
+through the federation) are counted under `asked`, per partner agency, and covered by the
+digest like the others."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,11 +29,22 @@ from sqlalchemy import Connection
 from accord.documents import WITHDRAWN, Action, rules
 from accord.errors import ValidationError
 from accord.services.audit import Event, record_events
+from accord.services.events import publish_event
 from accord.services.node import Node
 from accord.store import documents as store
 from accord.store.documents import Hit
 
-__all__ = ["NO_HIT", "CheckAnswer", "CheckItem", "CheckJournal", "Checks", "answer_for"]
+__all__ = [
+    "NO_HIT",
+    "CheckAnswer",
+    "CheckItem",
+    "CheckJournal",
+    "Checks",
+    "NotChecked",
+    "answer_for",
+    "journal",
+    "on_document_hit",
+]
 
 #: A document found under several types (a check without a type): the gravest answers.
 _GRAVITY = ("stolen_blank", "stolen", "revoked", "invalidated", "lost")
@@ -63,6 +76,14 @@ class CheckAnswer:
 NO_HIT = CheckAnswer(False)
 
 
+class NotChecked(ValidationError):
+    """A check that could not be made: the issuing state's registry is a partner's, and the
+    partner did not answer or does not answer this agency's checks. Never a no-hit."""
+
+    status = 503
+    code = "not_checked"
+
+
 def answer_for(item: CheckItem, found: Sequence[Found]) -> tuple[CheckAnswer, Found | None]:
     """The answer to one check from the reports under its (country, number), and the report
     that made it a hit."""
@@ -85,6 +106,10 @@ class Checks:
     agency: str
     location: str | None
     items: Sequence[CheckItem | ValidationError]
+    #: Items a partner answered already (by index): the partner's agency and its answer.
+    answered: Mapping[int, tuple[str, CheckAnswer]] = field(default_factory=dict)
+    #: Who checked, as a hit stores it, when not `actor` (a partner's checker).
+    checked_by: str | None = None
     future: Future[Answers] = field(default_factory=Future)
 
 
@@ -128,9 +153,16 @@ class CheckJournal:
                     checks.future.set_result(answered)
 
     def _answer(self, group: list[Checks]) -> list[Answers]:
-        good = [i for c in group for i in c.items if isinstance(i, CheckItem)]
+        good = [
+            i
+            for c in group
+            for n, i in enumerate(c.items)
+            if isinstance(i, CheckItem) and n not in c.answered
+        ]
         with self.node.engine.connect() as conn:
-            if len(good) == 1:
+            if not good:
+                found = {}
+            elif len(good) == 1:
                 only = good[0]
                 found = {(only.country, only.number): store.lookup(conn, only.country, only.number)}
             else:
@@ -138,14 +170,23 @@ class CheckJournal:
         now = datetime.now(UTC)
         answers: list[Answers] = []
         # One ledger entry per (actor, location): its requests' digests and hits.
-        entries: dict[tuple[str, str | None], list[tuple[Any, int, int, list[Hit]]]] = {}
+        entries: dict[tuple[str, str | None], list[_Part]] = {}
         for checks in group:
             answered: Answers = []
             digest = sha256()
             hits: list[Hit] = []
-            for item in checks.items:
+            asked: dict[str, list[int]] = {}
+            for n, item in enumerate(checks.items):
                 if not isinstance(item, CheckItem):
                     answered.append(item)
+                    continue
+                if n in checks.answered:
+                    partner, answer = checks.answered[n]
+                    answered.append(answer)
+                    digest.update(item.line(answer.hit).encode("ascii"))
+                    tally = asked.setdefault(partner, [0, 0])
+                    tally[0] += 1
+                    tally[1] += answer.hit
                     continue
                 answer, report = answer_for(item, found.get((item.country, item.number), ()))
                 answered.append(answer)
@@ -160,7 +201,7 @@ class CheckJournal:
                             report[1],
                             answer.action.code,
                             report[3],
-                            checks.actor,
+                            checks.checked_by or checks.actor,
                             checks.agency,
                             checks.location,
                         )
@@ -168,7 +209,7 @@ class CheckJournal:
             answers.append(answered)
             refused = sum(1 for i in checks.items if not isinstance(i, CheckItem))
             entries.setdefault((checks.actor, checks.location), []).append(
-                (digest, len(checks.items) - refused, refused, hits)
+                _Part(digest, len(checks.items) - refused, refused, hits, asked)
             )
         items = [
             (Event.DOCUMENT_CHECK, actor, _details(location, parts))
@@ -177,27 +218,88 @@ class CheckJournal:
         with self.node.engine.begin() as conn:
             first = record_events(conn, items)
             for offset, parts in enumerate(entries.values()):
-                hits = [h for part in parts for h in part[3]]
+                hits = [h for part in parts for h in part.hits]
                 if hits:
                     self.on_hit(conn, hits, first + offset)
         return answers
 
 
-def _details(location: str | None, parts: list[tuple[Any, int, int, list[Hit]]]) -> dict[str, Any]:
+@dataclass(slots=True)
+class _Part:
+    """What one request adds to its ledger entry."""
+
+    digest: Any
+    checks: int
+    refused: int
+    hits: list[Hit]
+    asked: dict[str, list[int]]  # partner agency → [checks, hits]
+
+
+def _details(location: str | None, parts: list[_Part]) -> dict[str, Any]:
     if len(parts) == 1:
-        digest = parts[0][0].hexdigest()
+        digest = parts[0].digest.hexdigest()
     else:
         combined = sha256()
         for part in parts:
-            combined.update(part[0].digest())
+            combined.update(part.digest.digest())
         digest = combined.hexdigest()
+    asked: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for partner, (checks, hits) in part.asked.items():
+            tally = asked.setdefault(partner, {"checks": 0, "hits": 0})
+            tally["checks"] += checks
+            tally["hits"] += hits
     details: dict[str, Any] = {
         "requests": len(parts),
-        "checks": sum(p[1] for p in parts),
-        "hits": sum(len(p[3]) for p in parts),
-        "refused": sum(p[2] for p in parts),
+        "checks": sum(p.checks for p in parts),
+        "hits": sum(len(p.hits) for p in parts) + sum(a["hits"] for a in asked.values()),
+        "refused": sum(p.refused for p in parts),
         "digest": digest,
     }
+    if asked:
+        details["asked"] = asked
     if location is not None:
         details["location"] = location
     return details
+
+
+def on_document_hit(conn: Connection, hits: list[Hit], ledger_index: int) -> None:
+    """A check found reported documents: store each hit with who checked, where, and what
+    they were told, tied to the ledger entry of the check (`ledger_index`), and put it on the
+    reporting agency's event stream (`document_hit`), in that entry's transaction: the issuing
+    agency learns at once — also of a check made at a partner's border post, which reaches
+    this node's registry through the federation."""
+    store.insert_hits(conn, hits, ledger_index)
+    for h in hits:
+        publish_event(
+            conn,
+            h.issuer_agency,
+            "document_hit",
+            {
+                "country": h.country,
+                "number": h.number,
+                "type": h.doc_type,
+                "status": h.status,
+                "action": h.action,
+                "checked_by": h.checked_by,
+                "checker_agency": h.checker_agency,
+                "location": h.location,
+                "ledger_index": ledger_index,
+            },
+            h.at,
+        )
+
+
+_JOURNALS = threading.Lock()
+
+
+def journal(node: Node) -> CheckJournal:
+    """The node's check journal (one per process)."""
+    found = node.cache.get("documents.journal")
+    if found is None:
+        with _JOURNALS:
+            found = node.cache.setdefault(
+                "documents.journal", CheckJournal(node, on_hit=on_document_hit)
+            )
+    assert isinstance(found, CheckJournal)
+    return found

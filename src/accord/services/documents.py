@@ -14,7 +14,6 @@ with who checked and where (`on_document_hit`), in the transaction of that entry
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -22,17 +21,23 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection
-
 from accord.documents import WITHDRAWN, Action, country, issuer_code, normalise_number, rules
 from accord.documents.mrz import parse_mrz
 from accord.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from accord.model import Principal
+from accord.services import document_exchange as exchange
 from accord.services.audit import Event, record_event
-from accord.services.document_journal import CheckAnswer, CheckItem, CheckJournal, Checks
+from accord.services.document_journal import (
+    CheckAnswer,
+    CheckItem,
+    Checks,
+    NotChecked,
+    journal,
+    on_document_hit,
+)
 from accord.services.node import Node
 from accord.store import documents as store
-from accord.store.documents import Hit, Key, Report
+from accord.store.documents import Key, Report
 
 __all__ = [
     "MAX_BATCH",
@@ -40,9 +45,13 @@ __all__ = [
     "CheckAnswer",
     "CheckItem",
     "DocumentState",
+    "NotChecked",
+    "ask_partners",
+    "asks_partners",
     "change_status",
     "check_documents",
     "check_issuer",
+    "check_purpose",
     "check_status",
     "check_text",
     "journal",
@@ -384,10 +393,42 @@ def submit_checks(
     items: Sequence[CheckItem | ValidationError],
     *,
     location: str | None = None,
+    answered: Mapping[int, tuple[str, CheckAnswer] | NotChecked] | None = None,
 ) -> Future[list[CheckAnswer | ValidationError]]:
-    """`check_documents` without waiting: the future of its answers (for the API's event
-    loop, which awaits it without holding a thread)."""
-    return journal(node).submit(_checks(principal, items, location))
+    """`check_documents` without waiting, once the partners were asked (`answered`, from
+    `ask_partners`): the future of its answers (for the API's event loop, which awaits it
+    without holding a thread)."""
+    checks = _checks(principal, items, location)
+    if answered:
+        checks.items = [
+            found if isinstance(found := answered.get(n), NotChecked) else item
+            for n, item in enumerate(items)
+        ]
+        checks.answered = {n: a for n, a in answered.items() if not isinstance(a, NotChecked)}
+    return journal(node).submit(checks)
+
+
+asks_partners = exchange.asks_partners
+check_purpose = exchange.check_purpose
+
+
+def ask_partners(
+    node: Node,
+    principal: Principal,
+    items: Sequence[CheckItem | ValidationError],
+    *,
+    location: str | None = None,
+    purpose: str | None = None,
+    batch: bool = False,
+) -> dict[int, tuple[str, CheckAnswer] | NotChecked]:
+    """Ask the partner of each item's issuing state (`accord.services.document_exchange`):
+    what they answered, by index. Blocks for up to the federation timeout."""
+    stated = exchange.check_purpose(purpose, location)
+    if not exchange.asks_partners(node, items):
+        return {}
+    return exchange.ask_issuers(
+        node, principal, items, location=location, purpose=stated, batch=batch
+    )
 
 
 def check_documents(
@@ -396,34 +437,17 @@ def check_documents(
     items: Sequence[CheckItem | ValidationError],
     *,
     location: str | None = None,
+    purpose: str | None = None,
 ) -> list[CheckAnswer | ValidationError]:
     """Answer each check (an item that failed to parse is answered with its error) with one
-    indexed lookup per document; the checks reach the ledger, summarised, before the answer
-    (`accord.services.document_journal`), and each hit is stored (`on_document_hit`)."""
-    return submit_checks(node, principal, items, location=location).result()
-
-
-def on_document_hit(conn: Connection, hits: list[Hit], ledger_index: int) -> None:
-    """A check found reported documents: store each hit with who checked, where, and what
-    they were told, tied to the ledger entry of the check (`ledger_index`), in that entry's
-    transaction. This is where the issuing agency's alert hooks in: a watcher of
-    `document_hits` (or a call added here) tells the agency in real time."""
-    store.insert_hits(conn, hits, ledger_index)
-
-
-_JOURNALS = threading.Lock()
-
-
-def journal(node: Node) -> CheckJournal:
-    """The node's check journal (one per process)."""
-    found = node.cache.get("documents.journal")
-    if found is None:
-        with _JOURNALS:
-            found = node.cache.setdefault(
-                "documents.journal", CheckJournal(node, on_hit=on_document_hit)
-            )
-    assert isinstance(found, CheckJournal)
-    return found
+    indexed lookup per document — a document of a partner's state by that partner, through
+    the federation; the checks reach the ledger, summarised, before the answer
+    (`accord.services.document_journal`), and each hit is stored (`on_document_hit`). An item
+    whose partner could not answer is answered `NotChecked`, never as a no-hit."""
+    answered = ask_partners(
+        node, principal, items, location=location, purpose=purpose, batch=len(items) > 1
+    )
+    return submit_checks(node, principal, items, location=location, answered=answered).result()
 
 
 def parse_items(raw: Iterable[Mapping[str, Any]]) -> list[CheckItem | ValidationError]:

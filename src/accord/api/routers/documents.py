@@ -59,6 +59,18 @@ _Location = Annotated[
 ]
 
 
+_Purpose = Annotated[
+    Literal["border_control", "identity_verification"] | None,
+    Field(
+        default=None,
+        description="Why the document is checked: `border_control` at a border post, "
+        "`identity_verification` (the default) at an airline's, bank's or insurer's counter. A "
+        "document of a partner's state is checked by that partner, under the agreements, "
+        "for this purpose.",
+    ),
+]
+
+
 _Mrz = Annotated[
     list[Annotated[str, Field(max_length=60)]],
     Field(
@@ -143,6 +155,7 @@ class CheckIn(BaseModel):
     type: _Type | None = Field(default=None, description="Default: a report of any type hits.")
     mrz: _Mrz | None = None
     location: _Location
+    purpose: _Purpose
 
 
 class CheckOut(BaseModel):
@@ -166,6 +179,7 @@ class BatchIn(BaseModel):
 
     items: list[CheckItemIn] = Field(min_length=1, max_length=service.MAX_BATCH)
     location: _Location
+    purpose: _Purpose
 
 
 class ItemErrorOut(BaseModel):
@@ -218,25 +232,61 @@ def report(body: ReportIn, node: CurrentNode, principal: CurrentPrincipal) -> An
 # would cost more than the check).
 
 
+async def _answered(
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    items: list[service.CheckItem | ValidationError],
+    location: str | None,
+    purpose: str | None,
+    *,
+    batch: bool,
+) -> dict[int, tuple[str, service.CheckAnswer] | service.NotChecked]:
+    """The partners' answers for documents of their states, asked from a thread (the
+    federation's client blocks); nothing to ask, no thread."""
+    if not service.asks_partners(node, items):
+        service.check_purpose(purpose, location)  # a bad purpose is refused all the same
+        return {}
+    return await asyncio.to_thread(
+        service.ask_partners,
+        node,
+        principal,
+        items,
+        location=location,
+        purpose=purpose,
+        batch=batch,
+    )
+
+
 @router.post("/check", response_model=CheckOut)
 async def check(body: CheckIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
     """Hit or no hit, and on a hit the action to take; nothing else about the document or its
     holder. An MRZ that fails validation is refused (422) naming the field
-    (`mrz.line2.birth_date_check_digit`). The check goes to the ledger."""
-    item = service.parse_check(body.model_dump(exclude={"location"}, exclude_none=True))
-    pending = service.submit_checks(node, principal, [item], location=body.location)
+    (`mrz.line2.birth_date_check_digit`). A document of a partner's state is checked against
+    that partner's registry through the federation; if the partner cannot answer, 503 naming
+    `country` — never a no-hit. The check goes to the ledger."""
+    item = service.parse_check(body.model_dump(exclude={"location", "purpose"}, exclude_none=True))
+    answered = await _answered(node, principal, [item], body.location, body.purpose, batch=False)
+    pending = service.submit_checks(
+        node, principal, [item], location=body.location, answered=answered
+    )
     (answer,) = await asyncio.wrap_future(pending)
-    assert not isinstance(answer, ValidationError)
+    if isinstance(answer, ValidationError):
+        raise answer  # not checked: the partner of the issuing state did not answer
     return JSONResponse(answer.to_dict())
 
 
 @router.post("/check-batch", response_model=BatchOut)
 async def check_batch(body: BatchIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
     """Up to 10,000 checks; each item is answered in order, an item with errors by its errors
-    (named `items.N.…`) while the good items are answered. One ledger entry for the batch."""
+    (named `items.N.…`) while the good items are answered. One ledger entry for the batch.
+    Documents of partners' states are asked of those partners, one request each; an item a
+    partner could not answer is answered by its error on `items.N.country`."""
 
     items = service.parse_items(body.items)
-    pending = service.submit_checks(node, principal, items, location=body.location)
+    answered = await _answered(node, principal, items, body.location, body.purpose, batch=True)
+    pending = service.submit_checks(
+        node, principal, items, location=body.location, answered=answered
+    )
     answers = await asyncio.wrap_future(pending)
     results = [
         {"errors": [e.to_dict() for e in a.errors]}

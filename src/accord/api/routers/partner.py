@@ -44,6 +44,7 @@ from accord.federation.peers import Peer, find_peer
 from accord.federation.protocol import (
     CONSISTENCY_PATH,
     PREFIX,
+    DocumentCheckRequest,
     FollowUpOutcome,
     FollowUpRequest,
     NodeInfo,
@@ -55,6 +56,7 @@ from accord.federation.protocol import (
 )
 from accord.node import Node
 from accord.services.audit import Event, record_event
+from accord.services.document_exchange import answer_partner_checks
 from accord.services.federation import answer_search
 from accord.services.followup import receive_outcome
 from accord.services.followup_owner import receive_follow_up
@@ -367,6 +369,18 @@ def alert(request: Request, call: PartnerCallDep) -> Response:
     with _refusals(node, request):
         status, body = receive_alert(node, call.peer, call.claims, _parse(NoticeAlert, call.body))
     return _signed(node, call, status, body)
+
+
+@router.post("/documents/check")
+def document_check(request: Request, call: PartnerCallDep) -> Response:
+    """A checker at the partner asks about documents of this node's state: hit or no hit and
+    the action, as the agreements allow; a hit alerts the reporting agency here at once."""
+    node = get_node(request)
+    with _refusals(node, request):
+        body = answer_partner_checks(
+            node, call.peer, call.claims, _parse(DocumentCheckRequest, call.body)
+        )
+    return _signed(node, call, 200, body)
 
 
 def _size(request: Request, name: str) -> int:
