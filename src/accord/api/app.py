@@ -278,6 +278,9 @@ def create_app(node: Node) -> FastAPI:
     ):
         app.include_router(router, prefix=API_PREFIX)
     federation.include(app, API_PREFIX)
+    # The single document check, served without FastAPI's dependency machinery, ahead of
+    # its (identical) FastAPI route, which the API description keeps.
+    app.router.routes[:0] = documents.FAST_ROUTES
     _install_pages(app)
     _install_metrics(app, node)
     app.openapi = lambda: _document(app, node)  # type: ignore[method-assign]

@@ -30,6 +30,7 @@ __all__ = [
     "current_principal",
     "get_node",
     "metrics_caller",
+    "request_principal",
     "route_access",
     "route_template",
 ]
@@ -101,6 +102,17 @@ async def current_principal(
     route depends on this. The guard authenticates before the body is read and leaves the
     principal in the scope; the decision is taken again here all the same (without the
     guard, the secret is authenticated here, off the event loop)."""
+    return await principal_of(request, node, credentials)
+
+
+async def request_principal(request: Request) -> Principal:
+    """`current_principal` for an endpoint served without FastAPI's dependencies."""
+    return await principal_of(request, await get_node(request), await _bearer(request))
+
+
+async def principal_of(
+    request: Request, node: Node, credentials: HTTPAuthorizationCredentials | None
+) -> Principal:
     access = route_access(request)
     principal = request.scope.get(PRINCIPAL_KEY)
     if not isinstance(principal, Principal):
