@@ -264,3 +264,29 @@ def test_a_check_names_its_bad_field(raw: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         service.parse_check(raw)
     assert field in {e.field for e in caught.value.errors}
+
+
+def test_each_hit_of_a_batch_is_on_the_issuing_agencys_event_stream(node: Node) -> None:
+    from accord.services.events import events_after
+
+    report(node, "C01X00T47")
+    report(node, "L01X00T47", status="lost")
+    raw = [
+        {"number": "C01X00T47", "country": "D"},
+        {"number": "X99999999", "country": "D"},
+        {"number": "L01X00T47", "country": "DEU"},
+        {"number": "bad number!", "country": "D"},
+    ]
+    answers = service.check_documents(
+        node, checker(), service.parse_items(raw), location="FRA T1 gate B"
+    )
+    assert [getattr(a, "hit", None) for a in answers] == [True, False, True, None]
+    assert isinstance(answers[3], ValidationError)
+    assert answers[3].errors[0].field == "items.3.number"
+    hits = [e for e in events_after(node, "DE-BKA", 0) if e.kind == "document_hit"]
+    assert [(e.payload["number"], e.payload["status"]) for e in hits] == [
+        ("C01X00T47", "stolen"),
+        ("L01X00T47", "lost"),
+    ]
+    assert {e.payload["location"] for e in hits} == {"FRA T1 gate B"}
+    assert {e.payload["checker_agency"] for e in hits} == {"DE-BPOL"}

@@ -115,11 +115,10 @@ def asks_partners(node: Node, items: Sequence[CheckItem | ValidationError]) -> b
     """Whether any item is of another state than this node's (then a partner may be asked);
     no I/O, so the API's event loop can tell before it hands the question to a thread."""
     own = agency_country(node.agency)
-    for item in items:
-        if isinstance(item, CheckItem):
-            code = country(item.country)
-            if code is not None and code.alpha2 and code.alpha2 != own:
-                return True
+    for code in {i.country for i in items if isinstance(i, CheckItem)}:
+        found = country(code)
+        if found is not None and found.alpha2 and found.alpha2 != own:
+            return True
     return False
 
 

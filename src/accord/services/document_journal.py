@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 from accord.documents import WITHDRAWN, Action, rules
 from accord.errors import ValidationError
 from accord.services.audit import Event, record_events
-from accord.services.events import publish_event
+from accord.services.events import publish_events
 from accord.services.node import Node
 from accord.store import documents as store
 from accord.store.documents import Hit
@@ -270,24 +270,28 @@ def on_document_hit(conn: Connection, hits: list[Hit], ledger_index: int) -> Non
     agency learns at once — also of a check made at a partner's border post, which reaches
     this node's registry through the federation."""
     store.insert_hits(conn, hits, ledger_index)
-    for h in hits:
-        publish_event(
-            conn,
-            h.issuer_agency,
-            "document_hit",
-            {
-                "country": h.country,
-                "number": h.number,
-                "type": h.doc_type,
-                "status": h.status,
-                "action": h.action,
-                "checked_by": h.checked_by,
-                "checker_agency": h.checker_agency,
-                "location": h.location,
-                "ledger_index": ledger_index,
-            },
-            h.at,
-        )
+    publish_events(
+        conn,
+        [
+            (
+                h.issuer_agency,
+                "document_hit",
+                {
+                    "country": h.country,
+                    "number": h.number,
+                    "type": h.doc_type,
+                    "status": h.status,
+                    "action": h.action,
+                    "checked_by": h.checked_by,
+                    "checker_agency": h.checker_agency,
+                    "location": h.location,
+                    "ledger_index": ledger_index,
+                },
+                h.at,
+            )
+            for h in hits
+        ],
+    )
 
 
 _JOURNALS = threading.Lock()

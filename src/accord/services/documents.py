@@ -451,9 +451,29 @@ def check_documents(
 
 
 def parse_items(raw: Iterable[Mapping[str, Any]]) -> list[CheckItem | ValidationError]:
-    """Each raw item of a batch parsed, or its error (named `items.N.…`)."""
+    """Each raw item of a batch parsed, or its error (named `items.N.…`).
+
+    An item of number, country and perhaps type that is good as it is (nearly all of a batch)
+    is read straight: the same rules as `parse_check`, without naming fields nobody will
+    see. Anything else — an MRZ, a bad value — goes through `parse_check`, which names
+    them."""
     out: list[CheckItem | ValidationError] = []
+    types = rules().types
     for n, item in enumerate(raw):
+        number = item.get("number")
+        code = item.get("country")
+        doc_type = item.get("type")
+        if (
+            "mrz" not in item
+            and isinstance(number, str)
+            and isinstance(code, str)
+            and (doc_type is None or doc_type in types)
+            and (issuer := _issuer(code)) is not None
+        ):
+            normal = normalise_number(number)
+            if normal and normal.isascii() and normal.isalnum() and len(normal) <= MAX_NUMBER:
+                out.append(CheckItem(issuer, normal, doc_type))
+                continue
         try:
             out.append(parse_check(item, f"items.{n}"))
         except ValidationError as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "last_event_id",
     "prune_events",
     "publish_event",
+    "publish_events",
 ]
 
 log = structlog.get_logger("accord.events")
@@ -53,6 +55,21 @@ def publish_event(
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SELECT pg_notify(%s, %s)", (CHANNEL, f"{agency}:{event_id}"))
     return event_id
+
+
+def publish_events(
+    conn: Connection, events: Sequence[tuple[str, str, dict[str, Any], datetime]]
+) -> None:
+    """Several events (agency, kind, payload, at) at once, in the caller's transaction: one
+    statement, and on PostgreSQL one notification per agency (a stream reads every event
+    after its last id, so one wake-up serves them all)."""
+    if not events:
+        return
+    store.insert_events(conn, events)
+    if conn.dialect.name == "postgresql":
+        for agency in sorted({e[0] for e in events}):
+            last = store.last_event_id(conn, agency)
+            conn.exec_driver_sql("SELECT pg_notify(%s, %s)", (CHANNEL, f"{agency}:{last}"))
 
 
 def prune_events(node: Node, now: datetime | None = None) -> int:

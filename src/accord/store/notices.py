@@ -401,6 +401,17 @@ def prune_events(conn: Connection, before: datetime, limit: int = 10_000) -> int
     return int(conn.execute(stmt).rowcount or 0)
 
 
+def insert_events(
+    conn: Connection, rows: Sequence[tuple[str, str, dict[str, Any], datetime]]
+) -> None:
+    """Several events (agency, kind, payload, at) in one statement, ids in order."""
+    if rows:
+        conn.execute(
+            insert(events),
+            [{"agency": a, "kind": k, "payload": p, "created_at": at} for a, k, p, at in rows],
+        )
+
+
 def events_after(conn: Connection, agency: str, after: int, limit: int = 100) -> list[EventRow]:
     """An agency's events with an id above `after`, oldest first."""
     e = events.c
