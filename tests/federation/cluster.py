@@ -90,6 +90,18 @@ class Federation:
         return self.members[agency]
 
 
+def three_agencies(root: Path, **settings: Any) -> Federation:
+    """DE-BKA, NL-POLITIE and UA-NPU under the example agreements, serving (the outbox
+    worker left to the tests)."""
+    federation = Federation(root)
+    federation.add("DE-BKA", "Bundeskriminalamt", **settings)
+    federation.add("NL-POLITIE", "Politie", **settings)
+    federation.add("UA-NPU", "National Police of Ukraine", **settings)
+    federation.publish_directory()
+    federation.start()
+    return federation
+
+
 def add_person(
     node: Node,
     entity_id: str,

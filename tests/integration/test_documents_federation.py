@@ -24,19 +24,14 @@ from accord.services.documents import (
 from accord.services.events import events_after, last_event_id
 from accord.services.node import Node
 from accord.services.tokens import issue_token
-from tests.federation.cluster import Federation, ledger
+from tests.federation.cluster import Federation, ledger, three_agencies
 
 
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     root: Path = tmp_path_factory.mktemp("documents")
-    federation = Federation(root)
     fast = {"federation_timeout": 1.5}
-    federation.add("DE-BKA", "Bundeskriminalamt", **fast)
-    federation.add("NL-POLITIE", "Politie", **fast)
-    federation.add("UA-NPU", "National Police of Ukraine", **fast)
-    federation.publish_directory()
-    federation.start()
+    federation = three_agencies(root, **fast)
     ua = federation["UA-NPU"].node
     for number in ("FU100001", "FU100002", "FU100003"):
         report_document(

@@ -23,20 +23,15 @@ from accord.services.notices import (
     suspend_notice,
 )
 from accord.services.outbox import deliver_due
-from tests.federation.cluster import Federation, add_person, ledger
+from tests.federation.cluster import Federation, add_person, ledger, three_agencies
 from tests.services.notices_factories import published, red
 
 
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     root: Path = tmp_path_factory.mktemp("notices")
-    federation = Federation(root)
     fast = {"federation_timeout": 1.5, "outbox_base_delay": 0.05, "outbox_max_delay": 0.2}
-    federation.add("DE-BKA", "Bundeskriminalamt", **fast)
-    federation.add("NL-POLITIE", "Politie", **fast)
-    federation.add("UA-NPU", "National Police of Ukraine", **fast)
-    federation.publish_directory()
-    federation.start()
+    federation = three_agencies(root, **fast)
     yield federation
     federation.close()
 
