@@ -17,6 +17,7 @@ __all__ = [
     "CONSISTENCY_PATH",
     "FOLLOW_UPS_PATH",
     "MATCH_PATH",
+    "MESSAGES_PATH",
     "NODE_PATH",
     "NOTICES_PATH",
     "PREFIX",
@@ -29,6 +30,8 @@ __all__ = [
     "ItemReference",
     "MatchAnswer",
     "MatchScore",
+    "MessageAck",
+    "MessageReceipt",
     "NodeInfo",
     "NoticeAck",
     "NoticeAlert",
@@ -36,10 +39,12 @@ __all__ = [
     "NoticeStatusMessage",
     "OutcomeAck",
     "ScoredItem",
+    "SealedMessage",
     "SearchAnswer",
     "SearchRequest",
     "consistency_target",
     "encode",
+    "message_receipt_path",
     "new_id",
     "notice_status_path",
     "outcome_path",
@@ -56,6 +61,8 @@ CONSISTENCY_PATH = f"{PREFIX}/audit/consistency"
 #: Notices and watchlist alerts (message kinds added to v1, each body with its own `version`).
 NOTICES_PATH = f"{PREFIX}/notices"
 ALERTS_PATH = f"{PREFIX}/alerts"
+#: End-to-end messages (docs/messaging.md): the body carries a JWE only the recipient opens.
+MESSAGES_PATH = f"{PREFIX}/messages"
 
 _ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
@@ -66,6 +73,10 @@ def outcome_path(follow_up_id: str) -> str:
 
 def notice_status_path(notice_id: str) -> str:
     return f"{NOTICES_PATH}/{notice_id}/status"
+
+
+def message_receipt_path(message_id: str) -> str:
+    return f"{MESSAGES_PATH}/{message_id}/receipts"
 
 
 def consistency_target(first: int, second: int) -> str:
@@ -282,3 +293,30 @@ class NoticeAlert(_Strict):
 class AlertAck(_Strict):
     alert_id: str
     state: str
+
+
+class SealedMessage(_Strict):
+    """`POST /federation/v1/messages`: a message sealed end to end. `token` is a JWE compact
+    serialisation (ECDH-ES+A256KW over X25519, A256GCM) to the recipient's encryption key,
+    holding a JWS by the sender's signing key over the message (`accord.crypto.seal`); only
+    the recipient can open it, and it shows nothing before the inner signature verifies."""
+
+    version: Literal[1] = 1
+    message_id: str = Field(pattern=_ID)
+    token: str = Field(min_length=1)
+
+
+class MessageAck(_Strict):
+    """The recipient's signed receipt of a message: it was opened, verified and kept."""
+
+    message_id: str
+    state: Literal["delivered"]
+
+
+class MessageReceipt(_Strict):
+    """`POST /federation/v1/messages/{message_id}/receipts`: the recipient read the message."""
+
+    version: Literal[1] = 1
+    message_id: str = Field(pattern=_ID)
+    state: Literal["read"]
+    at: AwareDatetime
