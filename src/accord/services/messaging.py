@@ -96,6 +96,12 @@ __all__ = [
     "send_message",
 ]
 
+#: (conn, node, peer, message row, kind, the MLA part of the payload, attachments, now)
+MlaHook = Callable[
+    [Connection, Node, Peer, MessageRow, MessageKind, dict[str, Any], list[Attachment], datetime],
+    None,
+]
+
 KIND_MESSAGE = "message.deliver"
 KIND_RECEIPT = "message.receipt"
 MAX_LIST = 500
@@ -713,10 +719,16 @@ def _opened(node: Node, peer: Peer, msg: SealedMessage) -> tuple[Payload, list[A
 
 
 def receive_message(
-    node: Node, peer: Peer, claims: MessageClaims, msg: SealedMessage
+    node: Node,
+    peer: Peer,
+    claims: MessageClaims,
+    msg: SealedMessage,
+    on_mla: MlaHook | None = None,
 ) -> tuple[int, bytes]:
     """Open, verify and keep a partner's sealed message (idempotent); the answer, signed by
-    the partner API, is the delivery receipt."""
+    the partner API, is the delivery receipt. `on_mla` takes the MLA request or step a message
+    carries, in the receiving transaction (`accord.services.mla.on_received`, which builds on
+    this module and so is handed in by the entry point)."""
     with node.engine.connect() as conn:
         kept = fed_store.get_receipt(conn, peer.node_id, claims.request_id)
         existing = store.get_message(conn, msg.message_id)
@@ -778,10 +790,9 @@ def receive_message(
                 },
             )
             if payload.mla is not None:
-                # MLA builds on messages (it imports this module), hence imported here.
-                from accord.services import mla
-
-                mla.on_received(conn, node, peer, row, payload.kind, payload.mla, files, now)
+                if on_mla is None:
+                    raise ValidationError(FieldError("mla", "this node does not take MLA steps"))
+                on_mla(conn, node, peer, row, payload.kind, payload.mla, files, now)
             publish_event(
                 conn,
                 node.agency,

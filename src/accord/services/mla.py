@@ -342,8 +342,8 @@ def on_received(
     peer: Peer,
     message: MessageRow,
     kind: MessageKind,
-    update: Mapping[str, Any],
-    files: Sequence[Attachment],
+    update: dict[str, Any],
+    files: list[Attachment],
     now: datetime,
 ) -> None:
     """A partner's MLA request or step arrived in a sealed message (its receiving transaction):

@@ -57,6 +57,7 @@ from accord.federation.protocol import (
     encode,
 )
 from accord.node import Node
+from accord.services import mla
 from accord.services.audit import Event, record_event
 from accord.services.federation import answer_search
 from accord.services.followup import receive_outcome
@@ -389,7 +390,7 @@ def message(request: Request, call: PartnerCallDep) -> Response:
     node = get_node(request)
     with _refusals(node, request):
         sealed = _parse(SealedMessage, call.body)
-        status, body = receive_message(node, call.peer, call.claims, sealed)
+        status, body = receive_message(node, call.peer, call.claims, sealed, mla.on_received)
     return _signed(node, call, status, body)
 
 
