@@ -10,13 +10,15 @@ from __future__ import annotations
 import base64
 import json
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import create_engine, text, update
 
 from accord.crypto.errors import SealError
 from accord.crypto.seal import open_sealed, sign_and_seal
@@ -40,6 +42,7 @@ from accord.services.outbox import deliver_due
 from accord.services.witness import witness_for
 from accord.store import messaging as msg_store
 from accord.store.tables import federation_outbox, message_attachments
+from tests.conftest import BACKENDS, PG_URL, _pg_schema_url
 from tests.federation.cluster import Federation, add_person, ledger
 
 JIT = """
@@ -78,14 +81,49 @@ directions:
 """
 
 
-@pytest.fixture(scope="module")
-def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
+@contextmanager
+def _databases(backend: str) -> Iterator[dict[str, dict[str, str]]]:
+    """Each node's database: SQLite in its home, or a PostgreSQL schema of its own."""
+    agencies = ("DE-BKA", "NL-POLITIE", "UA-NPU")
+    if backend == "sqlite":
+        yield {a: {} for a in agencies}
+        return
+    assert PG_URL is not None
+    schemas = {a: f"t_{uuid.uuid4().hex[:12]}" for a in agencies}
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for schema in schemas.values():
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {a: {"database_url": _pg_schema_url(s)} for a, s in schemas.items()}
+    finally:
+        with admin.connect() as conn:
+            for schema in schemas.values():
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def fed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Federation]:
+    with _databases(str(request.param)) as databases:
+        yield from _federation(tmp_path_factory, databases)
+
+
+def _federation(
+    tmp_path_factory: pytest.TempPathFactory, databases: dict[str, dict[str, str]]
+) -> Iterator[Federation]:
     root: Path = tmp_path_factory.mktemp("messaging")
     federation = Federation(root)
-    fast = {"federation_timeout": 1.5, "outbox_base_delay": 0.05, "outbox_max_delay": 0.2}
-    federation.add("DE-BKA", "Bundeskriminalamt", **fast)
-    federation.add("NL-POLITIE", "Politie", **fast)
-    federation.add("UA-NPU", "National Police of Ukraine", **fast)
+    fast: dict[str, Any] = {
+        "federation_timeout": 1.5,
+        "outbox_base_delay": 0.05,
+        "outbox_max_delay": 0.2,
+    }
+    federation.add("DE-BKA", "Bundeskriminalamt", **fast, **databases["DE-BKA"])
+    federation.add("NL-POLITIE", "Politie", **fast, **databases["NL-POLITIE"])
+    federation.add("UA-NPU", "National Police of Ukraine", **fast, **databases["UA-NPU"])
     federation.publish_directory()
     de = federation["DE-BKA"].node
     add_person(de, "de-m-suspect", "Bohdan Fedirko", birthDate="1971-01-21")
