@@ -1,4 +1,4 @@
-"""Messages between agencies, end to end (docs/messaging.md; decision 0023).
+"""Messages between agencies, end to end (docs/messaging.md; decision 0024).
 
 Sending: the message is checked (`accord.model.messages.check_draft`), its attached records
 pass the one policy door (`accord.services.disclosure.release`, channel `message`): a record
