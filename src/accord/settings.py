@@ -165,6 +165,12 @@ class Settings(BaseSettings):
     follow_up_days: int = Field(
         default=5, ge=1, le=90, description="Default deadline of a follow-up request, in days."
     )
+    message_max_attachment_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        le=4 * 1024 * 1024,
+        description="Most bytes of attachments one message carries (all files together).",
+    )
     outbox_base_delay: float = Field(
         default=1.0, gt=0, description="First retry delay of an outbox message, in seconds."
     )

@@ -40,6 +40,12 @@ def test_demo_story_plays_across_three_node_processes(tmp_path: Path) -> None:
     # The red notice: it reaches NL-POLITIE, a record there hits it, and both are alerted.
     assert "7. A red notice" in out and "UA-NPU is sent nothing" in out
     assert "NL-POLITIE/nl-border-2026-0917" in out
+    # A request for information crosses sealed and is answered; an MLA request is executed.
+    flat = " ".join(out.split())
+    assert "8. A request for information, sealed end to end" in flat
+    assert "the answer is in DE-BKA's inbox" in flat
+    assert "9. A mutual legal assistance request" in flat
+    assert "draft → sent → acknowledged → in_execution → executed" in flat
     assert not re.search(r"#\d", out) and "digests equal" not in out
     assert "accord demo --verbose" in out
     # The reference is printed whole, on its own line, even at 80 columns.

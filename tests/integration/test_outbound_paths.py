@@ -46,6 +46,9 @@ OUTBOUND = {
     "POST /federation/v1/notices/{notice_id}/status": "test_notices_and_their_alerts_are_decided",
     # A hit on a partner's document check tells the partner a document is reported.
     "POST /federation/v1/documents/check": "test_document_check_answers_are_decided",
+    # Records attached to a message, or posted to a joint investigation team's case.
+    "POST /api/v1/messages": "test_messages_and_case_postings_are_decided",
+    "POST /api/v1/cases/{case_id}/posts": "test_messages_and_case_postings_are_decided",
 }
 #: Partner routes that carry no record out, and why.
 NOT_OUTBOUND = {
@@ -54,6 +57,9 @@ NOT_OUTBOUND = {
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": "receives an outcome, sends none",
     "GET /federation/v1/audit/consistency": "hashes of this node's own ledger, no record",
     "POST /federation/v1/alerts": "receives a partner's alert, sends none",
+    "POST /federation/v1/messages": "receives a sealed message; its records left its sender "
+    "through the sender's decision",
+    "POST /federation/v1/messages/{message_id}/receipts": "a read receipt, no record",
 }
 
 
@@ -248,3 +254,55 @@ def test_document_check_answers_are_decided(federation: Federation, observed: Ob
     (refused,) = check_documents(nl, nl.operator(), [item], purpose="border_control")
     assert isinstance(refused, NotChecked)
     assert observed.denied("NL-POLITIE") and not observed.allowed("NL-POLITIE")
+
+
+def test_messages_and_case_postings_are_decided(federation: Federation, observed: Observed) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from accord.errors import NotFound
+    from accord.services.cases import add_member, create_case, post
+    from accord.services.messaging import read_message
+
+    de, nl = federation["DE-BKA"].node, federation["NL-POLITIE"].node
+    add_person(de, "de-msg-1", "Emil Outbound")
+    add_person(de, "de-msg-2", "Emil Outbound", category="informant")
+    token = issue_token(de, "sender", ["investigator"])
+    with TestClient(create_app(de)) as client:
+        res = client.post(
+            "/api/v1/messages",
+            json={
+                "recipient": "NL-POLITIE",
+                "subject": "outbound-path test",
+                "body": "records attached",
+                "records": ["de-msg-1", "de-msg-2"],
+                "crime_area": "thb",
+            },
+            headers={"Authorization": f"Bearer {token.secret}"},
+        )
+    assert res.status_code == 201, res.text
+    sent = res.json()
+    went = {o["id"] for o in sent["record_outcome"] if o["sent"]}
+    assert went == {"de-msg-1"} and went <= observed.allowed("NL-POLITIE")
+    assert "de-msg-2" in observed.denied("NL-POLITIE")
+    case = create_case(de, de.operator(), {"reference": "outbound-path case", "crime_area": "thb"})
+    add_member(de, de.operator(), case.row.case_id, "NL-POLITIE")
+    posted = post(
+        de,
+        de.operator(),
+        case.row.case_id,
+        {"subject": "posting", "body": "to the team", "records": ["de-msg-2"]},
+    )
+    assert [o["sent"] for o in posted["sent"][0]["records"]] == [False]
+    channels = [e["details"]["channel"] for e in ledger(de, "disclosure")]
+    assert channels[-2:] == ["message", "case"]
+    held = None
+    for _ in range(50):  # a loaded machine may need a retry or two within the timeout
+        deliver_due(de, now=datetime.now(UTC) + timedelta(seconds=5))
+        try:
+            held = read_message(nl, nl.operator(), sent["message_id"])
+            break
+        except NotFound:
+            continue
+    assert held is not None
+    got = held.to_dict()
+    assert [i["record"]["id"] for i in got["records"]] == ["de-msg-1"]

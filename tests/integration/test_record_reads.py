@@ -98,6 +98,7 @@ NO_RECORD_CONTENT = {
     "POST /api/v1/documents/{country}/{doc_type}/{number}/status": "the report as changed",
     "POST /api/v1/documents/check": "hit or no hit and the action",
     "POST /api/v1/documents/check-batch": "hit or no hit and the action, per item",
+    "POST /federation/v1/documents/check": "hit or no hit and the action, per item",
     "POST /api/v1/notices": "a notice: the issuer's own alert about its subject, not a stored "
     "record; every read of notices is ledgered as notice_read",
     "GET /api/v1/notices": "notices (as above), ledgered as notice_read",

@@ -11,6 +11,7 @@ from accord.policy import (
     Agreement,
     AgreementSet,
     Clause,
+    ClauseKind,
     Direction,
     DisclosureMode,
     OnwardTransfer,
@@ -69,6 +70,7 @@ def clause(
     redact: tuple[str, ...] = (),
     retention_days: int | None = None,
     conditions: str = "",
+    kind: str = "exchange",
 ) -> Clause:
     """A clause allowing everything (None = any) unless narrowed."""
     schemata: frozenset[str] = all_schemata()
@@ -95,6 +97,7 @@ def clause(
         redact=frozenset(redact),
         retention_days=retention_days,
         conditions=conditions,
+        kind=ClauseKind(kind),
     )
 
 

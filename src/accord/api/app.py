@@ -27,10 +27,13 @@ from accord.api.routers import (
     alerts,
     audit,
     auth,
+    cases,
     documents,
     federation,
     health,
     match,
+    messages,
+    mla,
     notices,
     records,
     search,
@@ -77,6 +80,12 @@ DECLARED_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /api/v1/notices/{notice_id}/suspend": (409,),
     "POST /api/v1/notices/{notice_id}/cancel": (409,),
     "POST /api/v1/alerts/{alert_id}/ack": (409,),
+    "GET /api/v1/messages/{message_id}": (409,),
+    "GET /api/v1/messages/{message_id}/attachments/{sha256}": (409,),
+    "POST /api/v1/cases/{case_id}/members": (409,),
+    "POST /api/v1/cases/{case_id}/posts": (409,),
+    "POST /api/v1/mla/{mla_id}/send": (409,),
+    "POST /api/v1/mla/{mla_id}/advance": (409,),
     # The partners' side reads its signed bodies itself (`accord.api.routers.partner`).
     "POST /federation/v1/search": (413, 422),
     "POST /federation/v1/match": (413, 422),
@@ -85,6 +94,8 @@ DECLARED_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /federation/v1/notices": (409, 413, 422),
     "POST /federation/v1/notices/{notice_id}/status": (409, 413, 422),
     "POST /federation/v1/alerts": (413, 422),
+    "POST /federation/v1/messages": (409, 413, 422),
+    "POST /federation/v1/messages/{message_id}/receipts": (413, 422),
 }
 
 _DESCRIPTIONS = {
@@ -275,6 +286,9 @@ def create_app(node: Node) -> FastAPI:
         xref.router,
         notices.router,
         alerts.router,
+        messages.router,
+        cases.router,
+        mla.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     federation.include(app, API_PREFIX)

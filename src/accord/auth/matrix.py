@@ -172,6 +172,29 @@ ACCESS: Mapping[str, Access] = {
     "GET /api/v1/alerts": allow(*_CASEWORK, scope="alerts:read"),
     "POST /api/v1/alerts/{alert_id}/ack": allow(*_CASEWORK, scope="alerts:ack"),
     "GET /api/v1/events": allow(*_CASEWORK, scope="events"),
+    # Messages: casework sends and reads its agency's messages (each read is ledgered).
+    "POST /api/v1/messages": allow(*_CASEWORK, scope="messages:write"),
+    "GET /api/v1/messages": allow(*_CASEWORK, scope="messages:read"),
+    "GET /api/v1/messages/{message_id}": allow(*_CASEWORK, scope="messages:read"),
+    "GET /api/v1/messages/{message_id}/attachments/{sha256}": allow(
+        *_CASEWORK, scope="messages:read"
+    ),
+    # Cases and joint investigation teams: investigators, liaison officers and supervisors
+    # open them and change their members; every casework role posts to and reads them.
+    "POST /api/v1/cases": allow(_I, _L, _S, scope="cases:write"),
+    "GET /api/v1/cases": allow(*_CASEWORK, scope="cases:read"),
+    "GET /api/v1/cases/{case_id}": allow(*_CASEWORK, scope="cases:read"),
+    "POST /api/v1/cases/{case_id}/members": allow(_I, _L, _S, scope="cases:write"),
+    "DELETE /api/v1/cases/{case_id}/members/{agency}": allow(_I, _L, _S, scope="cases:write"),
+    "POST /api/v1/cases/{case_id}/posts": allow(*_CASEWORK, scope="messages:write"),
+    # MLA requests: liaison officers (the national contact point), investigators and
+    # supervisors draft, send and execute them; data-protection officers read them too.
+    "POST /api/v1/mla": allow(_I, _L, _S, scope="mla:write"),
+    "GET /api/v1/mla": allow(_I, _L, _S, _DPO, scope="mla:read"),
+    "GET /api/v1/mla/metrics": allow(_I, _L, _S, _DPO, scope="mla:read"),
+    "GET /api/v1/mla/{mla_id}": allow(_I, _L, _S, _DPO, scope="mla:read"),
+    "POST /api/v1/mla/{mla_id}/send": allow(_I, _L, _S, scope="mla:write"),
+    "POST /api/v1/mla/{mla_id}/advance": allow(_I, _L, _S, scope="mla:write"),
     # Federation, the partners' side: mutual TLS and a signed request, no user or token.
     "GET /federation/v1/node": Access(partners=True),
     "POST /federation/v1/search": Access(partners=True),
@@ -183,6 +206,8 @@ ACCESS: Mapping[str, Access] = {
     "POST /federation/v1/notices/{notice_id}/status": Access(partners=True),
     "POST /federation/v1/alerts": Access(partners=True),
     "POST /federation/v1/documents/check": Access(partners=True),
+    "POST /federation/v1/messages": Access(partners=True),
+    "POST /federation/v1/messages/{message_id}/receipts": Access(partners=True),
 }
 
 #: Every scope a machine token can be given.

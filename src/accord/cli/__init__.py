@@ -20,6 +20,7 @@ from . import (
     documents,
     followup,
     match,
+    messages,
     notices,
     outbox,
     peers,
@@ -101,6 +102,9 @@ app.add_typer(xref.app, name="xref")
 app.add_typer(documents.app, name="documents")
 app.add_typer(notices.app, name="notices")
 app.add_typer(notices.alerts_app, name="alerts")
+app.add_typer(messages.messages_app, name="messages")
+app.add_typer(messages.cases_app, name="cases")
+app.add_typer(messages.mla_app, name="mla")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "DOCUMENT_CHECKS_PATH",
     "FOLLOW_UPS_PATH",
     "MATCH_PATH",
+    "MESSAGES_PATH",
     "NODE_PATH",
     "NOTICES_PATH",
     "PREFIX",
@@ -32,6 +33,8 @@ __all__ = [
     "ItemReference",
     "MatchAnswer",
     "MatchScore",
+    "MessageAck",
+    "MessageReceipt",
     "NodeInfo",
     "NoticeAck",
     "NoticeAlert",
@@ -39,10 +42,12 @@ __all__ = [
     "NoticeStatusMessage",
     "OutcomeAck",
     "ScoredItem",
+    "SealedMessage",
     "SearchAnswer",
     "SearchRequest",
     "consistency_target",
     "encode",
+    "message_receipt_path",
     "new_id",
     "notice_status_path",
     "outcome_path",
@@ -61,6 +66,8 @@ NOTICES_PATH = f"{PREFIX}/notices"
 ALERTS_PATH = f"{PREFIX}/alerts"
 #: Document checks against the issuing state's registry: hit or no hit, and the action.
 DOCUMENT_CHECKS_PATH = f"{PREFIX}/documents/check"
+#: End-to-end messages (docs/messaging.md): the body carries a JWE only the recipient opens.
+MESSAGES_PATH = f"{PREFIX}/messages"
 
 _ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
@@ -71,6 +78,10 @@ def outcome_path(follow_up_id: str) -> str:
 
 def notice_status_path(notice_id: str) -> str:
     return f"{NOTICES_PATH}/{notice_id}/status"
+
+
+def message_receipt_path(message_id: str) -> str:
+    return f"{MESSAGES_PATH}/{message_id}/receipts"
 
 
 def consistency_target(first: int, second: int) -> str:
@@ -323,3 +334,30 @@ class DocumentCheckAnswer(_Strict):
 
     version: Literal[1] = 1
     results: list[DocumentCheckResult] = Field(max_length=10_000)
+
+
+class SealedMessage(_Strict):
+    """`POST /federation/v1/messages`: a message sealed end to end. `token` is a JWE compact
+    serialisation (ECDH-ES+A256KW over X25519, A256GCM) to the recipient's encryption key,
+    holding a JWS by the sender's signing key over the message (`accord.crypto.seal`); only
+    the recipient can open it, and it shows nothing before the inner signature verifies."""
+
+    version: Literal[1] = 1
+    message_id: str = Field(pattern=_ID)
+    token: str = Field(min_length=1)
+
+
+class MessageAck(_Strict):
+    """The recipient's signed receipt of a message: it was opened, verified and kept."""
+
+    message_id: str
+    state: Literal["delivered"]
+
+
+class MessageReceipt(_Strict):
+    """`POST /federation/v1/messages/{message_id}/receipts`: the recipient read the message."""
+
+    version: Literal[1] = 1
+    message_id: str = Field(pattern=_ID)
+    state: Literal["read"]
+    at: AwareDatetime

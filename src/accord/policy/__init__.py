@@ -9,6 +9,7 @@ Reading files from a directory lives in `accord.policy.files`, outside this publ
 from accord.policy.agreement import (
     Agreement,
     Clause,
+    ClauseKind,
     Direction,
     DisclosureMode,
     OnwardTransfer,
@@ -45,6 +46,7 @@ __all__ = [
     "AgreementSet",
     "Clause",
     "ClauseCheck",
+    "ClauseKind",
     "Consent",
     "Decision",
     "Direction",

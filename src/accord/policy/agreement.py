@@ -15,6 +15,7 @@ from accord.policy.codes import is_country, party_groups
 __all__ = [
     "Agreement",
     "Clause",
+    "ClauseKind",
     "Direction",
     "DisclosureMode",
     "OnwardTransfer",
@@ -39,6 +40,15 @@ DISCLOSURE_ORDER: tuple[DisclosureMode, ...] = (
     DisclosureMode.REFERENCE,
     DisclosureMode.FULL,
 )
+
+
+class ClauseKind(StrEnum):
+    """`exchange`: applies to every request between the parties. `jit`: applies only to what
+    is posted to a joint investigation team's case whose legal basis is this agreement
+    (docs/messaging.md, "Joint investigation teams")."""
+
+    EXCHANGE = "exchange"
+    JIT = "jit"
 
 
 class OnwardTransfer(StrEnum):
@@ -112,6 +122,7 @@ class Clause:
     redact: frozenset[str] = frozenset()
     retention_days: int | None = None
     conditions: str = ""
+    kind: ClauseKind = ClauseKind.EXCHANGE
 
 
 @dataclass(frozen=True, slots=True)

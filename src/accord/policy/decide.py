@@ -39,6 +39,7 @@ def decide(
     holder: str,
     now: datetime,
     consents: Container[Consent] = (),
+    case_basis: str | None = None,
 ) -> Decision:
     """Decide how `record`, held by agency `holder`, may go to agency `requester`, asked for
     `purpose` in an inquiry into `crime_area`, at time `now`.
@@ -51,7 +52,9 @@ def decide(
     allows the record's handling code and TLP label. No applicable clause: deny. Several: the
     most restrictive wins (`none` < `reference` < `full`; union of redactions; strictest onward
     transfer; shortest retention). H2 caps onward transfer at `with_consent`, AMBER+STRICT at
-    `forbidden`.
+    `forbidden`. `case_basis` names the agreement of a joint investigation team the record is
+    posted to: then only that agreement's clauses of kind `jit` apply, and such clauses apply
+    nowhere else.
     """
     env = record.envelope
     today = now.date()
@@ -87,6 +90,8 @@ def decide(
     more: list[ClauseEntry] | None = None
     for e in candidates:
         if today < e.valid_from or today > e.valid_until:
+            continue
+        if e.jit != case_basis and (case_basis is not None or e.jit is not None):
             continue
         if h_rank > e.max_handling or t_rank > e.max_tlp:
             continue

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from accord.model import HANDLING_ORDER, TLP_ORDER, SubjectCategory, crime_areas
-from accord.policy.agreement import Agreement, Clause
+from accord.policy.agreement import Agreement, Clause, ClauseKind
 from accord.policy.decision import Decision
 from accord.policy.problems import AgreementError, overlap_problems
 
@@ -39,6 +39,7 @@ class ClauseEntry:
         "categories",
         "clause",
         "decisions",
+        "jit",
         "max_handling",
         "max_tlp",
         "purposes",
@@ -59,6 +60,9 @@ class ClauseEntry:
         self.max_handling = HANDLING_RANK[clause.max_handling]
         self.max_tlp = TLP_RANK[clause.max_tlp]
         self.decisions: tuple[dict[str, Decision], ...] = ({}, {}, {})
+        #: A `jit` clause's agreement id (None for every other kind): such a clause applies
+        #: only to postings to a case on that basis, and nothing else applies to those.
+        self.jit: str | None = agreement.id if clause.kind is ClauseKind.JIT else None
 
 
 #: schema -> crime area -> entries whose clause names both.

@@ -17,6 +17,7 @@ from accord.model import TLP, Handling, SubjectCategory, crime_areas
 from accord.policy.agreement import (
     Agreement,
     Clause,
+    ClauseKind,
     Direction,
     DisclosureMode,
     OnwardTransfer,
@@ -89,7 +90,7 @@ _CLAUSE_REQUIRED = (
     "max_tlp",
     "onward",
 )
-_CLAUSE_OPTIONAL = ("redact", "retention_days", "conditions")
+_CLAUSE_OPTIONAL = ("redact", "retention_days", "conditions", "kind")
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -257,9 +258,11 @@ def _clause(r: _Reader, path: Path, raw: Any) -> Clause | None:
         r.fail((*path, "conditions"), "must be text")
         conditions = ""
 
+    kind = r.enum((*path, "kind"), ClauseKind, m.get("kind", ClauseKind.EXCHANGE.value))
+
     if len(r.problems) > before or mode is None or max_handling is None:
         return None
-    if max_tlp is None or onward is None:
+    if max_tlp is None or onward is None or kind is None:
         return None
     return Clause(
         id=cid,
@@ -279,6 +282,7 @@ def _clause(r: _Reader, path: Path, raw: Any) -> Clause | None:
         redact=redact,
         retention_days=retention,
         conditions=conditions.strip(),
+        kind=kind,
     )
 
 

@@ -89,6 +89,10 @@ class Event(StrEnum):
     NOTICE = "notice"
     NOTICE_READ = "notice_read"
     WATCHLIST_ALERT = "watchlist_alert"
+    MESSAGE = "message"
+    MESSAGE_READ = "message_read"
+    MLA = "mla"
+    CASE = "case"
 
 
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:

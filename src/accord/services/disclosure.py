@@ -103,6 +103,7 @@ def decisions_for(
     *,
     now: datetime | None = None,
     conn: Connection | None = None,
+    case_basis: str | None = None,
 ) -> list[Decision]:
     """The policy decision on each record for `recipient`, sending nothing. `release` sends by
     these decisions; a path that must know before it looks anything up whether an answer could
@@ -125,6 +126,7 @@ def decisions_for(
             holder=node.agency,
             now=now,
             consents=consents,
+            case_basis=case_basis,
         )
         for record in records
     ]
@@ -142,6 +144,7 @@ def release(
     now: datetime | None = None,
     approved_follow_up: bool = False,
     annotate: Callable[[Record, Decision], dict[str, Any]] | None = None,
+    case_basis: str | None = None,
 ) -> Released:
     """Decide, shape and record one outbound answer. `channel` names the path
     (`federated_search`, `follow_up`, `export`, `partner_read`, …) for the ledger.
@@ -152,14 +155,19 @@ def release(
     denial, whatever its reason — stands as the policy engine made it.
 
     `annotate` adds members to the item of each record that goes out (a match score), given
-    the record and its decision; a denied record has no item, so it is never asked about."""
+    the record and its decision; a denied record has no item, so it is never asked about.
+
+    `case_basis`: the records are posted to a joint investigation team's case set up under
+    this agreement, whose `jit` clauses then apply too."""
     if recipient == node.agency:
         raise ValidationError(FieldError("recipient", "is this node's own agency"))
     now = now or datetime.now(UTC)
     decisions = list(
         zip(
             records,
-            decisions_for(node, recipient, purpose, records, now=now, conn=conn),
+            decisions_for(
+                node, recipient, purpose, records, now=now, conn=conn, case_basis=case_basis
+            ),
             strict=True,
         )
     )
@@ -180,6 +188,7 @@ def release(
             "recipient": recipient,
             "channel": channel,
             "approved_follow_up": approved_follow_up,
+            **({"case_basis": case_basis} if case_basis else {}),
             **purpose.to_dict(),
             "decisions": [
                 {

@@ -21,7 +21,7 @@ from accord.federation.client import PartnerRefused, PartnerUnavailable, client_
 from accord.federation.peers import find_peer
 from accord.federation.retry import backoff, retryable
 from accord.node import Node
-from accord.services import followup, notice_exchange, notices
+from accord.services import followup, messaging, notice_exchange, notices
 from accord.services.events import prune_events
 from accord.services.witness import witness_for
 from accord.store import federation as store
@@ -68,7 +68,9 @@ def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> 
             if not retryable(exc):
                 with node.engine.begin() as conn:
                     store.mark_failed(conn, message.id, exc.partner_code)
-                    if notice_exchange.is_notice_message(message.kind):
+                    if messaging.is_message_kind(message.kind):
+                        messaging.on_refused(conn, node, message, exc.partner_code)
+                    elif notice_exchange.is_notice_message(message.kind):
                         notice_exchange.on_refused(conn, node, message, exc.partner_code)
                     else:
                         followup.on_refused(conn, node, message, exc.partner_code)
@@ -83,7 +85,9 @@ def deliver_due(node: Node, *, limit: int = 50, now: datetime | None = None) -> 
         else:
             with node.engine.begin() as conn:
                 store.mark_delivered(conn, message.id, datetime.now(UTC))
-                if notice_exchange.is_notice_message(message.kind):
+                if messaging.is_message_kind(message.kind):
+                    messaging.on_delivered(conn, node, message, reply)
+                elif notice_exchange.is_notice_message(message.kind):
                     notice_exchange.on_delivered(conn, node, message, reply)
                 else:
                     followup.on_delivered(conn, node, message, reply)

@@ -33,6 +33,8 @@ __all__ = [
     "alert_acks",
     "alerts",
     "api_tokens",
+    "case_members",
+    "cases",
     "consents",
     "document_hits",
     "events",
@@ -49,7 +51,13 @@ __all__ = [
     "ledger_state",
     "login_throttle",
     "match_views",
+    "message_attachments",
+    "message_files",
+    "message_states",
+    "messages",
     "metadata",
+    "mla_requests",
+    "mla_transitions",
     "node",
     "notice_keys",
     "notice_recipients",
@@ -731,4 +739,132 @@ events = Table(
     Column("payload", JSON, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Index(None, "agency", "id"),
+)
+
+# Messages, MLA requests and joint investigation teams (docs/messaging.md).
+
+#: Messages sent and received. `sealed` is the message as a JWE: a received one exactly as it
+#: arrived (sealed to this node by the sender, signed inside), a sent one sealed to this node's
+#: own key, so nothing of a message's content is kept in clear. `digest` is the SHA-256 of the
+#: token that crossed the wire, as both ledgers hold it.
+messages = Table(
+    "messages",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("message_id", String(64), nullable=False, unique=True),
+    Column("direction", String(8), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("thread_id", String(64), nullable=False),
+    Column("in_reply_to", String(64)),
+    Column("case_reference", String(200)),
+    Column("case_id", String(64)),
+    Column("mla_id", String(64)),
+    Column("partner_node", String(64), nullable=False),
+    Column("partner_agency", String(40), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("deadline", UtcDateTime()),
+    Column("sealed", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Index(None, "thread_id"),
+    Index(None, "in_reply_to"),
+    Index(None, "direction", "pk"),
+)
+
+#: What happened to a message, append-only: queued, delivered, failed (sender); received,
+#: read (recipient), and the read receipt at the sender. The current state is derived.
+message_states = Table(
+    "message_states",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("message_pk", ForeignKey("messages.pk"), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
+#: Attachment contents, addressed by their SHA-256 and encrypted at rest (AES-256-GCM under a
+#: key derived from the node's key; the address is the associated data). Names and media types
+#: stay inside the sealed message.
+message_attachments = Table(
+    "message_attachments",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", _BIG, nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+#: Which message carries which attachment (the right to read one follows the message).
+message_files = Table(
+    "message_files",
+    metadata,
+    Column("message_pk", ForeignKey("messages.pk"), nullable=False),
+    Column("sha256", ForeignKey("message_attachments.sha256"), nullable=False),
+    UniqueConstraint("message_pk", "sha256"),
+    Index(None, "sha256"),
+)
+
+#: MLA requests sent (`direction` outgoing) and received; `form` holds the structured request.
+mla_requests = Table(
+    "mla_requests",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("mla_id", String(64), nullable=False, unique=True),
+    Column("direction", String(8), nullable=False),
+    Column("partner_node", String(64)),
+    Column("requesting_agency", String(40), nullable=False),
+    Column("requested_agency", String(40), nullable=False),
+    Column("legal_basis", String(64), nullable=False),
+    Column("crime_area", String(40), nullable=False),
+    Column("urgency", String(16), nullable=False),
+    Column("deadline", UtcDateTime(), nullable=False),
+    Column("form", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+#: Every state an MLA request went through, append-only, with its grounds, evidence and assets.
+mla_transitions = Table(
+    "mla_transitions",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("mla_pk", ForeignKey("mla_requests.pk"), nullable=False, index=True),
+    Column("state", String(24), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
+#: Cases; one with members from other agencies is a joint investigation team, set up under
+#: `legal_basis` (the id of the JIT agreement).
+cases = Table(
+    "cases",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), nullable=False, unique=True),
+    Column("reference", String(200), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("lead_agency", String(40), nullable=False),
+    Column("legal_basis", String(64)),
+    Column("crime_area", String(40), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+#: Membership of a case, append-only: an agency joins or leaves; its membership is the latest.
+case_members = Table(
+    "case_members",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("case_pk", ForeignKey("cases.pk"), nullable=False, index=True),
+    Column("agency", String(40), nullable=False),
+    Column("action", String(8), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
 )

@@ -43,23 +43,28 @@ from accord.federation.nonces import DbNonceStore
 from accord.federation.peers import Peer, find_peer
 from accord.federation.protocol import (
     CONSISTENCY_PATH,
+    MESSAGES_PATH,
     PREFIX,
     DocumentCheckRequest,
     FollowUpOutcome,
     FollowUpRequest,
+    MessageReceipt,
     NodeInfo,
     NoticeAlert,
     NoticeMessage,
     NoticeStatusMessage,
+    SealedMessage,
     SearchRequest,
     encode,
 )
 from accord.node import Node
+from accord.services import mla
 from accord.services.audit import Event, record_event
 from accord.services.document_exchange import answer_partner_checks
 from accord.services.federation import answer_search
 from accord.services.followup import receive_outcome
 from accord.services.followup_owner import receive_follow_up
+from accord.services.messaging import receive_message, receive_receipt
 from accord.services.notice_exchange import receive_alert, receive_notice, receive_status
 from accord.services.witness import partner_consistency, witness_for
 
@@ -170,6 +175,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
+def _body_limit(node: Node, request: Request) -> int:
+    """A sealed message carries its attachments, encoded three times over (JSON, JWS, JWE)."""
+    settings = node.settings
+    if request.url.path == MESSAGES_PATH:
+        return max(settings.federation_max_body, 3 * settings.message_max_attachment_bytes + 2**20)
+    return settings.federation_max_body
+
+
 def _guard(node: Node) -> ReplayGuard:
     guard: ReplayGuard | None = node.cache.get("federation_guard")
     if guard is None:
@@ -225,7 +238,7 @@ async def partner_call(request: Request) -> PartnerCall:
     node = get_node(request)
     try:
         _admit(request)
-        body = await _read_body(request, node.settings.federation_max_body)
+        body = await _read_body(request, _body_limit(node, request))
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
             raise SignatureRequired("federation requests must be signed (Accord-Signature)")
@@ -381,6 +394,28 @@ def document_check(request: Request, call: PartnerCallDep) -> Response:
             node, call.peer, call.claims, _parse(DocumentCheckRequest, call.body)
         )
     return _signed(node, call, 200, body)
+
+
+@router.post("/messages")
+def message(request: Request, call: PartnerCallDep) -> Response:
+    """A message sealed to this node: opened, its inner signature verified, kept in the inbox;
+    the signed answer is the delivery receipt. A token that does not open or verify is refused
+    (422) and ledgered."""
+    node = get_node(request)
+    with _refusals(node, request):
+        sealed = _parse(SealedMessage, call.body)
+        status, body = receive_message(node, call.peer, call.claims, sealed, mla.on_received)
+    return _signed(node, call, status, body)
+
+
+@router.post("/messages/{message_id}/receipts")
+def message_receipt(message_id: str, request: Request, call: PartnerCallDep) -> Response:
+    """The recipient of a message this node sent read it."""
+    node = get_node(request)
+    with _refusals(node, request):
+        receipt = _parse(MessageReceipt, call.body)
+        status, body = receive_receipt(node, call.peer, call.claims, message_id, receipt)
+    return _signed(node, call, status, body)
 
 
 def _size(request: Request, name: str) -> int:

@@ -1,0 +1,477 @@
+"""Messages, MLA requests and joint investigation teams across nodes, over real mutual TLS: a
+request for information with records crosses sealed and is answered; a node that is not the
+recipient cannot open it; a tampered ciphertext, header or signature is refused and ledgered;
+delivery survives the recipient's restart with nothing doubled; attachments keep their
+integrity; a record the policy denies does not leave; MLA steps follow the state machine in
+both ledgers; a member that left a team gets nothing more."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text, update
+
+from accord.crypto.errors import SealError
+from accord.crypto.seal import open_sealed, sign_and_seal
+from accord.errors import Conflict
+from accord.federation.client import PartnerRefused, client_for
+from accord.federation.peers import find_peer
+from accord.federation.protocol import MESSAGES_PATH, SealedMessage, encode, new_id
+from accord.model.messages import Attachment
+from accord.model.mla import IllegalTransition
+from accord.services import cases, mla
+from accord.services.agreements import put_agreement
+from accord.services.events import events_after
+from accord.services.messaging import (
+    get_attachment,
+    list_messages,
+    read_message,
+    send_message,
+)
+from accord.services.node import Node
+from accord.services.outbox import deliver_due
+from accord.services.witness import witness_for
+from accord.store import messaging as msg_store
+from accord.store.tables import federation_outbox, message_attachments
+from tests.conftest import BACKENDS, PG_URL, _pg_schema_url
+from tests.federation.cluster import Federation, add_person, ledger
+
+JIT = """
+id: jit-de-nl-ua-thb
+version: 1
+title: Joint investigation team BKA, Politie and NPU on trafficking in human beings
+instrument: Agreement on the setting up of a joint investigation team (test)
+parties: [DE-BKA, NL-POLITIE, UA-NPU]
+valid_from: 2024-01-01
+directions:
+  - between: [DE-BKA, NL-POLITIE]
+    clauses:
+      - id: team-persons-full-nl
+        kind: jit
+        mode: full
+        crime_areas: [thb]
+        purposes: [investigation, prosecution]
+        record_kinds: [persons]
+        subject_categories: [suspect, associate]
+        max_handling: H1
+        max_tlp: AMBER
+        onward: forbidden
+  - between: [DE-BKA, UA-NPU]
+    clauses:
+      - id: team-persons-full
+        kind: jit
+        mode: full
+        crime_areas: [thb]
+        purposes: [investigation, prosecution]
+        record_kinds: [persons]
+        subject_categories: [suspect, associate]
+        max_handling: H1
+        max_tlp: AMBER
+        onward: forbidden
+        conditions: For the joint investigation team's case files only.
+"""
+
+
+@contextmanager
+def _databases(backend: str) -> Iterator[dict[str, dict[str, str]]]:
+    """Each node's database: SQLite in its home, or a PostgreSQL schema of its own."""
+    agencies = ("DE-BKA", "NL-POLITIE", "UA-NPU")
+    if backend == "sqlite":
+        yield {a: {} for a in agencies}
+        return
+    assert PG_URL is not None
+    schemas = {a: f"t_{uuid.uuid4().hex[:12]}" for a in agencies}
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for schema in schemas.values():
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {a: {"database_url": _pg_schema_url(s)} for a, s in schemas.items()}
+    finally:
+        with admin.connect() as conn:
+            for schema in schemas.values():
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def fed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Federation]:
+    with _databases(str(request.param)) as databases:
+        yield from _federation(tmp_path_factory, databases)
+
+
+def _federation(
+    tmp_path_factory: pytest.TempPathFactory, databases: dict[str, dict[str, str]]
+) -> Iterator[Federation]:
+    root: Path = tmp_path_factory.mktemp("messaging")
+    federation = Federation(root)
+    fast: dict[str, Any] = {
+        "federation_timeout": 1.5,
+        "outbox_base_delay": 0.05,
+        "outbox_max_delay": 0.2,
+    }
+    federation.add("DE-BKA", "Bundeskriminalamt", **fast, **databases["DE-BKA"])
+    federation.add("NL-POLITIE", "Politie", **fast, **databases["NL-POLITIE"])
+    federation.add("UA-NPU", "National Police of Ukraine", **fast, **databases["UA-NPU"])
+    federation.publish_directory()
+    de = federation["DE-BKA"].node
+    add_person(de, "de-m-suspect", "Bohdan Fedirko", birthDate="1971-01-21")
+    add_person(de, "de-m-informant", "Karl Spitzel", category="informant")
+    put_agreement(de, de.operator(), "jit-de-nl-ua-thb.yaml", JIT)
+    federation.start()
+    yield federation
+    federation.close()
+
+
+def nodes(fed: Federation) -> tuple[Node, Node, Node]:
+    return fed["DE-BKA"].node, fed["NL-POLITIE"].node, fed["UA-NPU"].node
+
+
+def rfi(**extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "rfi",
+        "recipient": "NL-POLITIE",
+        "subject": "Vehicle seen at Venlo",
+        "body": "Please confirm the keeper of NL plate 12-ABC-3 and any link to Fedirko.",
+        "language": "en",
+        "priority": "urgent",
+        "case_reference": "BKA-2026-0042",
+        "crime_area": "thb",
+        **extra,
+    }
+
+
+def incoming(node: Node, message_id: str) -> dict[str, Any]:
+    return read_message(node, node.operator(), message_id).to_dict()
+
+
+def test_a_request_with_records_crosses_sealed_and_is_answered(fed: Federation) -> None:
+    de, nl, _ = nodes(fed)
+    sent = send_message(
+        de, de.operator(), rfi(records=["de-m-suspect", "de-m-informant"])
+    ).to_dict()
+    mid = sent["message_id"]
+    outcome = {o["id"]: o for o in sent["record_outcome"]}
+    assert outcome["de-m-suspect"]["sent"] and outcome["de-m-suspect"]["mode"] == "full"
+    assert not outcome["de-m-informant"]["sent"]
+    assert outcome["de-m-informant"]["mode"] == "withheld"
+    assert sent["state"] == "queued" and sent["deadline"] is not None
+    (queued,) = [m for m in deliver_peek(de) if m["message_id"] == mid]
+    assert b"Venlo" not in queued["body"] and b"Fedirko" not in queued["body"]
+    assert deliver_due(de).delivered == 1
+    got = incoming(nl, mid)
+    assert got["verified"] and got["subject"] == "Vehicle seen at Venlo"
+    assert got["sender_agency"] == "DE-BKA" and got["priority"] == "urgent"
+    assert [r["record"]["id"] for r in got["records"]] == ["de-m-suspect"]
+    assert any(e.payload.get("message_id") == mid for e in events_after(nl, "NL-POLITIE", 0))
+    assert deliver_due(nl).delivered == 1  # the read receipt
+    shown = read_message(de, de.operator(), mid).to_dict()
+    assert shown["delivered"] and shown["read"] and not shown["answered"]
+    reply = send_message(
+        nl,
+        nl.operator(),
+        {
+            "kind": "reply",
+            "recipient": "DE-BKA",
+            "in_reply_to": mid,
+            "subject": "Re: Vehicle seen at Venlo",
+            "body": "Keeper is a rental company; the hirer was Fedirko.",
+            "language": "nl",
+        },
+    ).to_dict()
+    assert reply["thread_id"] == mid
+    assert deliver_due(nl).delivered == 1
+    assert incoming(de, reply["message_id"])["body"].endswith("the hirer was Fedirko.")
+    assert read_message(de, de.operator(), mid).to_dict()["answered"]
+    for node in (de, nl):
+        entries = json.dumps(ledger(node, "message"))
+        assert "Venlo" not in entries and "Fedirko" not in entries
+        assert mid in entries
+    digests = {
+        e["details"]["digest"]
+        for e in ledger(de, "message")
+        if e["details"].get("message_id") == mid and "digest" in e["details"]
+    }
+    there = {
+        e["details"]["digest"]
+        for e in ledger(nl, "message")
+        if e["details"].get("message_id") == mid and "digest" in e["details"]
+    }
+    assert digests == there and len(digests) == 1
+
+
+def deliver_peek(node: Node) -> list[dict[str, Any]]:
+    with node.engine.connect() as conn:
+        rows = conn.execute(federation_outbox.select()).all()
+    return [{"message_id": r.message_id, "body": bytes(r.body), "state": r.state} for r in rows]
+
+
+def _token(node: Node, message_id: str) -> str:
+    (body,) = [m["body"] for m in deliver_peek(node) if m["message_id"] == message_id]
+    return str(json.loads(body)["token"])
+
+
+def test_a_node_that_is_not_the_recipient_cannot_open_a_message(fed: Federation) -> None:
+    de, nl, ua = nodes(fed)
+    mid = send_message(de, de.operator(), rfi()).to_dict()["message_id"]
+    token = _token(de, mid)
+    with pytest.raises(SealError):
+        open_sealed(token, ua.keys.encryption)
+    with pytest.raises(SealError):
+        open_sealed(token, de.keys.encryption)  # not even the sender's own node key
+    assert open_sealed(token, nl.keys.encryption)
+    deliver_due(de)
+
+
+def _flip(part: str) -> str:
+    return ("B" if part[5] == "A" else "A").join((part[:5], part[6:]))
+
+
+def _send_raw(de: Node, nl_id: str, message_id: str, token: str) -> PartnerRefused:
+    peer = find_peer(de.engine, nl_id)
+    assert peer is not None
+    body = encode(SealedMessage(message_id=message_id, token=token))
+    with pytest.raises(PartnerRefused) as caught:
+        client_for(de).send(
+            peer, "POST", MESSAGES_PATH, body, new_id("msg"), witness=witness_for(de)
+        )
+    return caught.value
+
+
+def test_a_tampered_ciphertext_header_or_signature_is_refused_and_ledgered(
+    fed: Federation,
+) -> None:
+    de, nl, ua = nodes(fed)
+    nl_peer = find_peer(de.engine, "nl-politie")
+    assert nl_peer is not None
+    payload = b'{"version":1}'
+    good = sign_and_seal(
+        payload,
+        signing_key=de.keys.signing,
+        sender="de-bka",
+        recipient="nl-politie",
+        recipient_key=nl_peer.encryption_key,
+    )
+    parts = good.split(".")
+    cipher = ".".join([*parts[:3], _flip(parts[3]), parts[4]])
+    header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+    header["kid"] = "ua-npu"
+    forged_header = base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("=")
+    header_token = ".".join([forged_header, *parts[1:]])
+    # Signed by UA-NPU's key but claiming to be DE-BKA's: the inner signature does not verify.
+    wrong_signer = sign_and_seal(
+        payload,
+        signing_key=ua.keys.signing,
+        sender="de-bka",
+        recipient="nl-politie",
+        recipient_key=nl_peer.encryption_key,
+    )
+    cut = good[: len(good) // 2]
+    for token in (cipher, header_token, wrong_signer, cut):
+        mid = new_id("msg")
+        refused = _send_raw(de, "nl-politie", mid, token)
+        assert refused.status_code == 422 and refused.partner_code == "message_rejected"
+        (entry,) = [e for e in ledger(nl, "message") if e["details"].get("message_id") == mid]
+        assert entry["details"]["step"] == "rejected"
+        assert entry["actor"] == "node:de-bka@DE-BKA"
+        with nl.engine.connect() as conn:
+            assert msg_store.get_message(conn, mid) is None
+    reasons = [
+        e["details"]["reason"] for e in ledger(nl, "message") if e["details"]["step"] == "rejected"
+    ]
+    assert any("signature" in r for r in reasons)
+
+
+def test_delivery_after_the_recipient_restarts_keeps_one_copy(fed: Federation) -> None:
+    de, nl, _ = nodes(fed)
+    member = fed["NL-POLITIE"]
+    member.stop()
+    try:
+        mid = send_message(de, de.operator(), rfi(subject="While you were down")).to_dict()[
+            "message_id"
+        ]
+        report = deliver_due(de)
+        assert report.retried == 1 and report.delivered == 0
+    finally:
+        member.start()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not deliver_due(de).delivered:
+        time.sleep(0.1)
+    assert incoming(nl, mid)["subject"] == "While you were down"
+    # The answer was lost on the way back: the message goes again, with its request id.
+    with de.engine.begin() as conn:
+        conn.execute(
+            update(federation_outbox)
+            .where(federation_outbox.c.message_id == mid)
+            .values(state="pending", next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert deliver_due(de).delivered == 1
+    held = [
+        m for m in list_messages(nl, nl.operator(), direction="incoming") if m.row.message_id == mid
+    ]
+    assert len(held) == 1
+    deliver_due(nl)
+
+
+def test_attachments_arrive_intact_and_are_encrypted_at_rest(fed: Federation) -> None:
+    de, nl, _ = nodes(fed)
+    content = b"%PDF-1.7 rental contract of Fedirko " + bytes(range(256)) * 40
+    sent = send_message(
+        de,
+        de.operator(),
+        rfi(subject="Contract attached"),
+        [Attachment("contract.pdf", "application/pdf", content)],
+    ).to_dict()
+    (described,) = sent["attachments"]
+    assert deliver_due(de).delivered == 1
+    info, got = get_attachment(nl, nl.operator(), sent["message_id"], described["sha256"])
+    assert got == content and info["name"] == "contract.pdf"
+    with nl.engine.begin() as conn:
+        (stored,) = conn.execute(
+            message_attachments.select().where(message_attachments.c.sha256 == described["sha256"])
+        ).all()
+        assert b"rental contract" not in bytes(stored.sealed)
+        altered = bytearray(stored.sealed)
+        altered[20] ^= 1
+        conn.execute(
+            update(message_attachments)
+            .where(message_attachments.c.sha256 == described["sha256"])
+            .values(sealed=bytes(altered))
+        )
+    with pytest.raises(Conflict):
+        get_attachment(nl, nl.operator(), sent["message_id"], described["sha256"])
+    deliver_due(nl)
+
+
+def test_an_mla_request_moves_through_its_states_in_both_ledgers(fed: Federation) -> None:
+    de, nl, _ = nodes(fed)
+    form = {
+        "requested_agency": "NL-POLITIE",
+        "requesting_authority": "Staatsanwaltschaft Berlin",
+        "requested_authority": "Openbaar Ministerie, Landelijk Parket",
+        "legal_basis": "eu-2000",
+        "offence": {"description": "Trafficking in human beings (§ 232 StGB)", "crime_area": "thb"},
+        "measures": [
+            {"type": "bank_records", "description": "ING account NL91INGB0001234567"},
+            {"type": "freezing_of_assets", "amount": "250000", "currency": "EUR"},
+        ],
+        "urgency": "urgent",
+        "deadline": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(),
+        "facts": "The suspect moved proceeds through a Dutch account.",
+        "case_reference": "BKA-2026-0042",
+    }
+    created = mla.create_mla(de, de.operator(), form)
+    mid = created.row.mla_id
+    assert created.row.state == "draft"
+    assert mla.send_mla(de, de.operator(), mid).row.state == "sent"
+    assert deliver_due(de).delivered == 1
+    there = mla.get_mla(nl, nl.operator(), mid)
+    assert there.row.direction == "incoming" and there.row.state == "sent"
+    assert there.row.form["measures"][1]["amount"] == "250000"
+    for step in ("acknowledged", "in_execution"):
+        mla.advance_mla(nl, nl.operator(), mid, step)
+    evidence = Attachment("statements.csv", "text/csv", b"date,amount\n2026-03-01,9000\n")
+    mla.advance_mla(
+        nl,
+        nl.operator(),
+        mid,
+        "executed",
+        evidence=[evidence],
+        assets=[{"kind": "frozen", "amount": "180000", "currency": "EUR"}],
+    )
+    with pytest.raises(IllegalTransition):
+        mla.advance_mla(nl, nl.operator(), mid, "acknowledged")
+    assert deliver_due(nl).delivered == 3
+    home = mla.get_mla(de, de.operator(), mid).to_dict()
+    assert home["state"] == "executed" and home["turnaround_days"] is not None
+    assert [h["state"] for h in home["history"]] == [
+        "draft",
+        "sent",
+        "acknowledged",
+        "in_execution",
+        "executed",
+    ]
+    (item,) = home["evidence"]
+    assert item["sha256"] == evidence.sha256
+    assert [c["action"] for c in item["custody"]] == ["handed_over", "received"]
+    for node in (de, nl):
+        steps = [e["details"] for e in ledger(node, "mla") if e["details"].get("mla_id") == mid]
+        assert any(s["step"] == "custody" and s["sha256"] == evidence.sha256 for s in steps)
+    states_de = [
+        s["state"]
+        for s in (e["details"] for e in ledger(de, "mla"))
+        if s.get("mla_id") == mid and s["step"].startswith("transition")
+    ]
+    states_nl = [
+        s["state"]
+        for s in (e["details"] for e in ledger(nl, "mla"))
+        if s.get("mla_id") == mid and s["step"].startswith("transition")
+    ]
+    assert states_de == ["sent", "acknowledged", "in_execution", "executed"]
+    assert states_nl == ["acknowledged", "in_execution", "executed"]
+    figures = mla.metrics(de, de.operator())
+    assert figures["turnaround_by_partner"]["NL-POLITIE"]["count"] >= 1
+    assert figures["turnaround_by_measure"]["freezing_of_assets"]["count"] >= 1
+    assert figures["assets"]["frozen"]["EUR"] == "180000"
+    # Sent by the requesting side, a step of the requested authority's is refused there.
+    with pytest.raises(Exception, match="requested authority"):
+        mla.advance_mla(de, de.operator(), mid, "acknowledged")
+
+
+def test_a_team_member_that_left_receives_nothing_more(fed: Federation) -> None:
+    de, nl, ua = nodes(fed)
+    # Without the team, UA-NPU gets persons by reference only.
+    alone = send_message(
+        de, de.operator(), rfi(recipient="UA-NPU", records=["de-m-suspect"])
+    ).to_dict()
+    assert alone["record_outcome"][0]["mode"] == "reference"
+    case = cases.create_case(
+        de,
+        de.operator(),
+        {"reference": "JIT-THB-2026", "crime_area": "thb", "legal_basis": "jit-de-nl-ua-thb"},
+    )
+    cid = case.row.case_id
+    cases.add_member(de, de.operator(), cid, "NL-POLITIE")
+    cases.add_member(de, de.operator(), cid, "UA-NPU")
+    first = cases.post(
+        de,
+        de.operator(),
+        cid,
+        {
+            "subject": "Team briefing",
+            "body": "Fedirko's network, as known.",
+            "records": ["de-m-suspect"],
+        },
+    )
+    modes = {s["agency"]: s["records"][0]["mode"] for s in first["sent"]}
+    assert modes == {"NL-POLITIE": "full", "UA-NPU": "full"}  # the jit clause applies
+    cases.remove_member(de, de.operator(), cid, "UA-NPU")
+    second = cases.post(de, de.operator(), cid, {"subject": "After UA left", "body": "Next steps."})
+    assert [s["agency"] for s in second["sent"]] == ["NL-POLITIE"]
+    deliver_due(de)
+    got_ua = [m.to_dict() for m in list_messages(ua, ua.operator(), case_id=cid)]
+    assert [m["subject"] for m in got_ua] == ["Team briefing"]
+    got_nl = [m.to_dict()["subject"] for m in list_messages(nl, nl.operator(), case_id=cid)]
+    assert sorted(got_nl) == ["After UA left", "Team briefing"]
+    steps = [e["details"]["step"] for e in ledger(de, "case") if e["details"]["case_id"] == cid]
+    assert steps == [
+        "created",
+        "member_added",
+        "member_added",
+        "posted",
+        "member_removed",
+        "posted",
+    ]
+    jit = [e["details"] for e in ledger(de, "disclosure") if e["details"]["channel"] == "case"]
+    assert jit and all(d["case_basis"] == "jit-de-nl-ua-thb" for d in jit)
