@@ -134,6 +134,16 @@ def _federation(
     federation.close()
 
 
+def delivered(node: Node, expected: int) -> int:
+    """Deliver until `expected` messages went (a loaded machine may need a retry)."""
+    total = 0
+    for _ in range(50):
+        total += deliver_due(node, now=datetime.now(UTC) + timedelta(seconds=5)).delivered
+        if total >= expected:
+            break
+    return total
+
+
 def nodes(fed: Federation) -> tuple[Node, Node, Node]:
     return fed["DE-BKA"].node, fed["NL-POLITIE"].node, fed["UA-NPU"].node
 
@@ -169,13 +179,13 @@ def test_a_request_with_records_crosses_sealed_and_is_answered(fed: Federation) 
     assert sent["state"] == "queued" and sent["deadline"] is not None
     (queued,) = [m for m in deliver_peek(de) if m["message_id"] == mid]
     assert b"Venlo" not in queued["body"] and b"Fedirko" not in queued["body"]
-    assert deliver_due(de).delivered == 1
+    assert delivered(de, 1) == 1
     got = incoming(nl, mid)
     assert got["verified"] and got["subject"] == "Vehicle seen at Venlo"
     assert got["sender_agency"] == "DE-BKA" and got["priority"] == "urgent"
     assert [r["record"]["id"] for r in got["records"]] == ["de-m-suspect"]
     assert any(e.payload.get("message_id") == mid for e in events_after(nl, "NL-POLITIE", 0))
-    assert deliver_due(nl).delivered == 1  # the read receipt
+    assert delivered(nl, 1) == 1  # the read receipt
     shown = read_message(de, de.operator(), mid).to_dict()
     assert shown["delivered"] and shown["read"] and not shown["answered"]
     reply = send_message(
@@ -191,7 +201,7 @@ def test_a_request_with_records_crosses_sealed_and_is_answered(fed: Federation) 
         },
     ).to_dict()
     assert reply["thread_id"] == mid
-    assert deliver_due(nl).delivered == 1
+    assert delivered(nl, 1) == 1
     assert incoming(de, reply["message_id"])["body"].endswith("the hirer was Fedirko.")
     assert read_message(de, de.operator(), mid).to_dict()["answered"]
     for node in (de, nl):
@@ -316,7 +326,7 @@ def test_delivery_after_the_recipient_restarts_keeps_one_copy(fed: Federation) -
             .where(federation_outbox.c.message_id == mid)
             .values(state="pending", next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
         )
-    assert deliver_due(de).delivered == 1
+    assert delivered(de, 1) == 1
     held = [
         m for m in list_messages(nl, nl.operator(), direction="incoming") if m.row.message_id == mid
     ]
@@ -334,7 +344,7 @@ def test_attachments_arrive_intact_and_are_encrypted_at_rest(fed: Federation) ->
         [Attachment("contract.pdf", "application/pdf", content)],
     ).to_dict()
     (described,) = sent["attachments"]
-    assert deliver_due(de).delivered == 1
+    assert delivered(de, 1) == 1
     info, got = get_attachment(nl, nl.operator(), sent["message_id"], described["sha256"])
     assert got == content and info["name"] == "contract.pdf"
     with nl.engine.begin() as conn:
@@ -375,7 +385,7 @@ def test_an_mla_request_moves_through_its_states_in_both_ledgers(fed: Federation
     mid = created.row.mla_id
     assert created.row.state == "draft"
     assert mla.send_mla(de, de.operator(), mid).row.state == "sent"
-    assert deliver_due(de).delivered == 1
+    assert delivered(de, 1) == 1
     there = mla.get_mla(nl, nl.operator(), mid)
     assert there.row.direction == "incoming" and there.row.state == "sent"
     assert there.row.form["measures"][1]["amount"] == "250000"
@@ -392,7 +402,7 @@ def test_an_mla_request_moves_through_its_states_in_both_ledgers(fed: Federation
     )
     with pytest.raises(IllegalTransition):
         mla.advance_mla(nl, nl.operator(), mid, "acknowledged")
-    assert deliver_due(nl).delivered == 3
+    assert delivered(nl, 3) == 3
     home = mla.get_mla(de, de.operator(), mid).to_dict()
     assert home["state"] == "executed" and home["turnaround_days"] is not None
     assert [h["state"] for h in home["history"]] == [

@@ -56,6 +56,9 @@ RECORD_CONTENT = {
     "GET /api/v1/xref/{link_id}": "test_xref_links_are_ledgered",
     "GET /api/v1/alerts": "test_partner_alerts_are_ledgered",
     "POST /api/v1/alerts/{alert_id}/ack": "test_partner_alerts_are_ledgered",
+    "POST /api/v1/messages": "test_messages_with_records_are_ledgered",
+    "GET /api/v1/messages": "test_messages_with_records_are_ledgered",
+    "GET /api/v1/messages/{message_id}": "test_messages_with_records_are_ledgered",
 }
 #: Routes whose answer carries no record content, and why.
 NO_RECORD_CONTENT = {
@@ -110,6 +113,22 @@ NO_RECORD_CONTENT = {
     "POST /federation/v1/notices": "an acknowledgement",
     "POST /federation/v1/notices/{notice_id}/status": "an acknowledgement",
     "POST /federation/v1/alerts": "an acknowledgement",
+    "POST /federation/v1/messages": "a delivery receipt",
+    "POST /federation/v1/messages/{message_id}/receipts": "an acknowledgement",
+    "GET /api/v1/messages/{message_id}/attachments/{sha256}": "a file, not a record; "
+    "ledgered as message_read",
+    "POST /api/v1/cases": "a case: reference, members, validity",
+    "GET /api/v1/cases": "cases (as above)",
+    "GET /api/v1/cases/{case_id}": "a case (as above)",
+    "POST /api/v1/cases/{case_id}/members": "the case (as above)",
+    "DELETE /api/v1/cases/{case_id}/members/{agency}": "the case (as above)",
+    "POST /api/v1/cases/{case_id}/posts": "message ids and each record's mode, no properties",
+    "POST /api/v1/mla": "an MLA request's form, not a record; every read is ledgered as mla",
+    "GET /api/v1/mla": "MLA requests (as above)",
+    "GET /api/v1/mla/metrics": "counts, turnarounds and sums",
+    "GET /api/v1/mla/{mla_id}": "an MLA request (as above)",
+    "POST /api/v1/mla/{mla_id}/send": "the MLA request (as above)",
+    "POST /api/v1/mla/{mla_id}/advance": "the MLA request (as above)",
 }
 
 
@@ -381,3 +400,43 @@ def test_partner_alerts_are_ledgered(federation: Federation, de: tuple[Node, Tes
     finally:
         client.post(f"/api/v1/notices/{notice_id}/cancel", json={})
         deliver_due(node)
+
+
+def test_messages_with_records_are_ledgered(
+    federation: Federation, de: tuple[Node, TestClient]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from accord.services.outbox import deliver_due
+
+    node, client = de
+    nl = federation["NL-POLITIE"].node
+    add_person(node, "de-read-msg", "Greta Messagereader")
+    res = client.post(
+        "/api/v1/messages",
+        json={
+            "recipient": "NL-POLITIE",
+            "subject": "record-read test",
+            "body": "a record attached",
+            "records": ["de-read-msg"],
+            "crime_area": "thb",
+        },
+    )
+    assert res.status_code == 201, res.text
+    mid = res.json()["message_id"]
+    assert any(
+        e["details"]["channel"] == "message" and e["details"]["decisions"][0]["id"] == "de-read-msg"
+        for e in ledger(node, "disclosure")
+    )
+    for _ in range(50):
+        deliver_due(node, now=datetime.now(UTC) + timedelta(seconds=5))
+        if any(e["details"].get("message_id") == mid for e in ledger(nl, "message")):
+            break
+    with TestClient(create_app(nl)) as there:
+        there.headers["Authorization"] = f"Bearer {_token(nl, 'msg-reader')}"
+        shown = there.get(f"/api/v1/messages/{mid}").json()
+        assert shown["records"][0]["record"]["id"] == "de-read-msg"
+        assert any(m["message_id"] == mid for m in there.get("/api/v1/messages").json())
+    reads = [e["details"] for e in ledger(nl, "message_read")]
+    assert any(r.get("message_id") == mid for r in reads)
+    assert any(mid in r.get("messages", []) for r in reads)

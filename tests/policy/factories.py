@@ -70,7 +70,7 @@ def clause(
     redact: tuple[str, ...] = (),
     retention_days: int | None = None,
     conditions: str = "",
-    kind: str = "exchange",
+    clause_kind: str = "exchange",
 ) -> Clause:
     """A clause allowing everything (None = any) unless narrowed."""
     schemata: frozenset[str] = all_schemata()
@@ -97,7 +97,7 @@ def clause(
         redact=frozenset(redact),
         retention_days=retention_days,
         conditions=conditions,
-        kind=ClauseKind(kind),
+        kind=ClauseKind(clause_kind),
     )
 
 

@@ -13,7 +13,7 @@ from accord.policy.problems import AgreementError
 from .factories import NOW, agreement, agreements, clause, record
 
 MOU = agreement(clause("persons-reference", mode="reference"), aid="mou")
-JIT = agreement(clause("team-full", kind="jit"), aid="jit-team")
+JIT = agreement(clause("team-full", clause_kind="jit"), aid="jit-team")
 
 
 def ask(case_basis: str | None) -> Mode:
@@ -46,7 +46,9 @@ def test_a_case_on_another_basis_is_not_opened_by_the_team_clause() -> None:
     st.sampled_from(["H0", "H1", "H2", "H3"]), st.sampled_from(["CLEAR", "GREEN", "AMBER", "RED"])
 )
 def test_a_jit_clause_never_lets_more_than_it_states(handling: str, tlp: str) -> None:
-    narrow = agreement(clause("team", kind="jit", max_handling="H1", max_tlp="AMBER"), aid="t")
+    narrow = agreement(
+        clause("team", clause_kind="jit", max_handling="H1", max_tlp="AMBER"), aid="t"
+    )
     decision = decide(
         "NL-POLITIE",
         "investigation",
