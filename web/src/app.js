@@ -24,7 +24,7 @@ export const SCREENS = [
   { path: "notices", title: "nav.notices", needs: "GET /api/v1/alerts", view: Notices },
   { path: "documents", title: "nav.documents", needs: "POST /api/v1/documents/check", view: DocumentCheck },
   { path: "agreements", title: "nav.agreements", needs: "GET /api/v1/agreements", view: Agreements },
-  { path: "audit", title: "nav.audit", needs: "GET /api/v1/audit/tree-head", view: Audit },
+  { path: "audit", title: "nav.audit", needs: "GET /api/v1/audit/verify", view: Audit },
   { path: "admin", title: "nav.admin", needs: "GET /api/v1/admin/users", view: Admin },
 ];
 const RECORD = { path: "records", view: RecordView, needs: "GET /api/v1/records/{record_id}" };
@@ -96,6 +96,15 @@ export function App() {
     };
   }, [me, stage]);
 
+  // After a login and on every change of screen, the keyboard and the screen reader start at
+  // the screen's content.
+  const landing = me && stage === "full" ? `${hash.parts.join("/")}` : null;
+  useEffect(() => {
+    if (landing === null) return;
+    const main = document.getElementById("main");
+    if (main && !main.contains(document.activeElement)) main.focus();
+  }, [landing, me && me.subject]);
+
   function remember(session) {
     sessionStorage.setItem("accord.expires", String(Date.parse(session.expires_at)));
   }
@@ -107,10 +116,10 @@ export function App() {
 
   if (me === undefined) return html`<p class="loading">${t("loading")}</p>`;
   if (me === null) {
-    return html`<${Frame}><${Login} onDone=${loggedIn} /></${Frame}>`;
+    return html`<${Frame}><main id="main" tabindex="-1"><${Login} onDone=${loggedIn} /></main></${Frame}>`;
   }
   if (stage === "enrolment") {
-    return html`<${Frame}><${Enrolment} onDone=${loggedIn} /></${Frame}>`;
+    return html`<${Frame}><main id="main" tabindex="-1"><${Enrolment} onDone=${loggedIn} /></main></${Frame}>`;
   }
   const allowed = new Set(me.routes);
   const screens = SCREENS.filter((s) => allowed.has(s.needs));
