@@ -48,19 +48,27 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 }
 
+/** The locale for dates and numbers: the browser's own when it is of the chosen language
+(en-GB, de-AT…), else the language itself. */
+function locale() {
+  const code = language.get();
+  const own = navigator.language || "";
+  return own.toLowerCase().startsWith(`${code}-`) ? own : code;
+}
+
 export function formatDate(value) {
   if (!value) return "–";
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return String(value);
   const withTime = String(value).length > 10;
-  return new Intl.DateTimeFormat(language.get(), {
+  return new Intl.DateTimeFormat(locale(), {
     dateStyle: "medium",
     ...(withTime ? { timeStyle: "short" } : {}),
   }).format(date);
 }
 
 export function formatNumber(value, digits = 0) {
-  return new Intl.NumberFormat(language.get(), {
+  return new Intl.NumberFormat(locale(), {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   }).format(value);

@@ -26,6 +26,7 @@ export function Search({ allowed }) {
     setBusy(true);
     setError(null);
     setAsking(null);
+    setResult(null);
     const body = { query, purpose, reference, crime_area: crimeArea };
     try {
       if (federated) {
