@@ -32,15 +32,20 @@ export function RecordView({ me, allowed, args, query }) {
   const env = record.accord || {};
   const rows = [
     ["record.owner", env.owner],
-    ["record.handling", env.handling],
+    ["record.handling", [env.handling, env.handling_conditions].filter(Boolean).join(" — ")],
     ["record.tlp", env.tlp],
-    ["record.evaluation", [env.source_reliability || env.reliability, env.information_assessment || env.assessment].filter(Boolean).join("")],
-    ["record.category", env.subject_category || env.data_subject_category],
+    ["record.evaluation", `${env.reliability || ""}${env.assessment || ""}`],
+    ["record.category", env.subject_category],
     ["record.crime_areas", (env.crime_areas || []).join(", ")],
     ["record.legal_basis", env.legal_basis],
-    ["record.review", env.review_date && formatDate(env.review_date)],
+    ["record.review", env.review_by && formatDate(env.review_by)],
+  ];
+  // Provenance: who holds it, since when, how often it changed (the versions below).
+  const provenance = [
+    ["record.owner", env.owner],
+    ["record.created", env.created_at && formatDate(env.created_at)],
+    ["record.updated", env.updated_at && formatDate(env.updated_at)],
     ["record.version", env.version],
-    ["record.source", env.source || (env.provenance && JSON.stringify(env.provenance))],
   ];
   return html`<section aria-labelledby="record-title">
     <h1 id="record-title"><${Written} value=${(record.properties.name || [record.id])[0]} />
@@ -63,6 +68,14 @@ export function RecordView({ me, allowed, args, query }) {
           )}
         </dl>
         <details><summary>${t("record.all_fields")}</summary><pre>${JSON.stringify(env, null, 1)}</pre></details>
+      </section>
+      <section aria-labelledby="prov-title" class="card">
+        <h2 id="prov-title">${t("record.source")}</h2>
+        <dl class="facts">
+          ${provenance.filter(([, v]) => v !== undefined && v !== null && v !== "").map(
+            ([k, v]) => html`<dt>${t(k)}</dt><dd>${String(v)}</dd>`,
+          )}
+        </dl>
       </section>
     </div>
     <section aria-labelledby="versions-title">
