@@ -137,6 +137,7 @@ def test_a_token_has_only_the_scopes_it_was_given(node: Node) -> None:
             "audit:read",
             "audit:verify",
             "agreements:read",
+            "codes",
         }
         <= SCOPES
     )

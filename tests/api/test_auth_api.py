@@ -63,6 +63,7 @@ def test_first_login_enrolment_then_full_access(api: TestClient, node: Node) -> 
     assert api.get(f"{AUTH}/me", headers=pending).status_code == 401
     assert api.get("/api/v1/records", headers=full).status_code == 200
     me = api.get(f"{AUTH}/me", headers=full).json()
+    routes = me.pop("routes")
     assert me == {
         "subject": "anna",
         "agency": "DE-BKA",
@@ -70,6 +71,7 @@ def test_first_login_enrolment_then_full_access(api: TestClient, node: Node) -> 
         "roles": ["analyst"],
         "scopes": [],
     }
+    assert "GET /api/v1/records" in routes
 
 
 def test_login_with_code_refresh_and_logout(api: TestClient, node: Node) -> None:

@@ -133,10 +133,14 @@ def test_document_checkers_and_node_admins_see_no_records() -> None:
                 "messages:read",
                 "messages:write",
                 "cases:read",
+                "codes",
             },
         ),
-        (["auditor"], {"records:read", "audit:read", "audit:verify", "agreements:read"}),
-        (["document_checker"], {"audit:verify", "documents:check"}),
+        (
+            ["auditor"],
+            {"records:read", "audit:read", "audit:verify", "agreements:read", "codes"},
+        ),
+        (["document_checker"], {"audit:verify", "documents:check", "codes"}),
     ],
 )
 def test_default_token_scopes_are_those_the_roles_can_use(

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 EXE = Path(sys.executable).parent / "accord"
@@ -111,12 +112,15 @@ def test_the_commands_the_demo_prints_work_as_printed(tmp_path: Path) -> None:
         assert steps, out[-3000:]
         (reference,) = REFERENCE_LINE.findall(out)
 
-        de_block = out[out.index("\nDE-BKA  user API") :]
+        de_block = out[out.index("\nDE-BKA  workbench") :]
+        workbench = re.search(r"workbench (http://\S+/) ", de_block)
         password = re.search(r"password: (\S+)", de_block)
         totp = re.search(r"^  (\S+ demo totp --node de-bka --home \S+)$", de_block, re.M)
         login = re.search(r"^  (ACCORD_HOME=\S+ \S+ login demo)$", de_block, re.M)
         search = re.search(r"^  (ACCORD_HOME=\S+ \S+ search .* --federated .*)$", out, re.M)
-        assert password and totp and login and search, de_block
+        assert workbench and password and totp and login and search, de_block
+        page = httpx.get(workbench.group(1), timeout=30)
+        assert page.status_code == 200 and "/assets/" in page.text
         assert str(EXE) in totp.group(1)  # not on PATH: printed as a path that works
 
         for _ in range(2):  # a code is accepted once: the demo's own enrolment may hold this one

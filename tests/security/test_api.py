@@ -468,9 +468,11 @@ def test_the_api_pages_load_nothing_from_another_host(node: Node) -> None:
     assert client.get("/docs/static/../../settings.py").status_code == 404
 
 
-def test_the_root_redirects_to_the_api_pages(node: Node) -> None:
-    res = TestClient(create_app(node)).get("/", follow_redirects=False)
-    assert res.status_code in (302, 307) and res.headers["location"] == "/docs"
+def test_the_root_serves_the_workbench_and_the_api_pages_stay_at_docs(node: Node) -> None:
+    client = TestClient(create_app(node))
+    res = client.get("/", follow_redirects=False)
+    assert res.status_code == 200 and "unsafe-inline" not in res.headers["content-security-policy"]
+    assert client.get("/docs").status_code == 200
 
 
 def test_metrics_need_the_metrics_scope_or_loopback(node: Node) -> None:

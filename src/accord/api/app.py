@@ -14,7 +14,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_oauth2_redirect_html,
 )
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -23,11 +23,13 @@ from accord.api.deps import CurrentNode, MetricsCaller
 from accord.api.errors import install_error_handlers
 from accord.api.guard import Guard
 from accord.api.routers import (
+    admin,
     agreements,
     alerts,
     audit,
     auth,
     cases,
+    codes,
     documents,
     federation,
     health,
@@ -44,6 +46,7 @@ from accord.errors import NotFound
 from accord.logs import configure_logging
 from accord.metrics import REGISTRY, NodeCollector
 from accord.services.node import Node
+from accord.web import install as install_workbench
 
 __all__ = ["API_PREFIX", "DECLARED_ERRORS", "create_app"]
 
@@ -86,6 +89,7 @@ DECLARED_ERRORS: dict[str, tuple[int, ...]] = {
     "POST /api/v1/cases/{case_id}/posts": (409,),
     "POST /api/v1/mla/{mla_id}/send": (409,),
     "POST /api/v1/mla/{mla_id}/advance": (409,),
+    "PUT /api/v1/admin/users/{username}/roles": (404,),
     # The partners' side reads its signed bodies itself (`accord.api.routers.partner`).
     "POST /federation/v1/search": (413, 422),
     "POST /federation/v1/match": (413, 422),
@@ -186,11 +190,7 @@ def _document(app: FastAPI, node: Node) -> dict[str, Any]:
 
 
 def _install_pages(app: FastAPI) -> None:
-    """`/docs` (Swagger UI) and `/redoc` with their files served from this node, and `/`."""
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs", status_code=307)
+    """`/docs` (Swagger UI) and `/redoc` with their files served from this node."""
 
     @app.get("/docs", include_in_schema=False)
     def swagger(request: Request) -> HTMLResponse:
@@ -278,6 +278,7 @@ def create_app(node: Node) -> FastAPI:
         documents.router,
         health.router,
         auth.router,
+        codes.router,
         records.router,
         search.router,
         match.router,
@@ -289,6 +290,7 @@ def create_app(node: Node) -> FastAPI:
         messages.router,
         cases.router,
         mla.router,
+        admin.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     federation.include(app, API_PREFIX)
@@ -296,12 +298,16 @@ def create_app(node: Node) -> FastAPI:
     # its (identical) FastAPI route, which the API description keeps.
     app.router.routes[:0] = documents.FAST_ROUTES
     _install_pages(app)
+    install_workbench(app)
     _install_metrics(app, node)
     app.openapi = lambda: _document(app, node)  # type: ignore[method-assign]
     app.add_middleware(
         Guard,
         fastapi=app,
         node=node,
-        limits={f"{API_PREFIX}/agreements/{{file_name}}": settings.agreement_max_bytes},
+        limits={
+            f"{API_PREFIX}/agreements/{{file_name}}": settings.agreement_max_bytes,
+            f"{API_PREFIX}/policy/simulate": settings.agreement_max_bytes,
+        },
     )
     return app

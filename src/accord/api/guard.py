@@ -5,11 +5,14 @@ For every HTTP request it
 2. under `/api/v1`, refuses a body larger than the route's limit with 413 — from its
    Content-Length before anything is read, and for a chunked body while it streams, cut at
    the limit — whoever the caller is;
-3. authenticates the bearer secret and checks the access matrix for every non-public route
+3. takes the workbench's session cookie as the bearer secret when no Authorization header is
+   sent, and refuses a state change so authenticated without its CSRF token
+   (`accord.api.cookies`);
+4. authenticates the bearer secret and checks the access matrix for every non-public route
    before the route's body is read or parsed (401/403), and hands the principal to
    `accord.api.deps.current_principal`;
-4. counts the request and its latency (`accord.metrics`);
-5. turns an unexpected exception into a plain 500 and logs it from a worker thread, so that
+5. counts the request and its latency (`accord.metrics`);
+6. turns an unexpected exception into a plain 500 and logs it from a worker thread, so that
    rendering a traceback never holds the event loop.
 """
 
@@ -26,8 +29,16 @@ import anyio.to_thread
 import structlog
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from starlette.requests import cookie_parser
 from starlette.routing import Match
 
+from accord.api.cookies import (
+    COOKIE_KEY,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    csrf_matches,
+)
 from accord.auth import access_for, decide
 from accord.errors import AccordError, Forbidden, Unauthorized
 from accord.metrics import REQUEST_SECONDS, REQUESTS
@@ -59,6 +70,10 @@ class BodyTooLarge(AccordError):
     code = "body_too_large"
 
 
+class CsrfRefused(Forbidden):
+    code = "csrf"
+
+
 def match_template(app: FastAPI, scope: Scope) -> str | None:
     """The path template of the route `scope` fully matches (`/api/v1/records/{record_id}`)."""
     for context in iter_route_contexts(app.router.routes):
@@ -74,6 +89,35 @@ def _bearer(scope: Scope) -> str | None:
         if name == b"authorization":
             scheme, _, secret = bytes(value).decode("latin-1").partition(" ")
             return secret.strip() or None if scheme.lower() == "bearer" else None
+    return None
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _from_cookie(scope: Scope) -> AccordError | None:
+    """Under `/api/v1`, a request without an Authorization header but with the workbench's
+    session cookie is authenticated by the cookie: its secret becomes the bearer secret. A
+    state change must carry the session's CSRF token; without it, Forbidden."""
+    if not str(scope.get("path", "")).startswith(API_PREFIX):
+        return None
+    if _header(scope, b"authorization") is not None:
+        return None
+    cookies = _header(scope, b"cookie")
+    secret = cookie_parser(cookies).get(SESSION_COOKIE) if cookies else None
+    if not secret:
+        return None
+    if str(scope.get("method", "")).upper() not in SAFE_METHODS and not csrf_matches(
+        secret, _header(scope, CSRF_HEADER.encode("ascii"))
+    ):
+        return CsrfRefused("this change needs the session's CSRF token in X-CSRF-Token")
+    bearer = (b"authorization", f"Bearer {secret}".encode("latin-1"))
+    scope["headers"] = [*scope.get("headers", ()), bearer]
+    scope[COOKIE_KEY] = True
     return None
 
 
@@ -168,7 +212,7 @@ class Guard:
                 await _answer(send, error)
 
         try:
-            refusal = await self._refusal(scope, template)
+            refusal = _from_cookie(scope) or await self._refusal(scope, template)
             if refusal is not None:
                 await refuse(refusal)
                 return

@@ -23,6 +23,7 @@ from accord.auth.matrix import (
     access_for,
     allow,
     decide,
+    permitted,
     route_key,
     scopes_for,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "open_secret",
     "parse_roles",
     "password_problems",
+    "permitted",
     "provisioning_uri",
     "recovery_digest",
     "retry_after",

@@ -25,6 +25,7 @@ __all__ = [
     "access_for",
     "allow",
     "decide",
+    "permitted",
     "route_key",
     "scopes_for",
 ]
@@ -87,6 +88,8 @@ ACCESS: Mapping[str, Access] = {
     # Open to anyone: liveness, the API description (and the files its pages load from this
     # node), and the login itself.
     "GET /": PUBLIC,
+    # The workbench's page and its built files (scripts, styles): the API behind them decides.
+    "GET /assets/{file_name}": PUBLIC,
     "GET /api/v1/health": PUBLIC,
     "GET /openapi.json": PUBLIC,
     "GET /docs": PUBLIC,
@@ -99,6 +102,8 @@ ACCESS: Mapping[str, Access] = {
     "POST /api/v1/auth/login": PUBLIC,
     # A human user's own session (machine tokens have none).
     "GET /api/v1/auth/me": allow(*EVERY_ROLE, enrolment=True),
+    # The code lists (purposes, crime areas) a client offers in its forms.
+    "GET /api/v1/codes": allow(*EVERY_ROLE, scope="codes"),
     "POST /api/v1/auth/mfa/enrol": allow(*EVERY_ROLE, enrolment=True),
     "POST /api/v1/auth/mfa/verify": allow(*EVERY_ROLE, enrolment=True),
     "POST /api/v1/auth/refresh": allow(*EVERY_ROLE),
@@ -110,6 +115,9 @@ ACCESS: Mapping[str, Access] = {
     "PATCH /api/v1/records/{record_id}": allow(*_CASEWORK, scope="records:write"),
     "DELETE /api/v1/records/{record_id}": allow(_I, _S, scope="records:write"),
     "GET /api/v1/records/{record_id}/history": allow(*_CASEWORK, _DPO, _AUD, scope="records:read"),
+    "GET /api/v1/records/{record_id}/disclosures": allow(
+        *_CASEWORK, _DPO, _AUD, scope="records:read"
+    ),
     "POST /api/v1/search": allow(*_CASEWORK, scope="search"),
     "POST /api/v1/match": allow(*_CASEWORK, scope="search"),
     # Cross-referencing: casework runs it, reads the links and judges them; auditors and node
@@ -140,6 +148,8 @@ ACCESS: Mapping[str, Access] = {
     "GET /api/v1/audit/proof/inclusion": allow(*EVERY_ROLE, scope="audit:verify"),
     "GET /api/v1/audit/proof/consistency": allow(*EVERY_ROLE, scope="audit:verify"),
     "GET /api/v1/audit/entries": allow(_DPO, _AUD, scope="audit:read"),
+    # Verifying the whole ledger reads every entry: for those who answer for the log.
+    "GET /api/v1/audit/verify": allow(_DPO, _AUD, Role.NODE_ADMIN, scope="audit:verify"),
     # Partners' ledgers as witnessed: names partners and alarms, for those who answer for
     # the log and the node.
     "GET /api/v1/audit/witness": allow(_DPO, _AUD, Role.NODE_ADMIN, scope="audit:verify"),
@@ -151,6 +161,8 @@ ACCESS: Mapping[str, Access] = {
     "PUT /api/v1/agreements/{file_name}": allow(Role.NODE_ADMIN, scope="agreements:write"),
     "DELETE /api/v1/agreements/{file_name}": allow(Role.NODE_ADMIN, scope="agreements:write"),
     "POST /api/v1/policy/check": allow(*_CASEWORK, _DPO, scope="policy:check"),
+    # A draft agreement judged against the node's records: counts only, nothing sent.
+    "POST /api/v1/policy/simulate": allow(*_CASEWORK, _DPO, Role.NODE_ADMIN, scope="policy:check"),
     "POST /api/v1/exports": allow(_I, _L, _S, scope="exports"),
     # Federation, the user's side: casework searches partners and asks for follow-ups; only
     # a liaison officer answers a partner's follow-up.
@@ -195,6 +207,11 @@ ACCESS: Mapping[str, Access] = {
     "GET /api/v1/mla/{mla_id}": allow(_I, _L, _S, _DPO, scope="mla:read"),
     "POST /api/v1/mla/{mla_id}/send": allow(_I, _L, _S, scope="mla:write"),
     "POST /api/v1/mla/{mla_id}/advance": allow(_I, _L, _S, scope="mla:write"),
+    # The node administrator's views of users, tokens and partners, and users' roles.
+    "GET /api/v1/admin/users": allow(Role.NODE_ADMIN, scope="admin"),
+    "PUT /api/v1/admin/users/{username}/roles": allow(Role.NODE_ADMIN, scope="admin"),
+    "GET /api/v1/admin/tokens": allow(Role.NODE_ADMIN, scope="admin"),
+    "GET /api/v1/admin/partners": allow(Role.NODE_ADMIN, scope="admin"),
     # Federation, the partners' side: mutual TLS and a signed request, no user or token.
     "GET /federation/v1/node": Access(partners=True),
     "POST /federation/v1/search": Access(partners=True),
@@ -258,3 +275,13 @@ def decide(access: Access, principal: Principal | None) -> AccessDecision:
         if access.scope not in principal.scopes:
             return AccessDecision(False, f"this token lacks the scope {access.scope!r}")
     return AccessDecision(True)
+
+
+def permitted(principal: Principal) -> list[str]:
+    """Every route (`METHOD /path`) `principal` may call, public ones aside: what a client
+    such as the workbench shows this caller, from the same table the API enforces."""
+    return sorted(
+        key
+        for key, access in ACCESS.items()
+        if not access.public and not access.partners and decide(access, principal).allowed
+    )

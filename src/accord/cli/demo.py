@@ -805,14 +805,15 @@ def _credentials(
     say(("Your turn: the nodes keep running until Ctrl-C.", "bold"))
     say(
         f"Each node has a user {DEMO_USER!r} ({', '.join(DEMO_ROLES)}). Its password is shown "
-        "only now; `demo totp` gives the current authenticator code."
+        "only now; `demo totp` gives the current authenticator code (demo nodes only), for "
+        "the workbench's login and for `accord login`."
     )
     for local in nodes:
         password, _codes = credentials[local.agency]
         env = f"ACCORD_HOME={_shown_path(local.home)}"
         console.print()
-        say((local.agency, "bold"), f"  user API {local.api_url}/docs")
-        say(f"  password: {password}")
+        say((local.agency, "bold"), f"  workbench {local.api_url}/  (API: {local.api_url}/docs)")
+        say(f"  user: {DEMO_USER}  password: {password}")
         say(
             f"  {accord} demo totp --node {local.home.name} --home {_shown_path(local.home.parent)}"
         )

@@ -24,6 +24,7 @@ __all__ = [
     "EntryRow",
     "HeadRow",
     "SqlNodes",
+    "entries_containing",
     "heads",
     "heads_above",
     "insert_entries",
@@ -273,3 +274,18 @@ def heads_above(conn: Connection, size: int) -> list[HeadRow]:
 
 def heads(conn: Connection) -> list[HeadRow]:
     return [_head(r) for r in conn.execute(select(ledger_heads).order_by(ledger_heads.c.size))]
+
+
+def entries_containing(
+    conn: Connection, event: str, fragment: str, limit: int = 1000
+) -> list[EntryRow]:
+    """The latest entries of `event` whose payload contains `fragment` (newest first): a
+    coarse filter; the caller decodes each entry and keeps those that really match."""
+    e = ledger_entries.c
+    stmt = (
+        select(ledger_entries)
+        .where(e.event == event, e.payload.contains(fragment, autoescape=True))
+        .order_by(e.idx.desc())
+        .limit(limit)
+    )
+    return [_entry(row) for row in conn.execute(stmt)]

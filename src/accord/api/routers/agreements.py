@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from accord.api.deps import CurrentNode, CurrentPrincipal
@@ -79,3 +80,24 @@ def export(body: ExportIn, node: CurrentNode, principal: CurrentPrincipal) -> di
     return policy_tools.export_records(
         node, principal, to=body.to, record_ids=body.ids, purpose=purpose
     ).to_dict()
+
+
+@router.post("/policy/simulate")
+def policy_simulate(
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    text: str = Body(media_type="application/yaml", description="A draft agreement (YAML)."),
+    file_name: Annotated[
+        str, Query(max_length=200, description="Named in line-numbered errors.")
+    ] = "draft.yaml",
+    on: Annotated[
+        date | None,
+        Query(
+            description="Judge the draft on this day; default today, or its first day of "
+            "validity if it starts later."
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """What-if: how many of this node's records of each kind and category would flow to each
+    party in each mode under a draft agreement, on one day. Nothing is loaded or changed."""
+    return policy_tools.simulate_file(node, file_name, text, on=on).to_dict()

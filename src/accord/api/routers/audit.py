@@ -42,6 +42,25 @@ def consistency(
     return audit.consistency_proof(node, first, second).to_json()
 
 
+@router.get("/verify")
+def verify(node: CurrentNode, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Check the whole stored ledger (what `accord audit verify` does): every entry, every
+    signed head and the consistency of consecutive heads. `ok` with `verified_size` entries
+    proven intact, or where the first fault lies and what it is."""
+    found = audit.verify(node)
+    return {
+        "ok": found.ok,
+        "checked": found.checked,
+        "heads_checked": found.heads_checked,
+        "verified_size": found.verified_size,
+        "first_bad_index": found.first_bad_index,
+        "exact": found.exact,
+        "problem": found.problem.value if found.problem is not None else None,
+        "reason": found.reason,
+        "head_size": found.head_size,
+    }
+
+
 @router.get("/entries")
 def entries(
     node: CurrentNode,

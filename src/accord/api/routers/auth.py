@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.api.cookies import clear_session, set_session, via_cookie
 from accord.api.deps import BearerSecret, CurrentNode, CurrentPrincipal
-from accord.auth import MAX_PASSWORD_LENGTH
+from accord.auth import MAX_PASSWORD_LENGTH, permitted
 from accord.errors import TooManyAttempts
 from accord.services import sessions
 
@@ -26,6 +27,12 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
     code: str | None = Field(default=None, max_length=16, description="6-digit TOTP code.")
     recovery_code: str | None = Field(default=None, max_length=64)
+    cookie: bool = Field(
+        default=False,
+        description="Hold the session in an HttpOnly cookie (the workbench) instead of handing "
+        "the token out: `access_token` is then empty and `token_type` is `cookie`; a change "
+        "sent with the cookie needs the `accord_csrf` cookie's value in `X-CSRF-Token`.",
+    )
 
 
 class SessionOut(BaseModel):
@@ -64,10 +71,18 @@ class MeOut(BaseModel):
     kind: str
     roles: list[str]
     scopes: list[str]
+    routes: list[str] = Field(
+        description="Every route this caller may call (`METHOD /path`), from the access matrix."
+    )
+
+
+def _session(request: Request, response: Response, session: dict[str, Any]) -> dict[str, Any]:
+    """A session for a cookie-holding client goes into the cookie, not the body."""
+    return set_session(request, response, session) if via_cookie(request) else session
 
 
 @router.post("/login", response_model=SessionOut)
-def login(body: LoginIn, request: Request, node: CurrentNode) -> Any:
+def login(body: LoginIn, request: Request, response: Response, node: CurrentNode) -> Any:
     """Log in. 401 for a wrong password or code (every failure is in the ledger); after
     repeated failures 429 with Retry-After, without checking the password."""
     client = request.client.host if request.client else None
@@ -84,6 +99,8 @@ def login(body: LoginIn, request: Request, node: CurrentNode) -> Any:
         return JSONResponse(
             exc.to_dict(), status_code=exc.status, headers={"Retry-After": str(exc.retry_after)}
         )
+    if body.cookie:
+        return set_session(request, response, session.to_dict())
     return session.to_dict()
 
 
@@ -96,6 +113,7 @@ def me(principal: CurrentPrincipal) -> Any:
         "kind": principal.kind.value,
         "roles": sorted(principal.roles),
         "scopes": sorted(principal.scopes),
+        "routes": permitted(principal),
     }
 
 
@@ -108,22 +126,35 @@ def enrol(node: CurrentNode, principal: CurrentPrincipal, secret: BearerSecret) 
 
 @router.post("/mfa/verify", response_model=EnrolledOut)
 def verify(
-    body: VerifyIn, node: CurrentNode, principal: CurrentPrincipal, secret: BearerSecret
+    body: VerifyIn,
+    request: Request,
+    response: Response,
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    secret: BearerSecret,
 ) -> Any:
     """Confirm the pending enrolment with a code; returns 10 single-use recovery codes and a
-    full access token in place of the current one."""
+    full access token in place of the current one (in the cookie, for a cookie session)."""
     codes, session = sessions.complete_enrolment(node, secret, body.code)
-    return {"recovery_codes": codes, "session": session.to_dict()}
+    return {"recovery_codes": codes, "session": _session(request, response, session.to_dict())}
 
 
 @router.post("/refresh", response_model=SessionOut)
-def refresh(node: CurrentNode, principal: CurrentPrincipal, secret: BearerSecret) -> Any:
+def refresh(
+    request: Request,
+    response: Response,
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    secret: BearerSecret,
+) -> Any:
     """A fresh access token; the current one is revoked. A session ends 12 hours after login."""
-    return sessions.refresh(node, secret).to_dict()
+    return _session(request, response, sessions.refresh(node, secret).to_dict())
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(node: CurrentNode, principal: CurrentPrincipal, secret: BearerSecret) -> Response:
-    """Revoke the access token at once."""
+    """Revoke the access token at once (and clear the session cookie)."""
     sessions.logout(node, secret)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    answer = Response(status_code=status.HTTP_204_NO_CONTENT)
+    clear_session(answer)
+    return answer

@@ -15,6 +15,7 @@ from accord.api.schemas import RecordIn, RecordOut, RecordPatch
 from accord.errors import FieldError, ValidationError
 from accord.model import Record
 from accord.services import records as service
+from accord.services.disclosures import record_disclosures
 
 router = APIRouter(prefix="/records", tags=["records"])
 
@@ -74,6 +75,15 @@ def record_history(
 ) -> list[dict[str, Any]]:
     """Superseded versions, oldest first; a withdrawn record's too (ending with `delete`)."""
     return service.record_history(node, principal, record_id, owner)
+
+
+@router.get("/{record_id}/disclosures")
+def disclosures(
+    record_id: str, node: CurrentNode, principal: CurrentPrincipal, owner: str | None = _Owner
+) -> list[dict[str, Any]]:
+    """To whom the record was disclosed (or refused), when, in which mode and under which
+    clauses, newest first, from the ledger; for the owner agency only (403 otherwise)."""
+    return [d.to_dict() for d in record_disclosures(node, principal, record_id, owner)]
 
 
 @router.patch("/{record_id}", response_model=RecordOut)

@@ -1,0 +1,69 @@
+// The one way the workbench talks to its node: same origin, the session in an HttpOnly
+// cookie, the CSRF token (a readable cookie) echoed on every change. The API decides
+// everything; an error comes back as an ApiError naming the fields at fault.
+
+const listeners = new Set();
+
+/** Called with no argument when the API says the session is gone (401). */
+export function onSessionLost(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function csrfToken() {
+  const found = document.cookie.match(/(?:^|;\s*)accord_csrf=([^;]+)/);
+  return found ? decodeURIComponent(found[1]) : "";
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body.code || "error";
+    this.errors = Array.isArray(body.errors) ? body.errors : [];
+    // An agreement file that does not load: each problem with its file and line.
+    this.problems = Array.isArray(body.problems) ? body.problems : [];
+    this.retryAfter = body.retry_after ?? null;
+  }
+
+  /** The reason given for one field (`query`, `body.items.3.mrz`…), or null. */
+  field(name) {
+    const found = this.errors.find((e) => e.field === name || e.field.endsWith(`.${name}`));
+    return found ? found.reason : null;
+  }
+}
+
+export async function call(method, path, body, contentType = "application/json") {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
+  let payload;
+  if (body !== undefined) {
+    headers["Content-Type"] = contentType;
+    payload = contentType === "application/json" ? JSON.stringify(body) : body;
+  }
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      body: payload,
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError(0, { code: "network", message: "the node cannot be reached" });
+  }
+  if (response.status === 204) return null;
+  const isJson = (response.headers.get("content-type") || "").includes("json");
+  const data = isJson ? await response.json() : { message: await response.text() };
+  if (!response.ok) {
+    const error = new ApiError(response.status, data);
+    if (response.status === 401 && !path.startsWith("/auth/login")) {
+      for (const listener of listeners) listener();
+    }
+    throw error;
+  }
+  return data;
+}
+
+export const get = (path) => call("GET", path);
+export const post = (path, body) => call("POST", path, body);
