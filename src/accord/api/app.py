@@ -29,6 +29,7 @@ from accord.api.routers import (
     auth,
     documents,
     federation,
+    graph,
     health,
     match,
     notices,
@@ -275,6 +276,7 @@ def create_app(node: Node) -> FastAPI:
         xref.router,
         notices.router,
         alerts.router,
+        graph.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     federation.include(app, API_PREFIX)

@@ -19,6 +19,7 @@ from . import (
     demo,
     documents,
     followup,
+    graph,
     match,
     notices,
     outbox,
@@ -101,6 +102,7 @@ app.add_typer(xref.app, name="xref")
 app.add_typer(documents.app, name="documents")
 app.add_typer(notices.app, name="notices")
 app.add_typer(notices.alerts_app, name="alerts")
+app.add_typer(graph.app, name="graph")
 
 
 def main() -> None:

@@ -89,6 +89,7 @@ class Event(StrEnum):
     NOTICE = "notice"
     NOTICE_READ = "notice_read"
     WATCHLIST_ALERT = "watchlist_alert"
+    GRAPH_ANALYSIS = "graph_analysis"
 
 
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:
