@@ -61,10 +61,11 @@ def flow_groups(graph: EntityGraph) -> list[int]:
                 parent[max(a, b)] = min(a, b)
     groups = [root(v) for v in range(graph.vertex_count)]
     graph.cache["flow_groups"] = groups
+    # Only groups of more than one record are listed; a record alone is its own group.
     members: dict[int, list[int]] = {}
     for v, g in enumerate(groups):
-        if g != v or v in members:
-            members.setdefault(g, []).append(v)
+        if g != v:
+            members.setdefault(g, [g]).append(v)
     graph.cache["flow_members"] = members
     return groups
 

@@ -110,6 +110,13 @@ def rings(
             if r != first:
                 parent[max(r, first)] = min(r, first)
                 first = min(r, first)
+    # A record joins the persons it names: an applicant's application and photograph are
+    # one ring's, though they share nothing with each other.
+    for v in list(parent):
+        for p in _persons_of(graph, v):
+            a, b = root(v), root(p)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
     records: dict[int, list[int]] = {}
     for v in parent:
         records.setdefault(root(v), []).append(v)
@@ -121,7 +128,7 @@ def rings(
         if len(held) < min_records:
             continue
         ordered = sorted(held)
-        persons: set[int] = set()
+        persons = {v for v in ordered if graph.schemata[v] == _PERSON}
         for v in ordered:
             persons |= _persons_of(graph, v)
         related = _related(graph, set(ordered))
