@@ -165,7 +165,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_logged(
 
 def test_an_unknown_id_is_not_found_naming_the_field(node: Node) -> None:
     seed(node)
-    with pytest.raises(NotFound, match="^target: no record 'nobody'"):
+    with pytest.raises(NotFound, match=r"^target: no record 'nobody'"):
         service.analyse_paths(node, node.operator(), PURPOSE, source="anna", target="nobody")
 
 
