@@ -42,9 +42,9 @@ _HOLDING = frozenset({"holder", "owner", "payerAccount", "beneficiaryAccount"})
 
 def flow_groups(graph: EntityGraph) -> list[int]:
     """The flow group of each vertex (the smallest vertex id of its group), computed once."""
-    found = graph.cache.get("flow_groups")
+    found: list[int] | None = graph.cache.get("flow_groups")
     if found is not None:
-        return list(found)
+        return found
     parent = list(range(graph.vertex_count))
 
     def root(v: int) -> int:
@@ -274,7 +274,7 @@ def trace(
     _pooled(graph, trail, groups, arrival, starts, seen_edges, window, in_mode, forward)
     _aggregate(graph, trail, groups, forward)
     _fans(graph, trail, order, window, fan)
-    _layering(graph, trail, order)
+    _layering(graph, trail)
     return trail
 
 
@@ -388,40 +388,58 @@ def _company_links(graph: EntityGraph, company: int) -> set[tuple[str, int]]:
     return out
 
 
-def _layering(graph: EntityGraph, trail: Trail, order: list[int]) -> None:
-    companies: list[int] = []
-    for g in order:
-        for holder in _holders(graph, g):
-            if graph.schemata[holder] in _COMPANIES and holder not in companies:
-                companies.append(holder)
-    if len(companies) < 2:
-        return
-    if len(companies) >= 3:
+def _layering(graph: EntityGraph, trail: Trail) -> None:
+    """Companies whose accounts the money passed from one to the next, when the two share a
+    director, an owner or an address; and a chain of three companies or more."""
+    groups = flow_groups(graph)
+    held: dict[int, list[int]] = {}
+
+    def companies_of(group: int) -> list[int]:
+        found = held.get(group)
+        if found is None:
+            found = [h for h in _holders(graph, group) if graph.schemata[h] in _COMPANIES]
+            held[group] = found
+        return found
+
+    chain: list[int] = []
+    pairs: dict[tuple[int, int], None] = {}
+    for p in trail.payments:
+        if p.pooled or p.duplicate:
+            continue
+        e = p.edge
+        froms = companies_of(groups[graph.src[e]])
+        tos = companies_of(groups[graph.dst[e]])
+        for c in (*froms, *tos):
+            if c not in chain:
+                chain.append(c)
+        for a in froms:
+            for b in tos:
+                if a != b:
+                    pairs[(min(a, b), max(a, b))] = None
+    if len(chain) >= 3:
         trail.layering.append(
             {
-                "companies": [graph.vertex(c).to_dict() for c in companies],
+                "companies": [graph.vertex(c).to_dict() for c in chain[:50]],
                 "shared": ["chain"],
                 "through": [],
             }
         )
-    links = {c: _company_links(graph, c) for c in companies}
-    for i, a in enumerate(companies):
-        for b in companies[i + 1 :]:
-            common = links[a] & links[b]
-            # A shared address value is an edge between the two companies themselves.
-            direct = [
-                e
-                for e in graph.edges_between(a, b)
-                if graph.ekind[e] == _SHARED and graph.labels[e] == "address"
-            ]
-            if not common and not direct:
-                continue
-            trail.layering.append(
-                {
-                    "companies": [graph.vertex(a).to_dict(), graph.vertex(b).to_dict()],
-                    "shared": sorted(
-                        {how for how, _ in common} | ({"address"} if direct else set())
-                    ),
-                    "through": [graph.vertex(v).to_dict() for _, v in sorted(common) if v >= 0],
-                }
-            )
+    links: dict[int, set[tuple[str, int]]] = {}
+    for a, b in pairs:
+        la = links.setdefault(a, _company_links(graph, a))
+        lb = links.setdefault(b, _company_links(graph, b))
+        common = la & lb
+        direct = [
+            e
+            for e in graph.edges_between(a, b)
+            if graph.ekind[e] == _SHARED and graph.labels[e] == "address"
+        ]
+        if not common and not direct:
+            continue
+        trail.layering.append(
+            {
+                "companies": [graph.vertex(a).to_dict(), graph.vertex(b).to_dict()],
+                "shared": sorted({how for how, _ in common} | ({"address"} if direct else set())),
+                "through": [graph.vertex(v).to_dict() for _, v in sorted(common) if v >= 0],
+            }
+        )

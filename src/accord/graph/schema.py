@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from accord.matching.keys import identifier_key, name_tokens
+import re
+import unicodedata
+
+from accord.matching.keys import identifier_key
 
 __all__ = [
     "IDENTIFIER_KINDS",
@@ -99,7 +102,9 @@ def links_of(schema: str) -> SchemaLinks:
 def identifier_value(kind: str, value: str) -> str | None:
     """The form in which two records' identifiers of `kind` compare equal, or None when the
     value is too short to be evidence. Numbers: letters and digits only, upper case; e-mail
-    and user names: lower case; addresses: folded name tokens; the rest as written."""
+    and user names: lower case; addresses: their words in lower case without accents (a
+    transliteration per address would cost more than the rest of the build); the rest as
+    written."""
     if kind in ("phone", "file_hash", "ip"):
         text = value.strip()
         return text if len(text) >= 4 else None
@@ -107,7 +112,16 @@ def identifier_value(kind: str, value: str) -> str | None:
         text = value.strip().lower()
         return text if len(text) >= 4 else None
     if kind == "address":
-        tokens = name_tokens(value)
+        tokens = _address_tokens(value)
         return " ".join(tokens) if len(tokens) >= 2 else None
     key = identifier_key(value)
     return key if key is not None and len(key) >= 4 else None
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _address_tokens(value: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", value.casefold())
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return _WORD.findall(plain)
