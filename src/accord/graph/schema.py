@@ -7,11 +7,10 @@ millions of records asks no proxy anything."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import cache
 
 from accord.matching.keys import identifier_key
 
