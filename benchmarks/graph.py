@@ -612,6 +612,14 @@ def main() -> None:
     result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     result["machine"]["load_after"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.part != "all" and args.out.exists():
+        # One part run alone keeps the other part's last figures.
+        earlier = json.loads(args.out.read_text(encoding="utf-8"))
+        other = "scale" if args.part == "accuracy" else "accuracy"
+        if other in earlier:
+            result[other] = earlier[other]
+            result[f"{other}_at"] = earlier.get(f"{other}_at", earlier.get("at"))
+    result[f"{args.part}_at"] = result["at"]
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2, ensure_ascii=False))
 

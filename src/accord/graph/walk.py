@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from accord.graph.core import EntityGraph
@@ -136,12 +137,29 @@ def paths(
     frontiers = ([a], [b])
     meet: set[int] = set()
     steps = 0
+    plain = filters.empty
     while frontiers[0] and frontiers[1] and steps < max_hops and not meet:
-        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        # Expand the side with fewer links to follow (not fewer vertices: a hub is costly).
+        cost = (sum(g.degree(frontiers[0])), sum(g.degree(frontiers[1])))
+        side = 0 if cost[0] <= cost[1] else 1
         mine, theirs = parents[side], parents[1 - side]
         nxt: dict[int, None] = {}
         level: dict[int, list[tuple[int, int]]] = {}
         for v in frontiers[side]:
+            if plain:
+                # No filter: walk vertices in C's order; the edges are picked at the end.
+                for w in g.neighbors(v, mode="all"):
+                    if w in mine:
+                        continue
+                    ups = level.get(w)
+                    if ups is None:
+                        level[w] = [(v, -1)]
+                        nxt[w] = None
+                        if w in theirs:
+                            meet.add(w)
+                    elif ups[-1][0] != v:
+                        ups.append((v, -1))
+                continue
             for e in g.incident(v, mode="all"):
                 if not edge_ok(e):
                     continue
@@ -178,7 +196,15 @@ def paths(
             for right in halves(m, 1):
                 vs = [p for p, _ in reversed(left)] + [m] + [p for p, _ in right]
                 es = [e for _, e in reversed(left)] + [e for _, e in right]
+                if plain:
+                    es = [_edge(graph, u, w) for u, w in pairwise(vs)]
                 found.append(GraphPath(tuple(vs), tuple(es)))
                 if len(found) >= limit:
                     return found
     return found
+
+
+def _edge(graph: EntityGraph, u: int, w: int) -> int:
+    """One edge joining u and w: a relationship or property record first, then the rest."""
+    found = graph.edges_between(u, w)
+    return min(found, key=lambda e: (graph.ekind[e], e))
