@@ -130,6 +130,8 @@ def test_document_checkers_and_node_admins_see_no_records() -> None:
                 "alerts:read",
                 "alerts:ack",
                 "events",
+                "graph",
+                "graph:export",
             },
         ),
         (["auditor"], {"records:read", "audit:read", "audit:verify", "agreements:read"}),
