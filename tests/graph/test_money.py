@@ -182,3 +182,13 @@ def test_money_through_companies_with_one_director_is_flagged_as_layering() -> N
     (flag,) = trace(g, vid(g, "start")).layering
     assert {c["id"] for c in flag["companies"]} == {"c1", "c2"}
     assert flag["shared"] == ["director"] and flag["through"][0]["id"] == "nominee"
+
+
+def test_a_trace_over_its_limit_is_cut_and_says_so() -> None:
+    g = graph_of(
+        *accounts("a", *(f"b{i}" for i in range(10))),
+        *(pay(f"p{i}", "a", f"b{i}", 10, "2026-01-01") for i in range(10)),
+    )
+    trail = trace(g, vid(g, "a"), limit=4)
+    assert trail.truncated and len(trail.payments) == 4
+    assert not trace(g, vid(g, "a")).truncated

@@ -229,6 +229,7 @@ def trace(
     currency: Annotated[list[str] | None, typer.Option(help="Only this currency; repeat.")] = None,
     direction: Annotated[str, typer.Option(help="forward or backward.")] = "forward",
     max_hops: Annotated[int, typer.Option(help="Most payments away from the start.")] = 6,
+    limit: Annotated[int, typer.Option(help="Most payments shown.")] = 1000,
     purpose: PurposeCode = "investigation",
     json_out: Json = False,
 ) -> None:
@@ -247,6 +248,7 @@ def trace(
         min_amount=min_amount,
         currencies=currency or [],
         max_hops=max_hops,
+        limit=limit,
     ).to_dict()
     if json_out:
         print_json(found)
@@ -278,6 +280,8 @@ def trace(
     for lay in flags["layering"]:
         names = ", ".join(c["caption"] for c in lay["companies"])
         say(("layering: ", "bold"), f"{names} (shared: {', '.join(lay['shared'])})")
+    if found["truncated"]:
+        say((f"Cut at {limit} payments (--limit).", "bold"))
 
 
 @app.command()

@@ -208,11 +208,12 @@ def trace(
     currencies: Iterable[str] = (),
     max_hops: int = 6,
     fan: int = 5,
-    limit: int = 5000,
+    limit: int = 1000,
 ) -> Trail:
     """Follow the money from `start` (an account, or a person or company: then every account
     it holds) `direction` `forward` or `backward`, up to `max_hops` payments away and `limit`
-    payments in all, keeping to the window, the minimum amount and the currencies."""
+    payments in all (those pooled in included; then `truncated`), keeping to the window, the
+    minimum amount and the currencies."""
     groups = flow_groups(graph)
     window = _Window(since, until, min_amount, currencies)
     forward = direction == "forward"
@@ -271,7 +272,7 @@ def trace(
         if trail.truncated or not nxt:
             break
         frontier = nxt
-    _pooled(graph, trail, groups, arrival, starts, seen_edges, window, in_mode, forward)
+    _pooled(graph, trail, groups, arrival, starts, seen_edges, window, in_mode, forward, limit)
     _aggregate(graph, trail, groups, forward)
     _fans(graph, trail, order, window, fan)
     _layering(graph, trail)
@@ -293,9 +294,10 @@ def _pooled(
     window: _Window,
     in_mode: str,
     forward: bool,
+    limit: int,
 ) -> None:
-    """Payments into the trail's accounts (past the start) from outside the trail, made
-    before the money moved on: what was mixed in with the money traced."""
+    """Payments into the trail's accounts (past the start) from outside the trail: what was
+    mixed in with the money traced."""
     for g, (_, hop) in list(arrival.items()):
         if g in starts:
             continue
@@ -305,6 +307,9 @@ def _pooled(
             far = groups[graph.src[e] if forward else graph.dst[e]]
             if far in arrival:
                 continue
+            if len(trail.payments) >= limit:
+                trail.truncated = True
+                return
             seen.add(e)
             trail.payments.append(TracedPayment(e, hop, pooled=True))
 

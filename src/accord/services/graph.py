@@ -366,8 +366,10 @@ def analyse_money_flow(
     currencies: Sequence[str] = (),
     max_hops: int = 6,
     fan: int = 5,
+    limit: int = 1000,
 ) -> Analysis:
-    """Follow the money from an account, person or company (see `accord.graph.money`)."""
+    """Follow the money from an account, person or company (see `accord.graph.money`), up to
+    `limit` payments (then `truncated`)."""
     if direction not in DIRECTIONS:
         raise ValidationError(
             FieldError("direction", f"{direction!r}: one of {', '.join(DIRECTIONS)}")
@@ -377,6 +379,7 @@ def analyse_money_flow(
         raise ValidationError(FieldError("min_amount", "must not be negative"))
     _limit(max_hops, "max_hops", 20)
     _limit(fan, "fan", 10_000)
+    limit = _limit(limit, top=100_000)
     graph = current_graph(node)
     v = _vertex(graph, "start", start)
     trail = trace(
@@ -389,6 +392,7 @@ def analyse_money_flow(
         currencies=currencies,
         max_hops=max_hops,
         fan=fan,
+        limit=limit,
     )
     shown = [graph.refs[v], *_edge_refs(graph, [p.edge for p in trail.payments])]
     shown += [graph.refs[graph.src[p.edge]] for p in trail.payments]
@@ -401,6 +405,7 @@ def analyse_money_flow(
         "min_amount": min_amount,
         "currencies": list(currencies),
         "max_hops": max_hops,
+        "limit": limit,
     }
     _ledger(node, principal, purpose, "money_flow", params, shown)
     return Analysis("money_flow", trail.to_dict(graph))

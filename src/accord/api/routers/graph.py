@@ -92,6 +92,7 @@ class MoneyFlowIn(PurposeIn):
     currencies: list[str] = Field(default_factory=list, max_length=20)
     max_hops: int = Field(default=6, description="Most payments away from the start (1-20).")
     fan: int = Field(default=5, description="Distinct counterparties that flag fan-in/fan-out.")
+    limit: int = Field(default=1000, description="Most payments returned (1-100,000).")
 
 
 class RingsIn(PurposeIn):
@@ -198,6 +199,7 @@ def money_flow(body: MoneyFlowIn, node: CurrentNode, principal: CurrentPrincipal
         currencies=body.currencies,
         max_hops=body.max_hops,
         fan=body.fan,
+        limit=body.limit,
     ).to_dict()
 
 
