@@ -440,7 +440,7 @@ def _nx_louvain(edges: list[tuple[int, int]], n: int, queue: Any) -> None:
     queue.put(time.perf_counter() - started)
 
 
-def scale(entities: int, edges: int, samples: int, nx_budget: int) -> dict[str, Any]:
+def scale(entities: int, edges: int, samples: int, nx_budget: int | None) -> dict[str, Any]:
     rng = random.Random(SEED)
     gc.collect()
     before = rss_mib()
@@ -454,6 +454,7 @@ def scale(entities: int, edges: int, samples: int, nx_budget: int) -> dict[str, 
     gc.collect()
     after = rss_mib()
     out: dict[str, Any] = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "entities": graph.vertex_count,
         "edges": graph.edge_count,
         "records": counts,
@@ -516,7 +517,8 @@ def scale(entities: int, edges: int, samples: int, nx_budget: int) -> dict[str, 
         "communities": len(found),
     }
     print(json.dumps(out), flush=True)
-    out["networkx"] = nx_side(graph, starts, pairs, nx_budget)
+    if nx_budget is not None:
+        out["networkx"] = nx_side(graph, starts, pairs, nx_budget)
     return out
 
 
@@ -582,6 +584,11 @@ def main() -> None:
     parser.add_argument(
         "--nx-budget", type=int, default=900, help="seconds for networkx's Louvain at scale"
     )
+    parser.add_argument(
+        "--no-networkx",
+        action="store_true",
+        help="scale: ours only, keeping networkx's figures of the last run on the same graph",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--keep", type=Path, help="keep the accuracy world and node in this (new) folder"
@@ -608,7 +615,16 @@ def main() -> None:
             flush=True,
         )
     if args.part in ("scale", "all"):
-        result["scale"] = scale(entities, edges, args.samples, args.nx_budget)
+        result["scale"] = scale(
+            entities, edges, args.samples, None if args.no_networkx else args.nx_budget
+        )
+        if args.no_networkx and args.out.exists():
+            earlier = json.loads(args.out.read_text(encoding="utf-8")).get("scale", {})
+            if "networkx" in earlier and earlier.get("edges") == result["scale"]["edges"]:
+                result["scale"]["networkx"] = {
+                    **earlier["networkx"],
+                    "note": "from the run of " + str(earlier.get("at", "before")),
+                }
     result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     result["machine"]["load_after"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
