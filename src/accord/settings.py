@@ -121,6 +121,19 @@ class Settings(BaseSettings):
         description="The Spark master of `--engine spark`: local[*] (this machine's cores) or "
         "a cluster's URL (spark://host:7077).",
     )
+    # Link analysis (docs/graph.md).
+    graph_max_hops: int = Field(
+        default=4,
+        ge=1,
+        le=10,
+        description="Most hops a neighbourhood or path request may ask for.",
+    )
+    graph_node_limit: int = Field(
+        default=5000,
+        ge=10,
+        le=1_000_000,
+        description="Most records a neighbourhood returns; a larger one is cut and says so.",
+    )
     record_max_values: int = Field(
         default=5000,
         ge=1,

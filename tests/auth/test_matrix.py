@@ -134,6 +134,8 @@ def test_document_checkers_and_node_admins_see_no_records() -> None:
                 "messages:write",
                 "cases:read",
                 "codes",
+                "graph",
+                "graph:export",
             },
         ),
         (

@@ -38,6 +38,13 @@ SEARCH = {"reference": "record-read test", "crime_area": "thb"}
 
 #: Routes whose answer carries record content (properties), and the walk that proves each.
 RECORD_CONTENT = {
+    "POST /api/v1/graph/neighbourhood": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/paths": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/communities": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/centrality": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/money-flow": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/rings": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/export": "test_graph_analyses_are_ledgered",
     "POST /api/v1/records": "test_create_answer_is_ledgered",
     "GET /api/v1/records": "test_listing_is_ledgered",
     "GET /api/v1/records/{record_id}": "test_read_and_history_are_ledgered",
@@ -450,3 +457,38 @@ def test_messages_with_records_are_ledgered(
     reads = [e["details"] for e in ledger(nl, "message_read")]
     assert any(r.get("message_id") == mid for r in reads)
     assert any(mid in r.get("messages", []) for r in reads)
+
+
+def test_graph_analyses_are_ledgered(de: tuple[Node, TestClient]) -> None:
+    """Every analysis names the records it shows in its `graph_analysis` entry (an export in
+    its `export` entry)."""
+    from tests.services.test_graph import seed
+
+    node, client = de
+    seed(node)
+    why = {"purpose": "investigation", "reference": "record-read test", "crime_area": "thb"}
+    walks: list[tuple[str, dict[str, Any], Any]] = [
+        ("neighbourhood", {"start": "anna", "hops": 1}, lambda a: [v["id"] for v in a["vertices"]]),
+        (
+            "paths",
+            {"source": "anna", "target": "bob"},
+            lambda a: [v["id"] for v in a["paths"][0]["vertices"]],
+        ),
+        ("communities", {"min_size": 2}, lambda a: a["communities"][0]["members"][:3]),
+        ("centrality", {"measure": "pagerank", "limit": 3}, lambda a: [a["ranked"][0]["id"]]),
+        ("money-flow", {"start": "acc-a"}, lambda a: [p["record"]["id"] for p in a["payments"]]),
+        ("rings", {"min_records": 2}, lambda a: [p["id"] for p in a["rings"][0]["persons"]]),
+    ]
+    for path, body, shown in walks:
+        before = len(ledger(node))
+        res = client.post(f"/api/v1/graph/{path}", json={**why, **body})
+        assert res.status_code == 200, (path, res.text)
+        found = shown(res.json())
+        found = [f if isinstance(f, str) else f["id"] for f in found]
+        assert _entry_naming(node, before, set(found))["event"] == "graph_analysis", path
+    before = len(ledger(node))
+    res = client.post(
+        "/api/v1/graph/export", json={**why, "format": "cytoscape", "around": "anna", "hops": 1}
+    )
+    assert res.status_code == 200, res.text
+    assert _entry_naming(node, before, {"anna", "bob"})["event"] == "export"

@@ -32,6 +32,7 @@ from accord.api.routers import (
     codes,
     documents,
     federation,
+    graph,
     health,
     match,
     messages,
@@ -291,6 +292,7 @@ def create_app(node: Node) -> FastAPI:
         cases.router,
         mla.router,
         admin.router,
+        graph.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     federation.include(app, API_PREFIX)

@@ -212,6 +212,14 @@ ACCESS: Mapping[str, Access] = {
     "PUT /api/v1/admin/users/{username}/roles": allow(Role.NODE_ADMIN, scope="admin"),
     "GET /api/v1/admin/tokens": allow(Role.NODE_ADMIN, scope="admin"),
     "GET /api/v1/admin/partners": allow(Role.NODE_ADMIN, scope="admin"),
+    # Link analysis: casework analyses what the node holds; an export may go to a partner.
+    "POST /api/v1/graph/neighbourhood": allow(*_CASEWORK, scope="graph"),
+    "POST /api/v1/graph/paths": allow(*_CASEWORK, scope="graph"),
+    "POST /api/v1/graph/communities": allow(*_CASEWORK, scope="graph"),
+    "POST /api/v1/graph/centrality": allow(*_CASEWORK, scope="graph"),
+    "POST /api/v1/graph/money-flow": allow(*_CASEWORK, scope="graph"),
+    "POST /api/v1/graph/rings": allow(*_CASEWORK, scope="graph"),
+    "POST /api/v1/graph/export": allow(*_CASEWORK, scope="graph:export"),
     # Federation, the partners' side: mutual TLS and a signed request, no user or token.
     "GET /federation/v1/node": Access(partners=True),
     "POST /federation/v1/search": Access(partners=True),

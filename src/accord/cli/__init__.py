@@ -19,6 +19,7 @@ from . import (
     demo,
     documents,
     followup,
+    graph,
     match,
     messages,
     notices,
@@ -105,6 +106,7 @@ app.add_typer(notices.alerts_app, name="alerts")
 app.add_typer(messages.messages_app, name="messages")
 app.add_typer(messages.cases_app, name="cases")
 app.add_typer(messages.mla_app, name="mla")
+app.add_typer(graph.app, name="graph")
 
 
 def main() -> None:

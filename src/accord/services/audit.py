@@ -93,6 +93,7 @@ class Event(StrEnum):
     MESSAGE_READ = "message_read"
     MLA = "mla"
     CASE = "case"
+    GRAPH_ANALYSIS = "graph_analysis"
 
 
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:
