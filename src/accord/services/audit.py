@@ -89,6 +89,11 @@ class Event(StrEnum):
     NOTICE = "notice"
     NOTICE_READ = "notice_read"
     WATCHLIST_ALERT = "watchlist_alert"
+    STIX_IMPORT = "stix_import"
+    STIX_READ = "stix_read"
+    STIX_CORRELATION = "stix_correlation"
+    TAXII_COLLECTION = "taxii_collection"
+    TAXII_FEED = "taxii_feed"
 
 
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:
