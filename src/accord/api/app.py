@@ -34,6 +34,8 @@ from accord.api.routers import (
     notices,
     records,
     search,
+    stix,
+    taxii,
     xref,
 )
 from accord.auth import access_for
@@ -275,8 +277,10 @@ def create_app(node: Node) -> FastAPI:
         xref.router,
         notices.router,
         alerts.router,
+        stix.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(taxii.router)
     federation.include(app, API_PREFIX)
     _install_pages(app)
     _install_metrics(app, node)
