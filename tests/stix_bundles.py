@@ -34,7 +34,11 @@ def uid(kind: str, seed: str) -> str:
 
 
 def bundle(*objects: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "bundle", "id": uid("bundle", json.dumps(objects)[:200]), "objects": list(objects)}
+    return {
+        "type": "bundle",
+        "id": uid("bundle", json.dumps(objects)[:200]),
+        "objects": list(objects),
+    }
 
 
 def text(data: dict[str, Any]) -> str:
@@ -49,9 +53,7 @@ def tlp2_marking(marking_id: str, level: str) -> dict[str, Any]:
         "id": marking_id,
         "created": "2022-10-01T00:00:00.000Z",
         "name": f"TLP:{level.upper()}",
-        "extensions": {
-            TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": level}
-        },
+        "extensions": {TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": level}},
     }
 
 
@@ -119,7 +121,7 @@ def misp_bundle() -> dict[str, Any]:
             "name": "Phishing campaign against bank customers",
             "published": T0,
             "report_types": ["misc"],
-            "labels": ["Threat-Report", "misp:tool=\"MISP-STIX-Converter\""],
+            "labels": ["Threat-Report", 'misp:tool="MISP-STIX-Converter"'],
             "object_refs": [ind, obs, attr],
             "object_marking_refs": [TLP1_WHITE],
         },
@@ -136,8 +138,14 @@ def misp_bundle() -> dict[str, Any]:
             "pattern_type": "stix",
             "pattern_version": "2.1",
             "valid_from": T0,
-            "kill_chain_phases": [{"kill_chain_name": "misp-category", "phase_name": "Network activity"}],
-            "labels": ["misp:type=\"ip-dst\"", "misp:category=\"Network activity\"", "misp:to_ids=\"True\""],
+            "kill_chain_phases": [
+                {"kill_chain_name": "misp-category", "phase_name": "Network activity"}
+            ],
+            "labels": [
+                'misp:type="ip-dst"',
+                'misp:category="Network activity"',
+                'misp:to_ids="True"',
+            ],
             "object_marking_refs": [TLP1_WHITE],
         },
         {
@@ -151,7 +159,7 @@ def misp_bundle() -> dict[str, Any]:
             "last_observed": T0,
             "number_observed": 1,
             "object_refs": [dom],
-            "labels": ["misp:type=\"domain\"", "misp:category=\"Network activity\""],
+            "labels": ['misp:type="domain"', 'misp:category="Network activity"'],
         },
         {
             "type": "domain-name",
@@ -166,7 +174,7 @@ def misp_bundle() -> dict[str, Any]:
             "created_by_ref": org,
             "created": T0,
             "modified": T0,
-            "labels": ["misp:type=\"phone-number\"", "misp:category=\"Person\""],
+            "labels": ['misp:type="phone-number"', 'misp:category="Person"'],
             "x_misp_type": "phone-number",
             "x_misp_value": "+49 30 1234567",
             "x_misp_category": "Person",

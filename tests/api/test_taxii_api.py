@@ -269,7 +269,9 @@ def test_a_partner_sees_only_what_its_agreements_allow_each_read_in_the_ledger(
         f"{ROOT}/collections/{collection}/objects/{red['id']}/", headers=_headers(partner)
     )
     assert one.status_code == 404  # as if it were not there
-    disclosures = [e for e in ledger(node, Event.DISCLOSURE) if e["details"]["recipient"] == "NL-POLITIE"]
+    disclosures = [
+        e for e in ledger(node, Event.DISCLOSURE) if e["details"]["recipient"] == "NL-POLITIE"
+    ]
     decided = {d["id"]: d["mode"] for e in disclosures for d in e["details"]["decisions"]}
     assert decided[red["id"]] == "deny" and decided[shared["id"]] == "full"
 
@@ -289,9 +291,7 @@ def test_a_collection_a_client_may_not_read_is_403_without_a_hint(
     _post(app_client, analyst, closed.id, [indicator("internal")])
     listed = app_client.get(f"{ROOT}/collections/", headers=_headers(partner)).json()
     assert closed.id not in json.dumps(listed)
-    refused = app_client.get(
-        f"{ROOT}/collections/{closed.id}/objects/", headers=_headers(partner)
-    )
+    refused = app_client.get(f"{ROOT}/collections/{closed.id}/objects/", headers=_headers(partner))
     assert refused.status_code == 403
     assert "indicator" not in refused.text
     missing = app_client.get(f"{ROOT}/collections/no-such/objects/", headers=_headers(partner))
@@ -305,15 +305,26 @@ def test_a_partner_writes_where_the_collection_lets_it_and_owns_what_it_wrote(
     assert status["success_count"] == 1
     (entry,) = ledger(node, Event.STIX_IMPORT)
     assert entry["actor"].endswith("@NL-POLITIE")
-    assert app_client.get(f"{ROOT}/status/{status['id']}/", headers=_headers(partner)).status_code == 200
+    assert (
+        app_client.get(f"{ROOT}/status/{status['id']}/", headers=_headers(partner)).status_code
+        == 200
+    )
 
 
 def test_unknown_types_and_missing_markings_are_named(
     app_client: TestClient, analyst: str, collection: str
 ) -> None:
-    unknown = {"type": "fraud-case", "spec_version": "2.1", "id": "fraud-case--0b7f4b7e-1c1a-4a52-9f0c-1b2d3e4f5a6b"}
-    marked = indicator("marked", markings=["marking-definition--0b7f4b7e-1c1a-4a52-9f0c-1b2d3e4f5a6b"])
-    status = _post(app_client, analyst, collection, [unknown, marked, *bundle(ipv4("192.0.2.9"))["objects"]])
+    unknown = {
+        "type": "fraud-case",
+        "spec_version": "2.1",
+        "id": "fraud-case--0b7f4b7e-1c1a-4a52-9f0c-1b2d3e4f5a6b",
+    }
+    marked = indicator(
+        "marked", markings=["marking-definition--0b7f4b7e-1c1a-4a52-9f0c-1b2d3e4f5a6b"]
+    )
+    status = _post(
+        app_client, analyst, collection, [unknown, marked, *bundle(ipv4("192.0.2.9"))["objects"]]
+    )
     failures = {f["id"]: f["message"] for f in status["failures"]}
     assert "extension definition" in failures[unknown["id"]]
     assert "object_marking_refs[0]" in failures[marked["id"]]

@@ -130,9 +130,16 @@ def test_document_checkers_and_node_admins_see_no_records() -> None:
                 "alerts:read",
                 "alerts:ack",
                 "events",
+                "stix:read",
+                "stix:write",
+                "taxii",
             },
         ),
-        (["auditor"], {"records:read", "audit:read", "audit:verify", "agreements:read"}),
+        (
+            ["auditor"],
+            {"records:read", "stix:read", "audit:read", "audit:verify", "agreements:read"},
+        ),
+        (["taxii_client"], {"audit:verify", "taxii"}),
         (["document_checker"], {"audit:verify", "documents:check"}),
     ],
 )

@@ -64,6 +64,7 @@ def _taxii_response(status: int, description: str, code: str, headers: Any = Non
     status, body, all_headers = taxii_error(status, description, code, headers)
     return Response(body, status_code=status, headers=all_headers)
 
+
 log = structlog.get_logger("accord.api")
 
 

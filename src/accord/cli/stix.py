@@ -197,9 +197,7 @@ def correlations(
     from accord.services.stix import correlations as find
 
     node = node_from_env()
-    found = find(
-        node, user(node, "GET /api/v1/stix/objects/{stix_id}/correlations"), stix_id
-    )
+    found = find(node, user(node, "GET /api/v1/stix/objects/{stix_id}/correlations"), stix_id)
     if json_out:
         print_json(found.to_dict())
         return

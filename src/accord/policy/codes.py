@@ -90,9 +90,7 @@ def record_kinds() -> dict[str, RecordKind]:
             if name in seen:
                 raise RuntimeError(f"schema {name} is in record kinds {seen[name]} and {code}")
             seen[name] = code
-        kinds[str(code)] = RecordKind(
-            code=str(code), label=str(v["label"]), schemata=names | stix
-        )
+        kinds[str(code)] = RecordKind(code=str(code), label=str(v["label"]), schemata=names | stix)
     missing = sorted(s.name for s in ftm.schemata.values() if not s.abstract and s.name not in seen)
     if missing:
         raise RuntimeError(f"FtM schemata in no record kind: {', '.join(missing)}")

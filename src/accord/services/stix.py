@@ -239,9 +239,7 @@ def import_objects(
                 continue
             seen.add((obj.id, version))
             pending.append((obj, version))
-        stored = store.existing_versions(
-            conn, principal.agency, [(o.id, v) for o, v in pending]
-        )
+        stored = store.existing_versions(conn, principal.agency, [(o.id, v) for o, v in pending])
         rows: list[dict[str, Any]] = []
         keys: list[set[tuple[str, str]]] = []
         links: dict[str, tuple[str, Record]] = {}
@@ -366,9 +364,7 @@ def read_rows(
 
 def _record_of(row: ObjectRow, now: datetime) -> Record:
     """The object as the policy engine sees it: its envelope and what it is governed as."""
-    envelope = parse_envelope(
-        row.envelope, is_person=row.policy_schema in PERSON_SCHEMATA, now=now
-    )
+    envelope = parse_envelope(row.envelope, is_person=row.policy_schema in PERSON_SCHEMATA, now=now)
     return Record(id=row.stix_id, schema=row.policy_schema, properties={}, envelope=envelope)
 
 
@@ -487,7 +483,9 @@ def export_bundle(
                 withheld += len(rows) - len(allowed)
                 rows = allowed
             else:
-                record_event(conn, Event.STIX_READ, principal, {"export": True, "objects": _ref(rows)})
+                record_event(
+                    conn, Event.STIX_READ, principal, {"export": True, "objects": _ref(rows)}
+                )
             objects.extend(r.data() for r in rows)
         record_event(
             conn,

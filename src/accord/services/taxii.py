@@ -141,9 +141,16 @@ def create_collection(
             conn,
             Event.TAXII_COLLECTION,
             actor,
-            {"step": "created", "id": row.id, "title": row.title, "types": row.types,
-             "purpose": purpose, "crime_area": crime_area,
-             "read_roles": row.read_roles, "write_roles": row.write_roles},
+            {
+                "step": "created",
+                "id": row.id,
+                "title": row.title,
+                "types": row.types,
+                "purpose": purpose,
+                "crime_area": crime_area,
+                "read_roles": row.read_roles,
+                "write_roles": row.write_roles,
+            },
         )
     return row
 
@@ -186,7 +193,9 @@ def list_collections(node: Node, principal: Principal, api_root: str) -> dict[st
     return {"collections": shown} if shown else {}
 
 
-def _collection(conn: Any, principal: Principal, api_root: str, collection_id: str) -> CollectionRow:
+def _collection(
+    conn: Any, principal: Principal, api_root: str, collection_id: str
+) -> CollectionRow:
     _root(api_root)
     c = store.get_collection(conn, collection_id)
     if c is None:
@@ -270,8 +279,15 @@ def parse_filter(
 
 def _digest(c: CollectionRow, f: ObjectFilter, kind: str) -> str:
     blob = json.dumps(
-        [c.id, kind, f.types, f.ids, f.versions, f.spec_versions,
-         f.added_after.isoformat() if f.added_after else None],
+        [
+            c.id,
+            kind,
+            f.types,
+            f.ids,
+            f.versions,
+            f.spec_versions,
+            f.added_after.isoformat() if f.added_after else None,
+        ],
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -386,8 +402,11 @@ def _allowed(
         conn,
         Event.STIX_READ,
         principal,
-        {"collection": c.id, "channel": channel,
-         "objects": [[r.owner, r.stix_id, r.version] for r in rows]},
+        {
+            "collection": c.id,
+            "channel": channel,
+            "objects": [[r.owner, r.stix_id, r.version] for r in rows],
+        },
     )
     return rows
 
@@ -404,7 +423,13 @@ def objects_page(
 ) -> Page:
     """A page of the collection's objects (§5.4)."""
     return _page(
-        node, principal, api_root, collection_id, f, limit=limit, next_token=next_token,
+        node,
+        principal,
+        api_root,
+        collection_id,
+        f,
+        limit=limit,
+        next_token=next_token,
         kind="objects",
     )
 
@@ -421,7 +446,13 @@ def manifest(
 ) -> Page:
     """A page of the collection's manifest (§5.3): which object versions it holds."""
     return _page(
-        node, principal, api_root, collection_id, f, limit=limit, next_token=next_token,
+        node,
+        principal,
+        api_root,
+        collection_id,
+        f,
+        limit=limit,
+        next_token=next_token,
         kind="manifest",
     )
 
@@ -439,11 +470,19 @@ def one_object(
 ) -> Page:
     """One object's versions as filtered (§5.6); 404 when none is there for the caller."""
     scoped = ObjectFilter(
-        ids=(object_id,), versions=f.versions, spec_versions=f.spec_versions,
+        ids=(object_id,),
+        versions=f.versions,
+        spec_versions=f.spec_versions,
         added_after=f.added_after,
     )
     page = _page(
-        node, principal, api_root, collection_id, scoped, limit=limit, next_token=next_token,
+        node,
+        principal,
+        api_root,
+        collection_id,
+        scoped,
+        limit=limit,
+        next_token=next_token,
         kind="object",
     )
     if not page.rows and next_token is None:
@@ -464,11 +503,19 @@ def object_versions(
 ) -> Page:
     """Every version of one object (§5.8), as the caller may see them."""
     scoped = ObjectFilter(
-        ids=(object_id,), versions=("all",), spec_versions=f.spec_versions,
+        ids=(object_id,),
+        versions=("all",),
+        spec_versions=f.spec_versions,
         added_after=f.added_after,
     )
     page = _page(
-        node, principal, api_root, collection_id, scoped, limit=limit, next_token=next_token,
+        node,
+        principal,
+        api_root,
+        collection_id,
+        scoped,
+        limit=limit,
+        next_token=next_token,
         kind="versions",
     )
     if not page.rows and next_token is None:

@@ -96,8 +96,8 @@ def issue_token(
     every scope the roles can use; `actor` (default: the node's operator) goes in the ledger.
 
     `acts_for`: a partner agency (or CERT) for which a TAXII client's token reads and writes;
-    such a token holds the `taxii_client` role and no other, and a `taxii_client` token
-    always names the agency it acts for."""
+    such a token holds the `taxii_client` role and no other. (A `taxii_client` token acting
+    for no one is the node's own agency's client, its own SOC's.)"""
     now = now or datetime.now(UTC)
     role_names, scope_names = _check(name, roles, scopes, expires_at, now)
     _check_acts_for(node, role_names, acts_for)
@@ -135,12 +135,7 @@ def issue_token(
 def _check_acts_for(node: Node, roles: list[str], acts_for: str | None) -> None:
     from accord.model import is_agency_code
 
-    client = Role.TAXII_CLIENT.value in roles
     if acts_for is None:
-        if client:
-            raise ValidationError(
-                FieldError("acts_for", "a taxii_client token names the agency it acts for")
-            )
         return
     if not is_agency_code(acts_for):
         raise ValidationError(FieldError("acts_for", f"{acts_for!r} is not an agency code"))

@@ -123,13 +123,12 @@ def insert_objects(
     """Insert object versions (and their correlating values); returns their pks in order."""
     if not rows:
         return []
-    pks: list[int] = []
-    if conn.dialect.name == "postgresql":
-        result = conn.execute(insert(stix_objects).returning(stix_objects.c.pk), list(rows))
-        pks = [r.pk for r in result]
-    else:
-        for row in rows:
-            pks.append(int(conn.execute(insert(stix_objects).values(**row)).inserted_primary_key[0]))
+    # One INSERT … RETURNING for the batch on both backends, the pks in the rows' order.
+    result = conn.execute(
+        insert(stix_objects).returning(stix_objects.c.pk, sort_by_parameter_order=True),
+        list(rows),
+    )
+    pks = [int(r.pk) for r in result]
     key_rows = [
         {"object_pk": pk, "kind": kind, "value": value}
         for pk, found in zip(pks, keys, strict=True)
@@ -199,7 +198,9 @@ def select_objects(conn: Connection, f: ObjectFilter, limit: int) -> list[Object
 
 def keys_of(conn: Connection, pk: int) -> set[tuple[str, str]]:
     c = stix_keys.c
-    return {(r.kind, r.value) for r in conn.execute(select(c.kind, c.value).where(c.object_pk == pk))}
+    return {
+        (r.kind, r.value) for r in conn.execute(select(c.kind, c.value).where(c.object_pk == pk))
+    }
 
 
 def key_holders(

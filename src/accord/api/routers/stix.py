@@ -77,9 +77,7 @@ def export_bundle(body: ExportIn, node: CurrentNode, principal: CurrentPrincipal
         except ValueError:
             raise ValidationError(FieldError("since", "is not ISO 8601")) from None
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    purpose = (
-        parse_purpose(body.purpose, body.reference, body.crime_area) if body.to else None
-    )
+    purpose = parse_purpose(body.purpose, body.reference, body.crime_area) if body.to else None
     result = service.export_bundle(
         node,
         principal,

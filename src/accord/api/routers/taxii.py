@@ -70,12 +70,12 @@ AddedAfter = Annotated[str | None, Query(max_length=40, description="§3.5.")]
 MatchId = Annotated[list[str] | None, Query(alias="match[id]", description="§3.6.")]
 MatchType = Annotated[list[str] | None, Query(alias="match[type]", description="§3.6.")]
 MatchVersion = Annotated[list[str] | None, Query(alias="match[version]", description="§3.6.")]
-MatchSpec = Annotated[
-    list[str] | None, Query(alias="match[spec_version]", description="§3.6.")
-]
+MatchSpec = Annotated[list[str] | None, Query(alias="match[spec_version]", description="§3.6.")]
 
 
-def _json(data: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def _json(
+    data: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     import json
 
     return Response(
@@ -91,7 +91,10 @@ def _added_headers(page: Page) -> dict[str, str]:
     first, last = page.first_added, page.last_added
     if first is None or last is None:
         return {}
-    return {"X-TAXII-Date-Added-First": timestamp(first), "X-TAXII-Date-Added-Last": timestamp(last)}
+    return {
+        "X-TAXII-Date-Added-First": timestamp(first),
+        "X-TAXII-Date-Added-Last": timestamp(last),
+    }
 
 
 def _envelope(page: Page) -> dict[str, Any]:
@@ -179,7 +182,7 @@ def get_manifest(
     principal: CurrentPrincipal,
     accept: Accept = None,
     limit: Limit = None,
-    next: Next = None,  # noqa: A002 - TAXII's parameter name
+    next: Next = None,
     added_after: AddedAfter = None,
     match_id: MatchId = None,
     match_type: MatchType = None,
@@ -217,7 +220,7 @@ def get_objects(
     principal: CurrentPrincipal,
     accept: Accept = None,
     limit: Limit = None,
-    next: Next = None,  # noqa: A002 - TAXII's parameter name
+    next: Next = None,
     added_after: AddedAfter = None,
     match_id: MatchId = None,
     match_type: MatchType = None,
@@ -265,9 +268,7 @@ async def add_objects(
     return _json(service.status_dict(status), status=202)
 
 
-@router.get(
-    "/{api_root}/collections/{collection_id}/objects/{object_id}/", response_class=Response
-)
+@router.get("/{api_root}/collections/{collection_id}/objects/{object_id}/", response_class=Response)
 def get_object(
     api_root: Root,
     collection_id: CollectionId,
@@ -276,7 +277,7 @@ def get_object(
     principal: CurrentPrincipal,
     accept: Accept = None,
     limit: Limit = None,
-    next: Next = None,  # noqa: A002 - TAXII's parameter name
+    next: Next = None,
     added_after: AddedAfter = None,
     match_version: MatchVersion = None,
     match_spec: MatchSpec = None,
@@ -303,7 +304,7 @@ def get_versions(
     principal: CurrentPrincipal,
     accept: Accept = None,
     limit: Limit = None,
-    next: Next = None,  # noqa: A002 - TAXII's parameter name
+    next: Next = None,
     added_after: AddedAfter = None,
     match_spec: MatchSpec = None,
 ) -> Response:

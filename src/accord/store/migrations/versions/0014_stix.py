@@ -42,9 +42,7 @@ def upgrade() -> None:
             "owner", "stix_id", "version", name=op.f("uq_stix_objects_owner_stix_id_version")
         ),
     )
-    op.create_index(
-        op.f("ix_stix_objects_stix_id_version"), "stix_objects", ["stix_id", "version"]
-    )
+    op.create_index(op.f("ix_stix_objects_stix_id_version"), "stix_objects", ["stix_id", "version"])
     op.create_index(op.f("ix_stix_objects_type_pk"), "stix_objects", ["type", "pk"])
     op.create_index(op.f("ix_stix_objects_date_added"), "stix_objects", ["date_added"])
     op.create_table(
