@@ -72,14 +72,18 @@ def match_template(app: FastAPI, scope: Scope) -> str | None:
 
 def _bearer(scope: Scope) -> str | None:
     """The bearer secret; under /taxii2/ also the password of HTTP Basic (TAXII clients that
-    speak only Basic send the API token so, with any user name)."""
+    speak only Basic send the API token so, with any user name) and `Token <secret>` (the
+    scheme of taxii2-client's TokenAuth)."""
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
             scheme, _, secret = bytes(value).decode("latin-1").partition(" ")
             if scheme.lower() == "bearer":
                 return secret.strip() or None
-            if scheme.lower() == "basic" and _is_taxii(scope):
-                return basic_password(secret.strip())
+            if _is_taxii(scope):
+                if scheme.lower() == "basic":
+                    return basic_password(secret.strip())
+                if scheme.lower() == "token":  # taxii2-client's TokenAuth
+                    return secret.strip() or None
             return None
     return None
 
