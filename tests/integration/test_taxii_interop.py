@@ -119,3 +119,67 @@ def test_every_version_is_kept_and_exported(node: Node) -> None:
     assert [o["modified"] for o in exported["objects"]] == [first["modified"], second["modified"]]
     latest = stix.export_bundle(node, node.operator(), all_versions=False).bundle
     assert [o["name"] for o in latest["objects"]] == ["sharper"]
+
+
+def test_a_feed_is_pulled_page_by_page_and_resumes_from_its_last_page(
+    node: Node, served: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accord.services import taxii_feeds
+    from accord.services.node import init_node
+    from accord.settings import Settings
+
+    token = issue_token(node, "nl-feed", ["analyst"]).secret
+    made = taxii.create_collection(
+        node, node.operator(), title="Feed", purpose="investigation", crime_area="fraud"
+    )
+    first = [indicator(f"feed-{i}", markings=[TLP2_GREEN]) for i in range(5)]
+    stix.import_objects(
+        node, node.operator(), json.dumps({"objects": first}), defaults=EnvelopeDefaults("DE-BKA")
+    )
+    puller = init_node(Settings(home=tmp_path / "nl"), "NL-POLITIE", "Politie")
+    monkeypatch.setenv("DE_BKA_TAXII_TOKEN", token)
+    taxii_feeds.add_feed(
+        puller,
+        puller.operator(),
+        name="de-bka",
+        url=f"{served}/taxii2/accord/",
+        collection_id=made.id,
+        token_env="DE_BKA_TAXII_TOKEN",
+        envelope={"reliability": "B", "assessment": "2"},
+    )
+    cut = taxii_feeds.pull_feed(puller, puller.operator(), "de-bka", page_size=2, max_pages=1)
+    assert (cut.complete, cut.created) == (False, 2)
+    (feed,) = taxii_feeds.list_feeds(puller)
+    assert feed.next_page is not None  # where the next pull starts
+    rest = taxii_feeds.pull_feed(puller, puller.operator(), "de-bka", page_size=2)
+    assert (rest.complete, rest.created, rest.existing) == (True, 3, 0)
+    later = indicator("feed-later")
+    stix.import_objects(
+        node, node.operator(), json.dumps({"objects": [later]}), defaults=EnvelopeDefaults("DE-BKA")
+    )
+    again = taxii_feeds.pull_feed(puller, puller.operator(), "de-bka", page_size=2)
+    assert (again.created, again.existing) == (1, 0)  # only what was added since
+    pulled = stix.export_bundle(puller, puller.operator()).bundle["objects"]
+    assert sorted(o["id"] for o in pulled) == sorted(o["id"] for o in [*first, later])
+    stored = stix.get_object(puller, puller.operator(), later["id"])
+    assert stored == [later]
+
+
+def test_a_feed_that_fails_says_why_and_keeps_its_place(node: Node, tmp_path: Any) -> None:
+    from accord.services import taxii_feeds
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there
+    taxii_feeds.add_feed(
+        node,
+        node.operator(),
+        name="down",
+        url=f"http://127.0.0.1:{port}/taxii2/root/",
+        collection_id="c1",
+    )
+    result = taxii_feeds.pull_feed(node, node.operator(), "down", timeout=2.0)
+    assert not result.complete and result.error
+    (feed,) = taxii_feeds.list_feeds(node)
+    assert feed.last_error == result.error and feed.added_after is None

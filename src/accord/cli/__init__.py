@@ -28,6 +28,8 @@ from . import (
     records,
     scenario,
     session,
+    stix,
+    taxii,
     tokens,
     users,
     xref,
@@ -101,6 +103,8 @@ app.add_typer(xref.app, name="xref")
 app.add_typer(documents.app, name="documents")
 app.add_typer(notices.app, name="notices")
 app.add_typer(notices.alerts_app, name="alerts")
+app.add_typer(stix.app, name="stix")
+app.add_typer(taxii.app, name="taxii")
 
 
 def main() -> None:

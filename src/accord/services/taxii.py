@@ -36,6 +36,7 @@ __all__ = [
     "STIX_MEDIA_TYPE",
     "Page",
     "add_objects",
+    "all_collections",
     "api_root_info",
     "collection_info",
     "create_collection",
@@ -178,6 +179,12 @@ def _collection_dict(c: CollectionRow, principal: Principal) -> dict[str, Any]:
     if c.description:
         out["description"] = c.description
     return out
+
+
+def all_collections(node: Node) -> list[CollectionRow]:
+    """Every collection, for the node's administrator."""
+    with node.engine.connect() as conn:
+        return store.list_collections(conn)
 
 
 def list_collections(node: Node, principal: Principal, api_root: str) -> dict[str, Any]:

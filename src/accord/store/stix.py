@@ -345,6 +345,7 @@ class FeedRow:
     envelope: dict[str, Any]
     added_after: str | None
     next_page: str | None
+    seen_until: str | None
     last_pulled_at: datetime | None
     last_error: str | None
     created_at: datetime
@@ -359,6 +360,7 @@ def _feed(row: Row[Any]) -> FeedRow:
         envelope=dict(row.envelope),
         added_after=row.added_after,
         next_page=row.next_page,
+        seen_until=row.seen_until,
         last_pulled_at=row.last_pulled_at,
         last_error=row.last_error,
         created_at=row.created_at,
@@ -378,6 +380,7 @@ def insert_feed(conn: Connection, f: FeedRow) -> bool:
             envelope=f.envelope,
             added_after=f.added_after,
             next_page=f.next_page,
+            seen_until=f.seen_until,
             last_pulled_at=f.last_pulled_at,
             last_error=f.last_error,
             created_at=f.created_at,

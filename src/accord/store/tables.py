@@ -813,9 +813,11 @@ stix_statuses = Table(
     Column("failures", JSON, nullable=False),
 )
 
-#: External TAXII 2.1 feeds this node pulls (`accord taxii add-feed`): where the last pull
-#: got to (`added_after`, the date_added of the last object imported) and the page it was on
-#: (`next_page`), so that a failed pull resumes from its last page.
+#: External TAXII 2.1 feeds this node pulls (`accord taxii add-feed`): where the last
+#: complete pull got to (`added_after`: the latest date_added it saw), and within a pull the
+#: page it was on (`next_page`) and the latest date_added so far (`seen_until`), so that a
+#: failed pull resumes from its last page. The token is read from the environment variable
+#: `token_env` names, never stored.
 stix_feeds = Table(
     "stix_feeds",
     metadata,
@@ -826,6 +828,7 @@ stix_feeds = Table(
     Column("envelope", JSON, nullable=False),
     Column("added_after", String(40)),
     Column("next_page", Text),
+    Column("seen_until", String(40)),
     Column("last_pulled_at", UtcDateTime()),
     Column("last_error", Text),
     Column("created_at", UtcDateTime(), nullable=False),

@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("envelope", sa.JSON(), nullable=False),
         sa.Column("added_after", sa.String(length=40), nullable=True),
         sa.Column("next_page", sa.Text(), nullable=True),
+        sa.Column("seen_until", sa.String(length=40), nullable=True),
         sa.Column("last_pulled_at", _AT, nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", _AT, nullable=False),
