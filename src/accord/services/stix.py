@@ -69,6 +69,7 @@ __all__ = [
 ]
 
 _PROGRESS_EVERY = 200
+_DEFINITIONS = frozenset({"marking-definition", "extension-definition"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,10 +222,20 @@ def import_objects(
     cap = node.settings.stix_correlation_cap
     with node.engine.begin() as conn:
         markings, extensions = _definitions(conn, objects)
+        # Definitions first: one that is refused is no definition for the others.
+        faults: dict[int, list[FieldError]] = {}
+        for obj in objects:
+            if obj.type in _DEFINITIONS:
+                faults[obj.index] = check_object(obj, markings, extensions)
+                if faults[obj.index]:
+                    markings.pop(obj.id, None)
+                    extensions.discard(obj.id)
         seen: set[tuple[str, str]] = set()
         pending: list[tuple[StixObject, str]] = []
         for obj in objects:
-            errors = check_object(obj, markings, extensions)
+            errors = faults.get(obj.index)
+            if errors is None:
+                errors = check_object(obj, markings, extensions)
             version = stix_version(obj.data) if not errors else ""
             if not errors and (obj.id, version) in seen:
                 report.existing += 1
