@@ -237,7 +237,9 @@ def get_objects(
     return _json(_envelope(page), headers=_added_headers(page))
 
 
-@router.post("/{api_root}/collections/{collection_id}/objects/", response_class=Response)
+@router.post(
+    "/{api_root}/collections/{collection_id}/objects/", response_class=Response, status_code=202
+)
 async def add_objects(
     request: Request,
     api_root: Root,
