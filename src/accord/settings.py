@@ -146,6 +146,26 @@ class Settings(BaseSettings):
         le=10 * 1024 * 1024,
         description="Longest value of a record's property, in characters (records API).",
     )
+    # STIX and TAXII (docs/stix.md).
+    stix_correlation_cap: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Most correlations shown and alerted per observable value; the count "
+        "beyond is shown as capped.",
+    )
+    taxii_max_page: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Most objects one TAXII page returns; a larger limit is refused.",
+    )
+    taxii_max_content_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="Largest body a TAXII POST of objects may have, in bytes.",
+    )
     # Federation (docs/federation.md).
     node_id: str | None = Field(
         default=None,

@@ -134,6 +134,7 @@ def test_a_token_has_only_the_scopes_it_was_given(node: Node) -> None:
         set(wide.scopes)
         == {
             "records:read",
+            "stix:read",
             "audit:read",
             "audit:verify",
             "agreements:read",

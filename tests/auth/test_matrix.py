@@ -136,12 +136,16 @@ def test_document_checkers_and_node_admins_see_no_records() -> None:
                 "codes",
                 "graph",
                 "graph:export",
+                "stix:read",
+                "stix:write",
+                "taxii",
             },
         ),
         (
             ["auditor"],
-            {"records:read", "audit:read", "audit:verify", "agreements:read", "codes"},
+            {"records:read", "stix:read", "audit:read", "audit:verify", "agreements:read", "codes"},
         ),
+        (["taxii_client"], {"audit:verify", "taxii", "codes"}),
         (["document_checker"], {"audit:verify", "documents:check", "codes"}),
     ],
 )

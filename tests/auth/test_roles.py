@@ -1,7 +1,7 @@
 from accord.auth import ROLE_DESCRIPTIONS, Role, parse_roles
 
 
-def test_the_eight_roles_each_have_a_description() -> None:
+def test_the_nine_roles_each_have_a_description() -> None:
     assert {r.value for r in Role} == {
         "analyst",
         "investigator",
@@ -11,6 +11,7 @@ def test_the_eight_roles_each_have_a_description() -> None:
         "auditor",
         "node_admin",
         "document_checker",
+        "taxii_client",
     }
     assert set(ROLE_DESCRIPTIONS) == set(Role)
 

@@ -37,7 +37,15 @@ THB = parse_purpose("investigation", "record-read test", "thb")
 SEARCH = {"reference": "record-read test", "crime_area": "thb"}
 
 #: Routes whose answer carries record content (properties), and the walk that proves each.
+#: TAXII 2.1 routes of one collection (§5).
+_COLLECTION = "/taxii2/{api_root}/collections/{collection_id}"
+
 RECORD_CONTENT = {
+    "GET /api/v1/stix/objects/{stix_id}": "test_stix_reads_are_ledgered",
+    "GET /api/v1/stix/objects/{stix_id}/correlations": "test_stix_reads_are_ledgered",
+    "POST /api/v1/stix/exports": "test_stix_reads_are_ledgered",
+    f"GET {_COLLECTION}/objects/": "test_stix_reads_are_ledgered",
+    f"GET {_COLLECTION}/objects/{{object_id}}/": "test_stix_reads_are_ledgered",
     "POST /api/v1/graph/neighbourhood": "test_graph_analyses_are_ledgered",
     "POST /api/v1/graph/paths": "test_graph_analyses_are_ledgered",
     "POST /api/v1/graph/communities": "test_graph_analyses_are_ledgered",
@@ -69,6 +77,15 @@ RECORD_CONTENT = {
 }
 #: Routes whose answer carries no record content, and why.
 NO_RECORD_CONTENT = {
+    "GET /taxii2/": "TAXII discovery: the API roots",
+    "GET /taxii2/{api_root}/": "the API root's description",
+    "GET /taxii2/{api_root}/collections/": "collections: ids, titles, access",
+    f"GET {_COLLECTION}/": "one collection's description",
+    f"GET {_COLLECTION}/manifest/": "ids, versions, dates; no content",
+    f"GET {_COLLECTION}/objects/{{object_id}}/versions/": "version timestamps only",
+    "GET /taxii2/{api_root}/status/{status_id}/": "a status resource: counts and ids",
+    f"POST {_COLLECTION}/objects/": "a status resource: counts and ids",
+    "POST /api/v1/stix/bundles": "an import report: ids and outcomes",
     "GET /api/v1/health": "liveness only",
     "GET /openapi.json": "the API description",
     "GET /docs": "the API description",
@@ -492,3 +509,53 @@ def test_graph_analyses_are_ledgered(de: tuple[Node, TestClient]) -> None:
     )
     assert res.status_code == 200, res.text
     assert _entry_naming(node, before, {"anna", "bob"})["event"] == "export"
+
+
+def test_stix_reads_are_ledgered(de: tuple[Node, TestClient]) -> None:
+    """Every answer that carries STIX objects names them in a ledger entry: the object API,
+    an export, and TAXII's objects, one object and the correlations."""
+    from accord.services import taxii
+    from tests.stix_bundles import bundle, indicator, ipv4
+
+    node, client = de
+    secret = issue_token(node, f"stix-{uuid.uuid4().hex[:8]}", ["analyst", "investigator"]).secret
+    auth = {"Authorization": f"Bearer {secret}"}
+    seed = uuid.uuid4().hex[:8]
+    ind, ip = indicator(f"rr-{seed}"), ipv4("198.51.100.77")
+    loaded = client.post("/api/v1/stix/bundles", content=json.dumps(bundle(ind, ip)), headers=auth)
+    assert loaded.status_code == 200, loaded.text
+    before = len(ledger(node))
+    one = client.get(f"/api/v1/stix/objects/{ind['id']}", headers=auth)
+    assert one.status_code == 200, one.text
+    _naming(node, before, {ind["id"]})
+    before = len(ledger(node))
+    assert client.get(f"/api/v1/stix/objects/{ind['id']}/correlations", headers=auth).is_success
+    _naming(node, before, {ind["id"]})
+    before = len(ledger(node))
+    exported = client.post("/api/v1/stix/exports", json={"types": ["indicator"]}, headers=auth)
+    assert exported.status_code == 200, exported.text
+    _naming(node, before, {ind["id"]})
+    collection = taxii.create_collection(
+        node,
+        node.operator(),
+        title=f"record-read {seed}",
+        purpose="intelligence_analysis",
+        crime_area="cybercrime",
+        write_roles=("analyst",),
+    ).id
+    taxii_headers = {**auth, "Accept": "application/taxii+json;version=2.1"}
+    root = f"/taxii2/accord/collections/{collection}/objects/"
+    posted = client.post(
+        root,
+        content=json.dumps({"objects": [indicator(f"rr-taxii-{seed}")]}),
+        headers={**taxii_headers, "Content-Type": "application/taxii+json;version=2.1"},
+    )
+    assert posted.status_code == 202, posted.text
+    taxii_id = indicator(f"rr-taxii-{seed}")["id"]
+    before = len(ledger(node))
+    page = client.get(root, headers=taxii_headers)
+    assert page.status_code == 200, page.text
+    _naming(node, before, {o["id"] for o in page.json()["objects"]})
+    before = len(ledger(node))
+    assert client.get(f"{root}{taxii_id}/", headers=taxii_headers).status_code == 200
+    _naming(node, before, {taxii_id})

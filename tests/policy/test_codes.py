@@ -17,7 +17,9 @@ from accord.policy import (
 
 
 def test_every_concrete_ftm_schema_is_in_exactly_one_record_kind():
-    listed = [s for kind in record_kinds().values() for s in kind.schemata]
+    listed = [
+        s for kind in record_kinds().values() for s in kind.schemata if not s.startswith("stix:")
+    ]
     concrete = {s.name for s in ftm.schemata.values() if not s.abstract}
     assert sorted(listed) == sorted(concrete)
 

@@ -40,6 +40,8 @@ from accord.api.routers import (
     notices,
     records,
     search,
+    stix,
+    taxii,
     xref,
 )
 from accord.auth import access_for
@@ -139,6 +141,50 @@ _ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
+_TAXII_MEDIA = "application/taxii+json;version=2.1"
+_TAXII_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["title"],
+    "description": "TAXII 2.1 error message (§3.6.1).",
+    "properties": {
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "error_code": {"type": "string"},
+        "http_status": {"type": "string"},
+    },
+}
+
+
+def _document_taxii(
+    method: str,
+    path: str,
+    operation: dict[str, Any],
+    responses: dict[str, Any],
+    error_ref: dict[str, Any],
+) -> None:
+    """TAXII routes answer in TAXII's media type, errors in TAXII's shape, 400 not 422."""
+    responses.pop("422", None)
+    ok = "202" if method == "post" else "200"
+    for key in list(responses):
+        if key.startswith("2"):
+            responses.pop(key)
+    responses[ok] = {
+        "description": "A TAXII 2.1 resource.",
+        "content": {_TAXII_MEDIA: {"schema": {"type": "object"}}},
+    }
+    statuses = {400, 401, 403, 404, 406}
+    if method == "post":
+        statuses |= {413, 415}
+    texts = {
+        **_DESCRIPTIONS,
+        406: "The request accepts no TAXII 2.1 media type.",
+        400: "Invalid input (a filter, `limit`, `next`, the body).",
+        415: "The body is not application/taxii+json;version=2.1.",
+    }
+    for status in sorted(statuses):
+        responses[str(status)] = {"description": texts[status], "content": error_ref}
+
+
 def _statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     """Every error status the route answers with, derived from how it is built."""
     found: set[int] = set(DECLARED_ERRORS.get(f"{method.upper()} {path}", ()))
@@ -166,11 +212,16 @@ def _document(app: FastAPI, node: Node) -> dict[str, Any]:
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = _ERROR_SCHEMA
+    components["TaxiiError"] = _TAXII_ERROR_SCHEMA
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    taxii_ref = {_TAXII_MEDIA: {"schema": {"$ref": "#/components/schemas/TaxiiError"}}}
     agreement_limit = node.settings.agreement_max_bytes
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
+            if path.startswith("/taxii2"):
+                _document_taxii(method, path, operation, responses, taxii_ref)
+                continue
             for status in sorted(_statuses(method, path, operation)):
                 key = str(status)
                 if key == "422" or key not in responses:
@@ -293,8 +344,10 @@ def create_app(node: Node) -> FastAPI:
         mla.router,
         admin.router,
         graph.router,
+        stix.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(taxii.router)
     federation.include(app, API_PREFIX)
     # The single document check, served without FastAPI's dependency machinery, ahead of
     # its (identical) FastAPI route, which the API description keeps.

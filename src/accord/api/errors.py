@@ -15,7 +15,55 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord.errors import AccordError
 
-__all__ = ["install_error_handlers"]
+__all__ = ["TAXII_PREFIX", "install_error_handlers", "taxii_error"]
+
+#: Paths whose errors take TAXII 2.1's error shape (§3.6.1) and media type.
+TAXII_PREFIX = "/taxii2"
+_TAXII_MEDIA = "application/taxii+json;version=2.1"
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request entity too large",
+    415: "Unsupported media type",
+    422: "Bad request",
+}
+
+
+def taxii_error(
+    status: int, description: str, code: str, headers: Mapping[str, str] | None = None
+) -> tuple[int, bytes, dict[str, str]]:
+    """(status, body, headers) of a TAXII error message (§3.6.1). Invalid input is 400 here,
+    as TAXII has it, not 422."""
+    import json
+
+    status = 400 if status == 422 else status
+    body = {
+        "title": _TITLES.get(status, "Error"),
+        "description": description,
+        "error_code": code,
+        "http_status": str(status),
+    }
+    return (
+        status,
+        json.dumps(body).encode("utf-8"),
+        {"Content-Type": _TAXII_MEDIA, **(headers or {})},
+    )
+
+
+def _taxii(request: Request) -> bool:
+    return request.url.path.startswith(TAXII_PREFIX + "/") or request.url.path == TAXII_PREFIX
+
+
+def _taxii_response(status: int, description: str, code: str, headers: Any = None) -> Any:
+    from fastapi.responses import Response
+
+    status, body, all_headers = taxii_error(status, description, code, headers)
+    return Response(body, status_code=status, headers=all_headers)
+
 
 log = structlog.get_logger("accord.api")
 
@@ -46,23 +94,31 @@ def _reason(error: Mapping[str, Any]) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AccordError)
-    async def _accord(_: Request, exc: AccordError) -> JSONResponse:
+    async def _accord(request: Request, exc: AccordError) -> Any:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if _taxii(request):
+            return _taxii_response(exc.status, exc.message, exc.code, headers)
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Any:
         errors = []
         for error in exc.errors():
             field, where = _field(tuple(error["loc"]))
             errors.append({"field": field, "in": where, "reason": _reason(error)})
         message = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        if _taxii(request):
+            return _taxii_response(400, message, "invalid")
         return JSONResponse(
             {"code": "invalid", "message": message, "errors": errors}, status_code=422
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Any:
+        if _taxii(request):
+            return _taxii_response(
+                exc.status_code, str(exc.detail), "http_error", getattr(exc, "headers", None)
+            )
         content: dict[str, Any] = {"code": "http_error", "message": str(exc.detail)}
         if exc.status_code == 400:
             # FastAPI's answer to a body it could not read (not UTF-8, cut off, ...).

@@ -39,6 +39,7 @@ from accord.api.cookies import (
     SESSION_COOKIE,
     csrf_matches,
 )
+from accord.api.errors import TAXII_PREFIX, taxii_error
 from accord.auth import access_for, decide
 from accord.errors import AccordError, Forbidden, Unauthorized
 from accord.metrics import REQUEST_SECONDS, REQUESTS
@@ -85,10 +86,20 @@ def match_template(app: FastAPI, scope: Scope) -> str | None:
 
 
 def _bearer(scope: Scope) -> str | None:
+    """The bearer secret; under /taxii2/ also the password of HTTP Basic (TAXII clients that
+    speak only Basic send the API token so, with any user name) and `Token <secret>` (the
+    scheme of taxii2-client's TokenAuth)."""
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
             scheme, _, secret = bytes(value).decode("latin-1").partition(" ")
-            return secret.strip() or None if scheme.lower() == "bearer" else None
+            if scheme.lower() == "bearer":
+                return secret.strip() or None
+            if _is_taxii(scope):
+                if scheme.lower() == "basic":
+                    return basic_password(secret.strip())
+                if scheme.lower() == "token":  # taxii2-client's TokenAuth
+                    return secret.strip() or None
+            return None
     return None
 
 
@@ -121,6 +132,24 @@ def _from_cookie(scope: Scope) -> AccordError | None:
     return None
 
 
+def basic_password(credentials: str) -> str | None:
+    """The password of HTTP Basic credentials (RFC 7617), None if they are not any."""
+    import base64
+    import binascii
+
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    _, sep, password = decoded.partition(":")
+    return password or None if sep else None
+
+
+def _is_taxii(scope: Scope) -> bool:
+    path = str(scope.get("path", ""))
+    return path == TAXII_PREFIX or path.startswith(TAXII_PREFIX + "/")
+
+
 def _loopback(scope: Scope) -> bool:
     client = scope.get("client")
     if not client:
@@ -141,7 +170,16 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _answer(send: Send, error: AccordError) -> None:
+async def _answer(send: Send, error: AccordError, *, taxii: bool = False) -> None:
+    if taxii:
+        extra = {"WWW-Authenticate": 'Bearer, Basic realm="taxii"'} if error.status == 401 else {}
+        status, body, named = taxii_error(error.status, error.message, error.code, extra)
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in named.items()]
+        headers.append((b"content-length", str(len(body)).encode("ascii")))
+        headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return
     headers = [(b"content-type", b"application/json")]
     if error.status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
@@ -209,7 +247,7 @@ class Guard:
         async def refuse(error: AccordError) -> None:
             if not status["sent"]:
                 status["code"], status["sent"] = error.status, True
-                await _answer(send, error)
+                await _answer(send, error, taxii=_is_taxii(scope))
 
         try:
             refusal = _from_cookie(scope) or await self._refusal(scope, template)
@@ -274,6 +312,11 @@ class Guard:
             return None
         secret = _bearer(scope)
         if secret is None:
+            if _is_taxii(scope):
+                return Unauthorized(
+                    "authentication required: send Authorization: Bearer <token>, or Basic "
+                    "with the token as the password"
+                )
             return Unauthorized("authentication required: send Authorization: Bearer <token>")
         # A machine token this process authenticated a moment ago is known without the
         # database (or a worker thread); anything else is authenticated off the event loop.

@@ -82,6 +82,7 @@ def allow(
 _A, _I, _L, _S = Role.ANALYST, Role.INVESTIGATOR, Role.LIAISON_OFFICER, Role.SUPERVISOR
 _DPO, _AUD = Role.DATA_PROTECTION_OFFICER, Role.AUDITOR
 _CASEWORK = (_A, _I, _L, _S)
+_TAXII = Role.TAXII_CLIENT
 
 #: The matrix. Add one line per new route (and method); docs/security.md is generated from it.
 ACCESS: Mapping[str, Access] = {
@@ -220,6 +221,28 @@ ACCESS: Mapping[str, Access] = {
     "POST /api/v1/graph/money-flow": allow(*_CASEWORK, scope="graph"),
     "POST /api/v1/graph/rings": allow(*_CASEWORK, scope="graph"),
     "POST /api/v1/graph/export": allow(*_CASEWORK, scope="graph:export"),
+    # STIX 2.1 objects (docs/stix.md): casework imports, reads, exports and correlates.
+    "POST /api/v1/stix/bundles": allow(*_CASEWORK, scope="stix:write"),
+    "POST /api/v1/stix/exports": allow(*_CASEWORK, scope="stix:read"),
+    "GET /api/v1/stix/objects/{stix_id}": allow(*_CASEWORK, _DPO, _AUD, scope="stix:read"),
+    "GET /api/v1/stix/objects/{stix_id}/correlations": allow(*_CASEWORK, scope="stix:read"),
+    # TAXII 2.1 (docs/stix.md): casework and partners' TAXII clients; each collection says
+    # which roles read and write it, and a partner's client sees what its agreements allow.
+    **{
+        f"{method} /taxii2{path}": allow(*_CASEWORK, _TAXII, scope="taxii")
+        for method, path in (
+            ("GET", "/"),
+            ("GET", "/{api_root}/"),
+            ("GET", "/{api_root}/status/{status_id}/"),
+            ("GET", "/{api_root}/collections/"),
+            ("GET", "/{api_root}/collections/{collection_id}/"),
+            ("GET", "/{api_root}/collections/{collection_id}/manifest/"),
+            ("GET", "/{api_root}/collections/{collection_id}/objects/"),
+            ("POST", "/{api_root}/collections/{collection_id}/objects/"),
+            ("GET", "/{api_root}/collections/{collection_id}/objects/{object_id}/"),
+            ("GET", "/{api_root}/collections/{collection_id}/objects/{object_id}/versions/"),
+        )
+    },
     # Federation, the partners' side: mutual TLS and a signed request, no user or token.
     "GET /federation/v1/node": Access(partners=True),
     "POST /federation/v1/search": Access(partners=True),

@@ -18,6 +18,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     NODE_ADMIN = "node_admin"
     DOCUMENT_CHECKER = "document_checker"
+    TAXII_CLIENT = "taxii_client"
 
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
@@ -29,6 +30,8 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.AUDITOR: "reads the audit ledger and proves it intact",
     Role.NODE_ADMIN: "runs the node, its keys, partners and agreements; sees no records",
     Role.DOCUMENT_CHECKER: "border posts and private-sector partners: document checks only",
+    Role.TAXII_CLIENT: "a partner agency's or CERT's TAXII client: reads the collections its "
+    "agreements allow, writes where a collection lets it; nothing else",
 }
 
 

@@ -18,6 +18,7 @@ _SHORT = {
     Role.AUDITOR: "auditor",
     Role.NODE_ADMIN: "node admin",
     Role.DOCUMENT_CHECKER: "doc. checker",
+    Role.TAXII_CLIENT: "TAXII client",
 }
 
 

@@ -30,6 +30,8 @@ from . import (
     records,
     scenario,
     session,
+    stix,
+    taxii,
     tokens,
     users,
     xref,
@@ -107,6 +109,8 @@ app.add_typer(messages.messages_app, name="messages")
 app.add_typer(messages.cases_app, name="cases")
 app.add_typer(messages.mla_app, name="mla")
 app.add_typer(graph.app, name="graph")
+app.add_typer(stix.app, name="stix")
+app.add_typer(taxii.app, name="taxii")
 
 
 def main() -> None:

@@ -69,6 +69,13 @@ def issue(
     expires: Annotated[
         str, typer.Option(help="Lifetime (90d, 12h, 2w), an ISO date, or `never`.")
     ] = "90d",
+    acts_for: Annotated[
+        str | None,
+        typer.Option(
+            "--acts-for",
+            help="The partner agency (or CERT) a taxii_client token acts for, CC-NAME.",
+        ),
+    ] = None,
     operator_name: OperatorOption = None,
 ) -> None:
     """Issue a token; its secret is printed once, on the last line."""
@@ -83,6 +90,7 @@ def issue(
         role,
         wanted,
         parse_expiry(expires, datetime.now(UTC)),
+        acts_for=acts_for,
         actor=actor,
     )
     say(

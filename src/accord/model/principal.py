@@ -22,6 +22,9 @@ class Principal:
     kind: PrincipalKind
     roles: frozenset[str] = field(default_factory=frozenset)
     scopes: frozenset[str] = field(default_factory=frozenset)
+    #: A TAXII client's token acts for this partner agency (or CERT): it reads what the
+    #: agreements with that agency allow, and what it writes is that agency's.
+    acts_for: str | None = None
 
     @property
     def label(self) -> str:

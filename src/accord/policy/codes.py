@@ -15,6 +15,7 @@ import yaml
 
 __all__ = [
     "ANY",
+    "STIX_PREFIX",
     "PartyGroup",
     "RecordKind",
     "all_schemata",
@@ -30,9 +31,16 @@ __all__ = [
 ANY = "any"
 
 
+#: How a STIX 2.1 object that has no FtM counterpart is named to the agreements:
+#: `stix:indicator`, `stix:relationship`; `stix:custom` for a type STIX 2.1 does not define.
+STIX_PREFIX = "stix:"
+
+
 @dataclass(frozen=True, slots=True)
 class RecordKind:
-    """A named group of FtM schemata (`persons`, `documents`, ...)."""
+    """A named group of FtM schemata (`persons`, `documents`, ...) and of STIX 2.1 objects
+    without an FtM counterpart (`stix:indicator`), so that an agreement's record kinds govern
+    cyber intelligence as they govern records."""
 
     code: str
     label: str
@@ -70,6 +78,11 @@ def record_kinds() -> dict[str, RecordKind]:
     seen: dict[str, str] = {}
     for code, v in data["kinds"].items():
         names = frozenset(str(s) for s in v["schemata"])
+        stix = frozenset(STIX_PREFIX + str(t) for t in v.get("stix", ()))
+        for name in stix:
+            if name in seen:
+                raise RuntimeError(f"{name} is in record kinds {seen[name]} and {code}")
+            seen[name] = code
         for name in names:
             schema = ftm.get(name)
             if schema is None or schema.abstract:
@@ -77,7 +90,7 @@ def record_kinds() -> dict[str, RecordKind]:
             if name in seen:
                 raise RuntimeError(f"schema {name} is in record kinds {seen[name]} and {code}")
             seen[name] = code
-        kinds[str(code)] = RecordKind(code=str(code), label=str(v["label"]), schemata=names)
+        kinds[str(code)] = RecordKind(code=str(code), label=str(v["label"]), schemata=names | stix)
     missing = sorted(s.name for s in ftm.schemata.values() if not s.abstract and s.name not in seen)
     if missing:
         raise RuntimeError(f"FtM schemata in no record kind: {', '.join(missing)}")
@@ -108,6 +121,8 @@ def expand_schema(name: str) -> frozenset[str] | None:
     kind = record_kinds().get(name)
     if kind is not None:
         return kind.schemata
+    if name.startswith(STIX_PREFIX):
+        return frozenset({name}) if name in _kind_by_schema() else None
     from followthemoney import model as ftm
 
     schema = ftm.get(name)

@@ -300,7 +300,9 @@ def _redactions(
         if not isinstance(name, str) or not name:
             r.fail((*path, i), f"{name!r} is not a property name")
             continue
-        if check and not any(ftm.schemata[s].get(name) is not None for s in schemata):
+        if check and not any(
+            s in ftm.schemata and ftm.schemata[s].get(name) is not None for s in schemata
+        ):
             shown = ", ".join(sorted(schemata)[:6]) + (", ..." if len(schemata) > 6 else "")
             r.fail((*path, i), f"{name!r} is not a property of any schema of this clause ({shown})")
             continue

@@ -94,6 +94,11 @@ class Event(StrEnum):
     MLA = "mla"
     CASE = "case"
     GRAPH_ANALYSIS = "graph_analysis"
+    STIX_IMPORT = "stix_import"
+    STIX_READ = "stix_read"
+    STIX_CORRELATION = "stix_correlation"
+    TAXII_COLLECTION = "taxii_collection"
+    TAXII_FEED = "taxii_feed"
 
 
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:

@@ -49,6 +49,7 @@ __all__ = [
     "LineError",
     "check_batch",
     "ingest_stream",
+    "write_records",
 ]
 
 BATCH = 2000
@@ -218,6 +219,21 @@ class _Batch:
                 self.report.updated += 1
         watchlist.check_records(self.conn, self.node, changed, self.now, self.actor)
         self.items.clear()
+
+
+def write_records(
+    conn: Connection, node: Node, actor: str, records: list[Record], now: datetime
+) -> IngestReport:
+    """Write validated records in the caller's transaction as ingest writes a file's lines
+    (created, a new version when changed, unchanged; search keys and watchlist included),
+    each record's own envelope stated in full. Other importers (STIX) link FtM records so."""
+    report = IngestReport(lines=len(records))
+    batch = _Batch(node, conn, report, actor, now)
+    stated = frozenset(_CARRIED)
+    for record in records:
+        batch.add_line([_Built(record, stated)])
+    batch.flush()
+    return report
 
 
 def _carried(old: Envelope, new: Record, stated: frozenset[str]) -> Envelope:

@@ -47,6 +47,7 @@ class IssuedToken:
     roles: tuple[str, ...]
     scopes: tuple[str, ...]
     expires_at: datetime | None
+    acts_for: str | None = None
 
 
 def _check(
@@ -87,13 +88,19 @@ def issue_token(
     scopes: list[str] | None = None,
     expires_at: datetime | None = None,
     *,
+    acts_for: str | None = None,
     actor: Principal | None = None,
     now: datetime | None = None,
 ) -> IssuedToken:
     """Create a token; the secret is returned once and never stored. `scopes=None` gives
-    every scope the roles can use; `actor` (default: the node's operator) goes in the ledger."""
+    every scope the roles can use; `actor` (default: the node's operator) goes in the ledger.
+
+    `acts_for`: a partner agency (or CERT) for which a TAXII client's token reads and writes;
+    such a token holds the `taxii_client` role and no other. (A `taxii_client` token acting
+    for no one is the node's own agency's client, its own SOC's.)"""
     now = now or datetime.now(UTC)
     role_names, scope_names = _check(name, roles, scopes, expires_at, now)
+    _check_acts_for(node, role_names, acts_for)
     secret = new_bearer_secret(API_TOKEN_PREFIX)
     with node.engine.begin() as conn:
         if conn.execute(select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
@@ -107,6 +114,7 @@ def issue_token(
                 scopes=scope_names,
                 created_at=now,
                 expires_at=expires_at,
+                acts_for=acts_for,
             )
         )
         record_event(
@@ -118,9 +126,25 @@ def issue_token(
                 "roles": role_names,
                 "scopes": scope_names,
                 "expires_at": expires_at.isoformat() if expires_at else None,
+                "acts_for": acts_for,
             },
         )
-    return IssuedToken(name, secret, tuple(role_names), tuple(scope_names), expires_at)
+    return IssuedToken(name, secret, tuple(role_names), tuple(scope_names), expires_at, acts_for)
+
+
+def _check_acts_for(node: Node, roles: list[str], acts_for: str | None) -> None:
+    from accord.model import is_agency_code
+
+    if acts_for is None:
+        return
+    if not is_agency_code(acts_for):
+        raise ValidationError(FieldError("acts_for", f"{acts_for!r} is not an agency code"))
+    if acts_for == node.agency:
+        raise ValidationError(FieldError("acts_for", "is this node's own agency"))
+    if roles != [Role.TAXII_CLIENT.value]:
+        raise ValidationError(
+            FieldError("role", "a token acting for another agency holds taxii_client only")
+        )
 
 
 def revoke_token(
@@ -264,6 +288,7 @@ def authenticate_token(node: Node, secret: str, now: datetime | None = None) -> 
         kind=PrincipalKind.TOKEN,
         roles=frozenset(row.roles),
         scopes=frozenset(row.scopes),
+        acts_for=row.acts_for,
     )
     keep = node.settings.token_cache_seconds
     if keep > 0:

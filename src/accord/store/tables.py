@@ -66,6 +66,11 @@ __all__ = [
     "record_history",
     "record_keys",
     "records",
+    "stix_collections",
+    "stix_feeds",
+    "stix_keys",
+    "stix_objects",
+    "stix_statuses",
     "travel_document_history",
     "travel_documents",
     "user_recovery_codes",
@@ -208,6 +213,9 @@ api_tokens = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime()),
     Column("revoked_at", UtcDateTime()),
+    #: A TAXII client's token acts for a partner agency (or CERT): what it reads is what
+    #: the agreements with that agency allow.
+    Column("acts_for", String(40)),
 )
 
 
@@ -867,4 +875,97 @@ case_members = Table(
     Column("action", String(8), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
     Column("actor", String(200), nullable=False),
+)
+
+
+# STIX 2.1 objects and TAXII 2.1 (docs/stix.md).
+
+#: Every version of every STIX object, append-only: `version` is its `modified` (else
+#: `created`, else '' for an object with one version). `pk` orders objects by when this node
+#: added them (TAXII's date_added); `body` is the object's canonical JSON, exactly as it came.
+stix_objects = Table(
+    "stix_objects",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("owner", String(40), nullable=False),
+    Column("stix_id", String(200), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("spec_version", String(8), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("modified_at", UtcDateTime()),
+    Column("date_added", UtcDateTime(), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("tlp", String(16), nullable=False),
+    Column("envelope", JSON, nullable=False),
+    Column("policy_schema", String(120), nullable=False),
+    Column("ftm_id", String(200)),
+    Column("source", String(200), nullable=False),
+    UniqueConstraint("owner", "stix_id", "version"),
+    Index(None, "stix_id", "version"),
+    Index(None, "type", "pk"),
+    Index(None, "date_added"),
+)
+
+#: The values STIX objects hold that correlate (`accord.interop.stix.observable_keys`).
+stix_keys = Table(
+    "stix_keys",
+    metadata,
+    Column("object_pk", ForeignKey("stix_objects.pk", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(200), nullable=False),
+    Index(None, "kind", "value", "object_pk"),
+    Index(None, "object_pk"),
+)
+
+#: TAXII collections: views over the node's STIX objects (optionally of some types), read
+#: through the agreements by partners' clients, for the purpose and crime area the collection
+#: states; `write_roles` may add objects.
+stix_collections = Table(
+    "stix_collections",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("description", Text),
+    Column("types", JSON),
+    Column("purpose", String(40), nullable=False),
+    Column("crime_area", String(40), nullable=False),
+    Column("read_roles", JSON, nullable=False),
+    Column("write_roles", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+#: TAXII status resources (§4.3): the outcome of one POST of objects.
+stix_statuses = Table(
+    "stix_statuses",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("collection_id", String(64), nullable=False),
+    Column("agency", String(40), nullable=False),
+    Column("request_timestamp", UtcDateTime(), nullable=False),
+    Column("total_count", Integer, nullable=False),
+    Column("success_count", Integer, nullable=False),
+    Column("failure_count", Integer, nullable=False),
+    Column("successes", JSON, nullable=False),
+    Column("failures", JSON, nullable=False),
+)
+
+#: External TAXII 2.1 feeds this node pulls (`accord taxii add-feed`): where the last
+#: complete pull got to (`added_after`: the latest date_added it saw), and within a pull the
+#: page it was on (`next_page`) and the latest date_added so far (`seen_until`), so that a
+#: failed pull resumes from its last page. The token is read from the environment variable
+#: `token_env` names, never stored.
+stix_feeds = Table(
+    "stix_feeds",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("collection_id", String(200), nullable=False),
+    Column("token_env", String(100)),
+    Column("envelope", JSON, nullable=False),
+    Column("added_after", String(40)),
+    Column("next_page", Text),
+    Column("seen_until", String(40)),
+    Column("last_pulled_at", UtcDateTime()),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
