@@ -74,6 +74,7 @@ ROLE_NAMES = (
     "auditor",
     "node_admin",
     "document_checker",
+    "taxii_client",
 )
 
 OperatorOption = Annotated[
