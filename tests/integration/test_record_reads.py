@@ -56,6 +56,13 @@ RECORD_CONTENT = {
     "GET /api/v1/xref/{link_id}": "test_xref_links_are_ledgered",
     "GET /api/v1/alerts": "test_partner_alerts_are_ledgered",
     "POST /api/v1/alerts/{alert_id}/ack": "test_partner_alerts_are_ledgered",
+    "POST /api/v1/graph/neighbourhood": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/paths": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/communities": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/centrality": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/money-flow": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/rings": "test_graph_analyses_are_ledgered",
+    "POST /api/v1/graph/export": "test_graph_analyses_are_ledgered",
 }
 #: Routes whose answer carries no record content, and why.
 NO_RECORD_CONTENT = {
@@ -283,6 +290,30 @@ def test_export_is_ledgered(de: tuple[Node, TestClient]) -> None:
     assert res.status_code == 200, res.text
     ids = {i["record"]["id"] for i in res.json()["items"] if i.get("record")}
     assert _entry_naming(node, before, ids)["event"] == "disclosure"
+
+
+def test_graph_analyses_are_ledgered(de: tuple[Node, TestClient]) -> None:
+    """Every graph route shows records' captions and ids: each request names them in one
+    ledger entry (`graph_analysis`, or `export` for an export)."""
+    node, client = de
+    add_person(node, "rr-graph-1", "Gerda Graphreader", phone="+4915100000001")
+    add_person(node, "rr-graph-2", "Gustav Graphreader", phone="+4915100000001")
+    why = {"reference": "x", "crime_area": "thb"}
+    pair = {"rr-graph-1", "rr-graph-2"}
+    for path, body, event in (
+        ("neighbourhood", {"start": "rr-graph-1", "hops": 1}, "graph_analysis"),
+        ("paths", {"source": "rr-graph-1", "target": "rr-graph-2"}, "graph_analysis"),
+        ("communities", {"min_size": 2, "limit": 1000, "members": 100000}, "graph_analysis"),
+        ("centrality", {"measure": "pagerank", "around": "rr-graph-1"}, "graph_analysis"),
+        ("money-flow", {"start": "rr-graph-1"}, "graph_analysis"),
+        ("rings", {"min_records": 2, "limit": 1000}, "graph_analysis"),
+        ("export", {"format": "cytoscape", "around": "rr-graph-1"}, "export"),
+    ):
+        before = len(ledger(node))
+        res = client.post(f"/api/v1/graph/{path}", json={**why, **body})
+        assert res.status_code == 200, res.text
+        wanted = {"rr-graph-1"} if path == "money-flow" else pair
+        assert _entry_naming(node, before, wanted)["event"] == event
 
 
 def test_follow_up_outcomes_are_ledgered(
