@@ -43,9 +43,12 @@ def test_demo_story_plays_across_three_node_processes(tmp_path: Path) -> None:
     assert "NL-POLITIE/nl-border-2026-0917" in out
     # A request for information crosses sealed and is answered; an MLA request is executed.
     flat = " ".join(out.split())
-    assert "8. A request for information, sealed end to end" in flat
+    # A border check of a passport UA-NPU reported stolen hits there and alerts UA-NPU.
+    assert "8. A stolen passport at the border" in flat
+    assert "HIT seize" in flat and "UA-NPU is alerted at once" in flat
+    assert "9. A request for information, sealed end to end" in flat
     assert "the answer is in DE-BKA's inbox" in flat
-    assert "9. A mutual legal assistance request" in flat
+    assert "10. A mutual legal assistance request" in flat
     assert "draft → sent → acknowledged → in_execution → executed" in flat
     assert not re.search(r"#\d", out) and "digests equal" not in out
     assert "accord demo --verbose" in out
