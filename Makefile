@@ -53,8 +53,12 @@ format: install
 	$(VENV)/bin/ruff check --fix src tests benchmarks
 	$(VENV)/bin/ruff format src tests benchmarks
 
+# The suite runs in one process per core (pytest-xdist), each test file whole in one process
+# so that a file's shared fixtures (a federation of node servers, a browser) start once.
+TEST_WORKERS ?= auto
+
 test: lint chromium
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 demo: install
 	$(VENV)/bin/accord demo

@@ -20,6 +20,7 @@ from accord.errors import Forbidden, Unauthorized
 from accord.model import Principal
 from accord.services.node import Node
 from accord.services.sessions import authenticate
+from accord.services.tokens import cached_principal
 
 __all__ = [
     "BearerSecret",
@@ -117,8 +118,12 @@ async def principal_of(
     principal = request.scope.get(PRINCIPAL_KEY)
     if not isinstance(principal, Principal):
         secret = bearer_secret(credentials)
-        found: Principal = await anyio.to_thread.run_sync(authenticate, node, secret)
-        principal = found
+        # A token this process authenticated a moment ago is in memory (no database, nothing
+        # to wait for): answered on the event loop, without a hop to a worker thread.
+        known = cached_principal(node, secret)
+        if known is None:
+            known = await anyio.to_thread.run_sync(authenticate, node, secret)
+        principal = known
     decision = decide(access, principal)
     if not decision.allowed:
         raise Forbidden(decision.reason)

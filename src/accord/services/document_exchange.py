@@ -31,7 +31,13 @@ from pydantic import ValidationError as PydanticError
 from accord.crypto import MessageClaims
 from accord.documents import Action, country, rules
 from accord.errors import AccordError, FieldError, Forbidden, ValidationError
-from accord.federation.client import PartnerRefused, PartnerUnavailable, client_for
+from accord.federation.client import (
+    FederationClient,
+    HeadExchange,
+    PartnerRefused,
+    PartnerUnavailable,
+    client_for,
+)
 from accord.federation.peers import Peer
 from accord.federation.protocol import (
     DOCUMENT_CHECKS_PATH,
@@ -205,19 +211,10 @@ def _wire(item: CheckItem | ValidationError) -> DocumentCheckItem:
 
 
 def _ask(
-    client: object, witness: object, peer: Peer, body: bytes, timeout: float
+    client: FederationClient, witness: HeadExchange, peer: Peer, body: bytes, timeout: float
 ) -> DocumentCheckAnswer:
-    from accord.federation.client import FederationClient
-
-    assert isinstance(client, FederationClient)
     reply = client.send(
-        peer,
-        "POST",
-        DOCUMENT_CHECKS_PATH,
-        body,
-        new_id("dc"),
-        witness=witness,  # type: ignore[arg-type]
-        timeout=timeout,
+        peer, "POST", DOCUMENT_CHECKS_PATH, body, new_id("dc"), witness=witness, timeout=timeout
     )
     return DocumentCheckAnswer.model_validate_json(reply.body)
 

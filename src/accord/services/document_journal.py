@@ -173,7 +173,7 @@ class CheckJournal:
         entries: dict[tuple[str, str | None], list[_Part]] = {}
         for checks in group:
             answered: Answers = []
-            digest = sha256()
+            lines: list[str] = []  # what the digest covers, hashed at once
             hits: list[Hit] = []
             asked: dict[str, list[int]] = {}
             for n, item in enumerate(checks.items):
@@ -183,14 +183,19 @@ class CheckJournal:
                 if n in checks.answered:
                     partner, answer = checks.answered[n]
                     answered.append(answer)
-                    digest.update(item.line(answer.hit).encode("ascii"))
+                    lines.append(item.line(answer.hit))
                     tally = asked.setdefault(partner, [0, 0])
                     tally[0] += 1
                     tally[1] += answer.hit
                     continue
-                answer, report = answer_for(item, found.get((item.country, item.number), ()))
+                reports = found.get((item.country, item.number))
+                if not reports:  # nearly every check: nothing reported under its number
+                    answered.append(NO_HIT)
+                    lines.append(item.line(False))
+                    continue
+                answer, report = answer_for(item, reports)
                 answered.append(answer)
-                digest.update(item.line(answer.hit).encode("ascii"))
+                lines.append(item.line(answer.hit))
                 if report is not None and answer.action is not None:
                     hits.append(
                         Hit(
@@ -207,6 +212,7 @@ class CheckJournal:
                         )
                     )
             answers.append(answered)
+            digest = sha256("".join(lines).encode("ascii"))
             refused = sum(1 for i in checks.items if not isinstance(i, CheckItem))
             entries.setdefault((checks.actor, checks.location), []).append(
                 _Part(digest, len(checks.items) - refused, refused, hits, asked)

@@ -5,6 +5,7 @@ an MRZ is read and validated as ICAO Doc 9303 Parts 3-7 specify (`accord.documen
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 from typing import Annotated, Any, Literal, NotRequired
 
@@ -311,13 +312,26 @@ async def check_batch(body: BatchIn, node: CurrentNode, principal: CurrentPrinci
         node, principal, items, location=body.location, answered=answered
     )
     answers = await asyncio.wrap_future(pending)
-    results = [
-        {"errors": [e.to_dict() for e in a.errors]}
-        if isinstance(a, ValidationError)
-        else a.to_dict()
-        for a in answers
-    ]
-    return JSONResponse({"results": results})
+    return Response(_batch_body(answers), media_type="application/json")
+
+
+def _batch_body(answers: list[service.CheckAnswer | ValidationError]) -> bytes:
+    """A batch's answer as JSON (as `JSONResponse` writes it). Answers recur — no hit, or one
+    of a few actions — so each distinct one is encoded once, not once per item."""
+    encoded: dict[service.CheckAnswer, str] = {}
+    parts: list[str] = []
+    for answer in answers:
+        if isinstance(answer, ValidationError):
+            errors = {"errors": [e.to_dict() for e in answer.errors]}
+            parts.append(json.dumps(errors, ensure_ascii=False, separators=(",", ":")))
+            continue
+        text = encoded.get(answer)
+        if text is None:
+            text = encoded[answer] = json.dumps(
+                answer.to_dict(), ensure_ascii=False, separators=(",", ":")
+            )
+        parts.append(text)
+    return ('{"results":[' + ",".join(parts) + "]}").encode("utf-8")
 
 
 @router.get("/{country}/{doc_type}/{number}", response_model=DocumentDetailOut)
