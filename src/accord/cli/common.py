@@ -133,9 +133,15 @@ def new_app(help: str) -> typer.Typer:
     )
 
 
-@cache
 def rich_console(stderr: bool = False) -> Console:
-    """The one Rich console of each stream: markup, emoji and highlighting off."""
+    """The one Rich console of each stream: markup, emoji and highlighting off. Rich fixes a
+    console's width from `COLUMNS` when it is made, so there is one per value of `COLUMNS`
+    (a command run in-process, as by an embedding program, prints at its own width)."""
+    return _console(stderr, os.environ.get("COLUMNS"))
+
+
+@cache
+def _console(stderr: bool, _columns: str | None) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
