@@ -1,7 +1,8 @@
 """Link analysis: accuracy on the scenario's storylines and speed at a million entities.
 
-**Accuracy** (`--part accuracy`). A synthetic world (seed 515151, never used while the graph
-was written; 10,000 persons, every agency) is loaded into one SQLite node (DE-BKA's records
+**Accuracy** (`--part accuracy`). A synthetic world (seed 606060, never looked at while the
+graph was changed: that was done on seed 424242; the first figures were on 515151; 10,000
+persons, every agency) is loaded into one SQLite node (DE-BKA's records
 as its own, the others' as records it received), `accord xref` links DE-BKA's persons with
 everyone else's (the matcher's same-as links), and the graph is built from the store as the
 service builds it (`accord.services.graph.load_graph`, timed: the rebuild a change costs).
@@ -12,7 +13,10 @@ truth that belong to the storyline (a member, a storyline object, or a document,
 vehicle or address a member holds or that was made for the storyline). networkx's Louvain
 runs on the same weighted undirected graph, side by side (quality and time). For the money-
 laundering storyline, the trace forward from the first account of each `layering` path must
-find every payment of it.
+find every payment of it. Each missed member record is said why (`missed`: cut off by the
+communities, same person but unlinked, or no record links it), and what a change costs the
+held graph is measured (`graph.follow`: one record ingested, changed, deleted, each followed
+by the next analysis).
 
 **Scale** (`--part scale`). A synthetic graph of 1,000,000 entities and 5,000,000 links
 (persons, accounts, companies, addresses; family and associate links, ownerships,
@@ -62,7 +66,8 @@ from accord.model import EnvelopeDefaults, Principal, PrincipalKind
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "graph.json"
-SEED = 515151
+SEED = 515151  # the scale part's synthetic graph, and networkx's Louvain
+ACCURACY_SEED = 606060
 TARGETS = {
     "recall": 0.9,
     "purity": 0.8,
@@ -680,7 +685,7 @@ def main() -> None:
     parser.add_argument("--part", choices=("accuracy", "scale", "all"), default="all")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--persons", type=int)
-    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--seed", type=int, default=ACCURACY_SEED)
     parser.add_argument("--entities", type=int)
     parser.add_argument("--edges", type=int)
     parser.add_argument("--samples", type=int, default=200)
