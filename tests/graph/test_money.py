@@ -89,6 +89,20 @@ def test_an_account_paid_by_many_is_flagged_as_fan_in() -> None:
     ]
 
 
+def test_fan_counts_follow_the_window_of_each_trace_on_one_graph() -> None:
+    payers = accounts(*(f"v{i}" for i in range(6)), "mule", "boss")
+    pays = [pay(f"in{i}", f"v{i}", "mule", 900, f"2026-02-0{i + 1}") for i in range(6)]
+    g = graph_of(*payers, *pays, pay("out", "mule", "boss", 5000, "2026-02-09"))
+
+    def fan(**window: str) -> list[tuple[str, int]]:
+        return [(f["account"]["id"], f["payers"]) for f in trace(g, vid(g, "v5"), **window).fan]
+
+    assert fan() == [("mule", 6)]
+    # Five of the six payments into the mule fall before the window: no fan-in in it.
+    assert fan(since="2026-02-06") == []
+    assert fan() == [("mule", 6)]  # the same graph, no window again: the full count
+
+
 def test_a_persons_trace_starts_from_every_account_they_hold() -> None:
     g = graph_of(
         rec("Person", "anna", name="Anna"),

@@ -5,14 +5,18 @@ the policy engine."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
 
 from accord.errors import NotFound, ValidationError
+from accord.model import EnvelopeDefaults
 from accord.services import agreements
 from accord.services import graph as service
 from accord.services import records as record_service
+from accord.services.ingest import ingest_stream
 from accord.services.node import Node
 from accord.services.purpose import parse_purpose
 from tests.conftest import entity
@@ -87,6 +91,52 @@ def test_the_graph_follows_new_changed_and_deleted_records(node: Node) -> None:
     assert path() == []
     record_service.update_record(node, me, "zed", {"properties": {"phone": ["+4915112345678"]}})
     assert path() == ["zed", "anna"]
+
+
+def test_ingest_update_and_delete_show_in_neighbourhood_paths_and_rings_at_once(
+    node: Node,
+) -> None:
+    seed(node)
+    me = node.operator()
+
+    def around(start: str) -> set[str]:
+        found = service.analyse_neighbourhood(node, me, PURPOSE, start=start, hops=1)
+        return ids(found.result["vertices"])
+
+    def ring_of(person: str) -> set[str]:
+        found = service.analyse_rings(node, me, PURPOSE, min_records=2).result["rings"]
+        return next((ids(r["persons"]) for r in found if person in ids(r["persons"])), set())
+
+    def path(a: str, b: str) -> list[str]:
+        found = service.analyse_paths(node, me, PURPOSE, source=a, target=b)
+        return [v["id"] for p in found.result["paths"][:1] for v in p["vertices"]]
+
+    assert ring_of("anna") == {"anna", "bob"} and path("zed", "carl") == []
+    held = node.cache["graph"]
+    lines = [
+        entity("Person", "dora", CASE, name="Dora Dahl", email="shared@example.org"),
+        entity("Person", "emil", CASE, name="Emil Eck", email="Shared@example.org"),
+        entity("Employment", "job", THING, employee="zed", employer="acme"),
+    ]
+    stream = io.BytesIO("".join(json.dumps(line) + "\n" for line in lines).encode())
+    report = ingest_stream(node, me, stream, defaults=EnvelopeDefaults(owner="DE-BKA"))
+    assert report.created == 3
+    assert around("zed") == {"zed", "acme"} and path("zed", "carl") == ["zed", "acme", "carl"]
+    assert ring_of("dora") == {"dora", "emil"}
+    assert held.read == 3  # only what was ingested was read again, not the whole store
+
+    record_service.update_record(node, me, "bob", {"properties": {"phone": ["+4930999999"]}})
+    assert ring_of("anna") == set() and "bob" not in around("anna")
+    assert held.read == 1
+    record_service.delete_record(node, me, "job")
+    assert around("zed") == {"zed"} and path("zed", "carl") == []
+    record_service.delete_record(node, me, "emil")
+    assert ring_of("dora") == set()
+    with pytest.raises(NotFound, match=r"^start: no record 'emil'"):
+        service.analyse_neighbourhood(node, me, PURPOSE, start="emil")
+    assert node.cache["graph"] is held  # one graph kept up to date, never a restart
+    rebuilt = service.load_graph(node)  # the same as a build from the store from scratch
+    assert rebuilt.refs == held.graph.refs and rebuilt.edge_count == held.graph.edge_count
 
 
 def test_a_path_between_components_is_an_empty_answer(node: Node) -> None:

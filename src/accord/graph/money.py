@@ -70,6 +70,30 @@ def flow_groups(graph: EntityGraph) -> list[int]:
     return groups
 
 
+def _payment_index(graph: EntityGraph) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Each vertex's payments out and in, computed once per graph, each list in igraph's own
+    incidence order (by the far end, then by edge): a trace reads lists instead of filtering
+    every link of every account it passes."""
+    found: tuple[dict[int, list[int]], dict[int, list[int]]] | None = graph.cache.get(
+        "payment_index"
+    )
+    if found is not None:
+        return found
+    outs: dict[int, list[int]] = {}
+    ins: dict[int, list[int]] = {}
+    src, dst, kinds, labels = graph.src, graph.dst, graph.ekind, graph.labels
+    for e in range(graph.edge_count):
+        if kinds[e] == _REL and labels[e] == "Payment":
+            outs.setdefault(src[e], []).append(e)
+            ins.setdefault(dst[e], []).append(e)
+    for held in outs.values():
+        held.sort(key=dst.__getitem__)  # stable: by the far end, then by edge id
+    for held in ins.values():
+        held.sort(key=src.__getitem__)
+    graph.cache["payment_index"] = (outs, ins)
+    return outs, ins
+
+
 def _members(graph: EntityGraph, group: int) -> list[int]:
     flow_groups(graph)
     found: list[int] = graph.cache["flow_members"].get(group, [group])
@@ -145,6 +169,16 @@ def _holdings(graph: EntityGraph, v: int) -> set[int]:
 
 
 def _holders(graph: EntityGraph, account_group: int) -> list[int]:
+    """The persons and companies holding an account group (kept per graph: a trace asks for
+    every counterparty's)."""
+    known: dict[int, list[int]] = graph.cache.setdefault("holders", {})
+    found = known.get(account_group)
+    if found is None:
+        found = known[account_group] = _find_holders(graph, account_group)
+    return found
+
+
+def _find_holders(graph: EntityGraph, account_group: int) -> list[int]:
     out: list[int] = []
     for a in _members(graph, account_group):
         for e in graph.graph.incident(a, mode="all"):
@@ -160,7 +194,7 @@ def _holders(graph: EntityGraph, account_group: int) -> list[int]:
 
 
 class _Window:
-    __slots__ = ("currencies", "min_amount", "since", "until")
+    __slots__ = ("currencies", "min_amount", "open", "since", "until")
 
     def __init__(
         self,
@@ -173,8 +207,17 @@ class _Window:
         self.until = day_of(until) if until else None
         self.min_amount = min_amount
         self.currencies = frozenset(c.upper() for c in currencies)
+        #: no bound at all: every payment passes
+        self.open = (
+            self.since is None
+            and self.until is None
+            and self.min_amount is None
+            and not self.currencies
+        )
 
     def ok(self, graph: EntityGraph, e: int) -> bool:
+        if self.open:
+            return True
         day = graph.starts[e]
         if self.since is not None and (day == NO_DAY or day < self.since):
             return False
@@ -189,11 +232,14 @@ class _Window:
 
 
 def _payments(graph: EntityGraph, group: int, mode: str) -> list[int]:
-    out = []
-    for v in _members(graph, group):
-        for e in graph.graph.incident(v, mode=mode):
-            if graph.ekind[e] == _REL and graph.labels[e] == "Payment":
-                out.append(e)
+    outs, ins = _payment_index(graph)
+    index = outs if mode == "out" else ins
+    members = _members(graph, group)
+    if len(members) == 1:
+        return index.get(members[0], [])
+    out: list[int] = []
+    for v in members:
+        out.extend(index.get(v, ()))
     return out
 
 
@@ -356,18 +402,28 @@ def _aggregate(graph: EntityGraph, trail: Trail, groups: list[int], forward: boo
 
 def _fans(graph: EntityGraph, trail: Trail, order: list[int], window: _Window, fan: int) -> None:
     groups = flow_groups(graph)
+    # Without a window the counts are the graph's own: kept per graph for the next trace.
+    known: dict[int, tuple[int, int]] = (
+        graph.cache.setdefault("fan_counts", {}) if window.open else {}
+    )
     for g in order:
-        ins = {groups[graph.src[e]] for e in _payments(graph, g, "in") if window.ok(graph, e)}
-        outs = {groups[graph.dst[e]] for e in _payments(graph, g, "out") if window.ok(graph, e)}
-        ins.discard(g)
-        outs.discard(g)
-        if len(ins) >= fan or len(outs) >= fan:
+        counts = known.get(g)
+        if counts is None:
+            ins = {groups[graph.src[e]] for e in _payments(graph, g, "in") if window.ok(graph, e)}
+            outs = {groups[graph.dst[e]] for e in _payments(graph, g, "out") if window.ok(graph, e)}
+            ins.discard(g)
+            outs.discard(g)
+            counts = (len(ins), len(outs))
+            if window.open:
+                known[g] = counts
+        payers, beneficiaries = counts
+        if payers >= fan or beneficiaries >= fan:
             trail.fan.append(
                 {
                     "account": graph.vertex(g).to_dict(),
-                    "payers": len(ins),
-                    "beneficiaries": len(outs),
-                    "pattern": "fan-in" if len(ins) >= fan else "fan-out",
+                    "payers": payers,
+                    "beneficiaries": beneficiaries,
+                    "pattern": "fan-in" if payers >= fan else "fan-out",
                 }
             )
 

@@ -3,11 +3,12 @@ for (docs/graph.md).
 
 The graph is built from every live record the node holds (its own and what partners
 disclosed to it) and the matcher's links, and kept in the process; before each analysis a
-fingerprint of the records and links is read (one query each), and a changed store is
-rebuilt (docs/decisions/0027: rebuilt rather than patched in place). Every analysis states a
-purpose, is checked (ids held, hops within the node's maximum, a window that ends after it
-starts), and goes to the ledger with the records it showed. An export for another agency goes
-through `disclosure.release`, the one door out of the node."""
+fingerprint of the records and links is read (one query each); when it changed, only the
+records added or changed since are read again and the graph is built anew in memory
+(docs/decisions/0027: rebuilt rather than patched in place; 0031: only what changed is read).
+Every analysis states a purpose, is checked (ids held, hops within the node's maximum, a
+window that ends after it starts), and goes to the ledger with the records it showed. An
+export for another agency goes through `disclosure.release`, the one door out of the node."""
 
 from __future__ import annotations
 
@@ -67,42 +68,82 @@ MAX_LIMIT = 1000
 _lock = threading.Lock()
 
 
+class _Held:
+    """What a process keeps of the node's graph: the graph, the fingerprint it was built at,
+    and what it was built from (each live record by key, with its version, and the matcher's
+    links), so that a change costs reading the changed records and a build in memory."""
+
+    def __init__(self) -> None:
+        self.mark: tuple[Any, ...] | None = None
+        self.graph: EntityGraph | None = None
+        self.records: dict[int, tuple[int, GraphRecord]] = {}
+        self.links: list[SameAs] = []
+        self.summaries: dict[tuple[Any, ...], Summary] = {}
+        self.read = 0  # records read from the store by the last refresh
+
+    def _record(self, row: store.GraphRow) -> GraphRecord:
+        owner, rid, schema, caption, props, hand, tlp, rel, ass, cat, areas = row
+        key = (owner, hand, tlp, rel, ass, cat, tuple(areas))
+        summary = self.summaries.get(key)
+        if summary is None:
+            summary = self.summaries[key] = Summary(owner, hand, tlp, rel, ass, cat, key[6])
+        return GraphRecord(owner, rid, schema, caption, props, summary)
+
+    def refresh(self, node: Node, mark: tuple[Any, ...]) -> EntityGraph:
+        """Read what changed since `self.mark` (records added, changed or deleted; links)
+        and build the graph again from what is held."""
+        with node.engine.connect() as conn:
+            if self.mark is None or self.mark[:3] != mark[:3]:
+                live = store.live_versions(conn)
+                for pk in [pk for pk in self.records if pk not in live]:
+                    del self.records[pk]
+                changed = [pk for pk, ver in live.items() if self.records.get(pk, (-1,))[0] != ver]
+                for pk in changed:
+                    self.records.pop(pk, None)
+                for pk, version, row in store.graph_rows_of(conn, changed):
+                    self.records[pk] = (version, self._record(row))
+                self.read = len(changed)
+            else:
+                self.read = 0
+            if self.mark is None or self.mark[3:] != mark[3:]:
+                self.links = [
+                    SameAs((lo, li), (ro, ri), judged == "same", score)
+                    for lo, li, ro, ri, score, judged in store.match_links(conn)
+                    if judged != "different"
+                ]
+        builder = GraphBuilder()
+        for pk in sorted(self.records):
+            builder.add(self.records[pk][1])
+        for link in self.links:
+            builder.add_same_as(link)
+        self.graph = builder.build()
+        self.mark = mark
+        return self.graph
+
+
 def load_graph(node: Node) -> EntityGraph:
     """Build the graph from the store (every live record and every link the matcher
     proposed; a link judged `different` makes no edge)."""
-    builder = GraphBuilder()
-    summaries: dict[tuple[Any, ...], Summary] = {}
     with node.engine.connect() as conn:
-        for owner, rid, schema, caption, props, hand, tlp, rel, ass, cat, areas in store.graph_rows(
-            conn
-        ):
-            key = (owner, hand, tlp, rel, ass, cat, tuple(areas))
-            summary = summaries.get(key)
-            if summary is None:
-                summary = summaries[key] = Summary(owner, hand, tlp, rel, ass, cat, tuple(areas))
-            builder.add(GraphRecord(owner, rid, schema, caption, props, summary))
-        for lo, li, ro, ri, score, judged in store.match_links(conn):
-            if judged == "different":
-                continue
-            builder.add_same_as(SameAs((lo, li), (ro, ri), judged == "same", score))
-    return builder.build()
+        mark = store.fingerprint(conn)
+    return _Held().refresh(node, mark)
 
 
 def current_graph(node: Node) -> EntityGraph:
-    """The node's graph, rebuilt when a record or a link changed since it was built."""
+    """The node's graph, brought up to date when a record or a link changed since it was
+    built: the changed records are read, the rest is held (docs/decisions/0031)."""
     with node.engine.connect() as conn:
         mark = store.fingerprint(conn)
-    held = node.cache.get("graph")
-    if held is not None and held[0] == mark:
-        graph: EntityGraph = held[1]
-        return graph
+    held: _Held | None = node.cache.get("graph")
+    if held is not None and held.mark == mark and held.graph is not None:
+        return held.graph
     with _lock:
         held = node.cache.get("graph")
-        if held is not None and held[0] == mark:
-            return held[1]  # type: ignore[no-any-return]
-        graph = load_graph(node)
-        node.cache["graph"] = (mark, graph)
-        return graph
+        if held is None:
+            held = node.cache["graph"] = _Held()
+        if held.mark == mark and held.graph is not None:
+            return held.graph
+        return held.refresh(node, mark)
 
 
 @dataclass(frozen=True, slots=True)

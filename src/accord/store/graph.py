@@ -4,14 +4,14 @@ that changes whenever any of them does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from accord.store.tables import records, xref_judgements, xref_links
 
-__all__ = ["GraphRow", "fingerprint", "graph_rows", "match_links"]
+__all__ = ["GraphRow", "fingerprint", "graph_rows", "graph_rows_of", "live_versions", "match_links"]
 
 #: (owner, entity id, schema, caption, properties, handling, tlp, reliability, assessment,
 #: subject category, crime areas)
@@ -46,19 +46,41 @@ def fingerprint(conn: Connection) -> tuple[Any, ...]:
 
 def graph_rows(conn: Connection, batch: int = 20_000) -> Iterator[GraphRow]:
     """Every live record, in key order, read in batches."""
+    for _pk, _version, row in _rows(conn, None, batch):
+        yield row
+
+
+def graph_rows_of(
+    conn: Connection, pks: Sequence[int], batch: int = 500
+) -> Iterator[tuple[int, int, GraphRow]]:
+    """(key, version, row) of the live records among `pks`, in key order."""
+    ordered = sorted(pks)
+    for i in range(0, len(ordered), batch):
+        yield from _rows(conn, ordered[i : i + batch], batch)
+
+
+def live_versions(conn: Connection) -> dict[int, int]:
+    """Key → version of every live record: what a held graph compares with what it read."""
+    rows = conn.execute(select(_C.pk, _C.version).where(_C.deleted.is_(False)))
+    return {row[0]: row[1] for row in rows}
+
+
+def _rows(
+    conn: Connection, pks: Sequence[int] | None, batch: int
+) -> Iterator[tuple[int, int, GraphRow]]:
     last = 0
     while True:
-        rows = conn.execute(
-            select(_C.pk, *_COLUMNS)
-            .where(_C.pk > last, _C.deleted.is_(False))
-            .order_by(_C.pk)
-            .limit(batch)
-        ).all()
+        stmt = select(_C.pk, _C.version, *_COLUMNS).where(_C.deleted.is_(False))
+        if pks is not None:
+            stmt = stmt.where(_C.pk.in_(pks))
+        rows = conn.execute(stmt.where(_C.pk > last).order_by(_C.pk).limit(batch)).all()
         if not rows:
             return
         for r in rows:
-            yield (r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
+            yield r[0], r[1], (r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12])
         last = rows[-1][0]
+        if pks is not None and len(rows) < batch:
+            return
 
 
 def match_links(conn: Connection) -> list[tuple[str, str, str, str, float, str | None]]:
