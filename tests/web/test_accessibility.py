@@ -20,6 +20,7 @@ SCREENS = [
     "cases",
     "mla",
     "chart",
+    "dashboards",
     "documents",
     "agreements",
     "audit",

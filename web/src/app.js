@@ -17,6 +17,7 @@ import { Inbox } from "./screens/inbox.js";
 import { Cases } from "./screens/cases.js";
 import { MlaTracker } from "./screens/mla.js";
 import { LinkChart } from "./screens/chart.js";
+import { Dashboards } from "./screens/dashboard.js";
 import { Agreements } from "./screens/agreements.js";
 import { Audit } from "./screens/audit.js";
 import { Admin } from "./screens/admin.js";
@@ -30,6 +31,7 @@ export const SCREENS = [
   { path: "cases", title: "nav.cases", needs: "GET /api/v1/cases", view: Cases },
   { path: "mla", title: "nav.mla", needs: "GET /api/v1/mla", view: MlaTracker },
   { path: "chart", title: "nav.chart", needs: "POST /api/v1/graph/neighbourhood", view: LinkChart },
+  { path: "dashboards", title: "nav.dashboards", needs: "GET /api/v1/dashboard", view: Dashboards },
   { path: "documents", title: "nav.documents", needs: "POST /api/v1/documents/check", view: DocumentCheck },
   { path: "agreements", title: "nav.agreements", needs: "GET /api/v1/agreements", view: Agreements },
   { path: "audit", title: "nav.audit", needs: "GET /api/v1/audit/verify", view: Audit },
