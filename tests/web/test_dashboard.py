@@ -2,7 +2,8 @@
 partner and a document check show up in DE-BKA's figures (searches and hit rate per partner,
 the partner's response time, the follow-up's turnaround, checks per day), UA-NPU's
 disclosures per clause show what it let go under which clause, and a supervisor reads them
-on the screen. Other tests share these nodes, so counts are compared as at least."""
+on the screen with the world map of hits by partner country. Other tests share these nodes,
+so counts are compared as at least."""
 
 from __future__ import annotations
 
@@ -85,6 +86,15 @@ def test_the_dashboards_count_searches_follow_ups_checks_and_disclosures_from_th
     turnaround = page.get_by_role("region", name="Follow-up and MLA turnaround")
     expect(turnaround).to_contain_text("follow-ups sent")
     expect(page.get_by_role("region", name="Document checks per day")).to_contain_text("checks")
+    # The world map, drawn from the packaged country shapes: Ukraine coloured by its hits,
+    # Germany (this node) marked, the figures in a table too.
+    world = page.get_by_role("region", name="Hits by partner country")
+    ukraine = world.locator('svg path[data-country="UA"]')
+    expect(ukraine.locator("title")).to_contain_text("Ukraine")
+    assert ukraine.get_attribute("fill") not in (None, "#e4e8ed")
+    assert world.locator('svg path[data-country="DE"]').get_attribute("fill") == "#f0a000"
+    expect(world.locator('tr[data-country="UA"]')).to_contain_text("Ukraine")
+    assert world.locator("svg path").count() > 150
     page.get_by_role("button", name="7 days").click()
     expect(page.get_by_role("button", name="7 days")).to_have_attribute("aria-pressed", "true")
     shot(page, "dashboards")

@@ -1,6 +1,9 @@
-// The words of the analysis screens (the link chart, the dashboards) in each language; messages.js merges
+// The words of the analysis screens (the link chart, the dashboards and their map) in each language; messages.js merges
 // them into the workbench's messages.
 const en = {
+  "dash.map": "Hits by partner country",
+  "dash.country": "Country",
+  "dash.map_home": "This node's country ({country}) is marked in orange.",
   "mode.redacted": "redacted",
   "nav.dashboards": "Dashboards",
   "dash.title": "Dashboards",
@@ -44,6 +47,9 @@ const en = {
 };
 
 const fr = {
+  "dash.map": "Résultats par pays partenaire",
+  "dash.country": "Pays",
+  "dash.map_home": "Le pays de ce nœud ({country}) est marqué en orange.",
   "mode.redacted": "caviardé",
   "nav.dashboards": "Tableaux de bord",
   "dash.title": "Tableaux de bord",
@@ -87,6 +93,9 @@ const fr = {
 };
 
 const de = {
+  "dash.map": "Treffer nach Partnerland",
+  "dash.country": "Land",
+  "dash.map_home": "Das Land dieses Knotens ({country}) ist orange markiert.",
   "mode.redacted": "geschwärzt",
   "nav.dashboards": "Dashboards",
   "dash.title": "Dashboards",
@@ -130,6 +139,9 @@ const de = {
 };
 
 const es = {
+  "dash.map": "Aciertos por país socio",
+  "dash.country": "País",
+  "dash.map_home": "El país de este nodo ({country}) está marcado en naranja.",
   "mode.redacted": "expurgado",
   "nav.dashboards": "Paneles",
   "dash.title": "Paneles",
@@ -173,6 +185,9 @@ const es = {
 };
 
 const ar = {
+  "dash.map": "النتائج حسب بلد الشريك",
+  "dash.country": "البلد",
+  "dash.map_home": "بلد هذه العقدة ({country}) مميّز باللون البرتقالي.",
   "mode.redacted": "منقّح",
   "nav.dashboards": "لوحات المعلومات",
   "dash.title": "لوحات المعلومات",
@@ -216,6 +231,9 @@ const ar = {
 };
 
 const uk = {
+  "dash.map": "Збіги за країнами партнерів",
+  "dash.country": "Країна",
+  "dash.map_home": "Країну цього вузла ({country}) позначено помаранчевим.",
   "mode.redacted": "з вилученнями",
   "nav.dashboards": "Панелі",
   "dash.title": "Панелі",
@@ -259,6 +277,9 @@ const uk = {
 };
 
 const ru = {
+  "dash.map": "Совпадения по странам партнёров",
+  "dash.country": "Страна",
+  "dash.map_home": "Страна этого узла ({country}) отмечена оранжевым.",
   "mode.redacted": "с изъятиями",
   "nav.dashboards": "Панели",
   "dash.title": "Панели",

@@ -2,7 +2,8 @@
 // (GET /api/v1/dashboard): searches and hit rates per partner, partners' response times,
 // follow-up and MLA turnaround, document checks per day, disclosures per clause. Each chart
 // (Chart.js, loaded when the screen opens) has its figures in a table beside it, for the
-// keyboard and the screen reader.
+// keyboard and the screen reader. The world map of hits by partner country is drawn from
+// data shipped in npm packages (worldmap.js), loaded with the screen.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { get } from "../api.js";
 import { formatDate, formatNumber, language, t } from "../i18n.js";
@@ -42,7 +43,7 @@ function ChartCanvas({ label, config, data }) {
   return html`<div class="plot"><canvas ref=${canvas} role="img" aria-label=${label}></canvas></div>`;
 }
 
-export function Dashboards() {
+export function Dashboards({ me }) {
   const [days, setDays] = useState(30);
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
@@ -59,6 +60,7 @@ export function Dashboards() {
     <${ErrorNote} error=${error} />
     ${data && html`<p class="muted">${t("dash.since", { since: formatDate(data.since), until: formatDate(data.until) })}</p>
       <div class="dash-grid">
+        <${HitsMap} data=${data} home=${me.agency.slice(0, 2)} />
         <${Searches} data=${data} />
         <${Responses} data=${data} />
         <${Turnaround} data=${data} />
@@ -166,5 +168,32 @@ function Disclosures({ data }) {
     ${rows.length === 0 ? html`<p class="empty">${t("empty")}</p>` : html`<${ChartCanvas} label=${t("dash.disclosures")} config=${config} data=${data} />
     <table class="table"><thead><tr><th>${t("dash.clause")}</th>${modes.map((m) => html`<th class="num">${t(`mode.${m}`)}</th>`)}</tr></thead>
       <tbody>${rows.map((r) => html`<tr><th scope="row"><code>${r.clause}</code></th>${modes.map((m) => html`<td class="num">${num(r.modes[m] || 0)}</td>`)}</tr>`)}</tbody></table>`}
+  </${Panel}>`;
+}
+
+let mapModule = null;
+
+function HitsMap({ data, home }) {
+  const [map, setMap] = useState(mapModule);
+  useEffect(() => {
+    if (mapModule) return;
+    import("../worldmap.js").then((found) => {
+      mapModule = found;
+      setMap(found);
+    });
+  }, []);
+  const byCountry = {};
+  for (const r of data.searches) {
+    const country = r.agency.slice(0, 2);
+    byCountry[country] = (byCountry[country] || 0) + r.hits;
+  }
+  const rows = Object.entries(byCountry).sort((a, b) => b[1] - a[1]);
+  return html`<${Panel} id="dash-map" title=${t("dash.map")}>
+    ${map && html`<${map.WorldMap} values=${byCountry} home=${home} label=${t("dash.map")} unit=${t("dash.hits")} />`}
+    <p class="muted">${t("dash.map_home", { country: map ? map.countryName(home) : home })}</p>
+    ${rows.length === 0 ? html`<p class="empty">${t("empty")}</p>` : html`<table class="table">
+      <thead><tr><th>${t("dash.country")}</th><th class="num">${t("dash.hits")}</th></tr></thead>
+      <tbody>${rows.map(([country, hits]) => html`<tr data-country=${country}><th scope="row">${map ? map.countryName(country) : country}</th>
+        <td class="num">${num(hits)}</td></tr>`)}</tbody></table>`}
   </${Panel}>`;
 }
