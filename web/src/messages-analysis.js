@@ -1,6 +1,8 @@
 // The words of the analysis screens (the link chart, the dashboards and their map) in each language; messages.js merges
 // them into the workbench's messages.
 const en = {
+  "chart.find": "Find on the chart",
+  "chart.more": "{shown} of {records} records listed: find narrows the list.",
   "dash.map": "Hits by partner country",
   "dash.country": "Country",
   "dash.map_home": "This node's country ({country}) is marked in orange.",
@@ -47,6 +49,8 @@ const en = {
 };
 
 const fr = {
+  "chart.find": "Chercher dans le graphe",
+  "chart.more": "{shown} enregistrements listés sur {records} : la recherche réduit la liste.",
   "dash.map": "Résultats par pays partenaire",
   "dash.country": "Pays",
   "dash.map_home": "Le pays de ce nœud ({country}) est marqué en orange.",
@@ -93,6 +97,8 @@ const fr = {
 };
 
 const de = {
+  "chart.find": "Im Graph suchen",
+  "chart.more": "{shown} von {records} Datensätzen gelistet: die Suche grenzt die Liste ein.",
   "dash.map": "Treffer nach Partnerland",
   "dash.country": "Land",
   "dash.map_home": "Das Land dieses Knotens ({country}) ist orange markiert.",
@@ -139,6 +145,8 @@ const de = {
 };
 
 const es = {
+  "chart.find": "Buscar en el gráfico",
+  "chart.more": "{shown} de {records} registros en la lista: la búsqueda la acota.",
   "dash.map": "Aciertos por país socio",
   "dash.country": "País",
   "dash.map_home": "El país de este nodo ({country}) está marcado en naranja.",
@@ -185,6 +193,8 @@ const es = {
 };
 
 const ar = {
+  "chart.find": "بحث في المخطط",
+  "chart.more": "{shown} من {records} سجل في القائمة: البحث يضيّقها.",
   "dash.map": "النتائج حسب بلد الشريك",
   "dash.country": "البلد",
   "dash.map_home": "بلد هذه العقدة ({country}) مميّز باللون البرتقالي.",
@@ -231,6 +241,8 @@ const ar = {
 };
 
 const uk = {
+  "chart.find": "Знайти на схемі",
+  "chart.more": "У списку {shown} з {records} записів: пошук звужує список.",
   "dash.map": "Збіги за країнами партнерів",
   "dash.country": "Країна",
   "dash.map_home": "Країну цього вузла ({country}) позначено помаранчевим.",
@@ -277,6 +289,8 @@ const uk = {
 };
 
 const ru = {
+  "chart.find": "Найти на схеме",
+  "chart.more": "В списке {shown} из {records} записей: поиск сужает список.",
   "dash.map": "Совпадения по странам партнёров",
   "dash.country": "Страна",
   "dash.map_home": "Страна этого узла ({country}) отмечена оранжевым.",

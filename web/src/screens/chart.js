@@ -13,6 +13,9 @@ import { formatDate, formatNumber, t } from "../i18n.js";
 import { ErrorNote, Field, Written, html } from "../ui.js";
 
 const PALETTE = ["#0b4f8a", "#a4161a", "#17613a", "#7a4b00", "#5b2a86", "#00707a", "#8a3b00", "#3d4f00"];
+const LARGE = 2000;
+const LISTED = 200;
+const HOPS_SHOWN = 10;
 const FORMATS = [
   ["graphml", "graphml", "application/graphml+xml"],
   ["gexf", "gexf", "application/gexf+xml"],
@@ -26,7 +29,7 @@ export const key = (ref) => `${ref.owner}:${ref.id}`;
 export function elements(vertices, edges) {
   const nodes = vertices.map((v) => ({
     group: "nodes",
-    data: { id: key(v), label: v.caption || v.id, schema: v.schema, owner: v.owner, record: v.id },
+    data: { id: key(v), label: v.caption || v.id, schema: v.schema, owner: v.owner, record: v.id, distance: v.distance },
     classes: v.schema,
   }));
   const links = edges.map((e) => {
@@ -45,14 +48,14 @@ export function elements(vertices, edges) {
 }
 
 const STYLE = [
-  { selector: "node", style: { label: "data(label)", "font-size": 10, "background-color": "#7b8794", color: "#1b1f24", "text-valign": "bottom", "text-margin-y": 4, width: 22, height: 22 } },
+  { selector: "node", style: { label: "data(label)", "font-size": 10, "min-zoomed-font-size": 7, "background-color": "#7b8794", color: "#1b1f24", "text-valign": "bottom", "text-margin-y": 4, width: 22, height: 22 } },
   { selector: "node.Person", style: { shape: "ellipse" } },
   { selector: "node.Company, node.Organization, node.LegalEntity", style: { shape: "round-rectangle" } },
   { selector: "node.BankAccount, node.CryptoWallet", style: { shape: "diamond" } },
   { selector: "node:selected", style: { "border-width": 4, "border-color": "#f0a000" } },
   { selector: "node.path, edge.path", style: { "line-color": "#f0a000", "target-arrow-color": "#f0a000", "border-width": 3, "border-color": "#f0a000" } },
   { selector: "node.ring", style: { "border-width": 4, "border-color": "#a4161a" } },
-  { selector: "edge", style: { width: 1.5, "line-color": "#9aa5b1", "curve-style": "bezier", label: "data(label)", "font-size": 8, "text-rotation": "autorotate", color: "#4a5561" } },
+  { selector: "edge", style: { width: 1.5, "line-color": "#9aa5b1", "curve-style": "bezier", label: "data(label)", "font-size": 8, "min-zoomed-font-size": 7, "text-rotation": "autorotate", color: "#4a5561" } },
   { selector: "edge.same_as", style: { "line-style": "dashed" } },
   { selector: "edge.shared", style: { "line-style": "dotted" } },
   { selector: "edge.payment", style: { width: 2.5, "line-color": "#17613a", "target-arrow-shape": "triangle", "target-arrow-color": "#17613a", color: "#17613a" } },
@@ -98,6 +101,7 @@ export function LinkChart({ allowed, query }) {
   const [flow, setFlow] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [find, setFind] = useState("");
 
   const [ready, setReady] = useState(false);
   useEffect(() => {
@@ -106,7 +110,12 @@ export function LinkChart({ allowed, query }) {
     import("cytoscape").then(({ default: cytoscape }) => {
       if (gone) return;
       claimCytoscapeStylesheet();
-      chart = cytoscape({ container: box.current, style: STYLE, minZoom: 0.05 });
+      // Labels too small to read are not drawn, and a moving viewport is drawn from a
+      // texture: a chart of thousands of records stays responsive.
+      chart = cytoscape({
+        container: box.current, style: STYLE, minZoom: 0.02, textureOnViewport: true,
+        hideEdgesOnViewport: true, motionBlur: false,
+      });
       chart.on("select", "node", (e) => setSelected(e.target.id()));
       cy.current = chart;
       setReady(true);
@@ -121,12 +130,16 @@ export function LinkChart({ allowed, query }) {
 
   function show(vertices, edges, { replace = false } = {}) {
     const chart = cy.current;
-    if (replace) chart.elements().remove();
-    const fresh = elements(vertices, edges).filter((el) => chart.getElementById(el.data.id).length === 0);
-    chart.add(fresh.filter((el) => el.group === "nodes"));
-    chart.add(fresh.filter((el) => el.group === "edges" && chart.getElementById(el.data.source).length && chart.getElementById(el.data.target).length));
-    const layout = chart.elements().length > 2000
-      ? { name: "grid", animate: false }
+    chart.batch(() => {
+      if (replace) chart.elements().remove();
+      const fresh = elements(vertices, edges).filter((el) => chart.getElementById(el.data.id).length === 0);
+      chart.add(fresh.filter((el) => el.group === "nodes"));
+      chart.add(fresh.filter((el) => el.group === "edges" && chart.getElementById(el.data.source).length && chart.getElementById(el.data.target).length));
+    });
+    // A force-directed layout while it stays interactive; past that, rings by hop distance
+    // from the start (a force layout of thousands of records in the browser takes too long).
+    const layout = chart.elements().length > LARGE
+      ? { name: "concentric", animate: false, concentric: (n) => HOPS_SHOWN - (n.data("distance") ?? HOPS_SHOWN), levelWidth: () => 1, minNodeSpacing: 4 }
       : { name: "cose", animate: false, randomize: replace, nodeDimensionsIncludeLabels: true, numIter: 600 };
     chart.layout(layout).run();
     chart.fit(undefined, 30);
@@ -241,6 +254,11 @@ export function LinkChart({ allowed, query }) {
   }
 
   const chosen = records.find((r) => r.id === selected);
+  // The list holds at most LISTED records (the chosen one first); past that, the find field
+  // narrows it by name, id or owner.
+  const wanted = find.trim().toLowerCase();
+  const matching = wanted ? records.filter((r) => `${r.label} ${r.id}`.toLowerCase().includes(wanted)) : records;
+  const listed = [...(chosen ? [chosen] : []), ...matching.filter((r) => r !== chosen)].slice(0, LISTED);
   const canExport = allowed.has("POST /api/v1/graph/export");
   return html`<section aria-labelledby="chart-title" class="chart-screen">
     <h1 id="chart-title">${t("chart.title")}</h1>
@@ -264,7 +282,7 @@ export function LinkChart({ allowed, query }) {
     <${ErrorNote} error=${error} shown=${["start", "hops", "purpose", "reference", "crime_area", "target"]} />
     ${note && html`<p role="status" class="chart-note">${note}</p>`}
     <div class="chart-layout">
-      <div class="chart" ref=${box} role="img" aria-label=${t("chart.canvas", { records: records.length })}></div>
+      <div class="chart" ref=${box} data-records=${records.length} role="img" aria-label=${t("chart.canvas", { records: records.length })}></div>
       <aside class="chart-side" aria-label=${t("chart.records")}>
         ${chosen && html`<div class="card chosen">
           <h2><${Written} value=${chosen.label} /> <span class="schema">${chosen.schema}</span></h2>
@@ -275,10 +293,12 @@ export function LinkChart({ allowed, query }) {
           <button class="secondary" disabled=${busy || !target} onClick=${() => findPaths(chosen.id)}>${t("chart.path")}</button>
         </div>`}
         <h2>${t("chart.records")}</h2>
+        ${records.length > LISTED && html`<${Field} label=${t("chart.find")} name="find" value=${find} onInput=${setFind} type="search" />`}
         <ul class="chart-records">
-          ${records.map((r) => html`<li><button class="link" aria-pressed=${r.id === selected ? "true" : "false"}
+          ${listed.map((r) => html`<li><button class="link" aria-pressed=${r.id === selected ? "true" : "false"}
             onClick=${() => select(r.id)}><${Written} value=${r.label} /></button> <span class="schema">${r.schema} · ${r.owner}</span></li>`)}
         </ul>
+        ${records.length > listed.length && html`<p class="muted">${t("chart.more", { shown: formatNumber(listed.length), records: formatNumber(records.length) })}</p>`}
         <div class="exports">
           <button class="quiet" disabled=${!records.length} onClick=${png}>${t("chart.png")}</button>
           ${canExport && FORMATS.map(([format, extension, type]) => html`<button class="quiet" onClick=${() => exportAs(format, extension, type)}>${format}</button>`)}

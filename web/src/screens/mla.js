@@ -62,6 +62,8 @@ function lastBefore(m) {
 }
 
 function Request({ m, canWrite, onChanged }) {
+  const codes = useCodes();
+  const measureLabel = (code) => ((codes.mla_measures || []).find((x) => x.code === code) || { label: code }).label;
   const [next, setNext] = useState("");
   const [grounds, setGrounds] = useState("");
   const [note, setNote] = useState("");
@@ -71,6 +73,9 @@ function Request({ m, canWrite, onChanged }) {
     setError(null);
     try {
       await post(`/mla/${encodeURIComponent(m.mla_id)}/${path}`, body);
+      setNext("");
+      setGrounds("");
+      setNote("");
       onChanged();
     } catch (err) {
       setError(err);
@@ -98,7 +103,7 @@ function Request({ m, canWrite, onChanged }) {
       <dt>${t("mla.legal_basis")}</dt><dd>${m.legal_basis_title}</dd>
       ${form.offence && html`<dt>${t("mla.offence")}</dt><dd><${Written} value=${form.offence.description} /> (${m.crime_area})</dd>`}
       ${(form.measures || []).length > 0 && html`<dt>${t("mla.measures")}</dt><dd><ul>
-        ${form.measures.map((x) => html`<li>${x.type}${x.amount ? ` · ${formatNumber(Number(x.amount))} ${x.currency || ""}` : ""}
+        ${form.measures.map((x) => html`<li>${measureLabel(x.type)}${x.amount ? ` · ${formatNumber(Number(x.amount))} ${x.currency || ""}` : ""}
           ${x.description && html` — <${Written} value=${x.description} />`}</li>`)}</ul></dd>`}
       ${m.turnaround_days != null && html`<dt>${t("mla.turnaround")}</dt><dd>${t("mla.days", { days: formatNumber(m.turnaround_days, 1) })}</dd>`}
       ${m.evidence.length > 0 && html`<dt>${t("mla.evidence")}</dt><dd>${m.evidence.map((e) => e.name).join(", ")}</dd>`}
