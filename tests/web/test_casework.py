@@ -21,10 +21,12 @@ ARRIVAL_MS = 30_000
 
 
 @pytest.fixture
-def other(browser: Browser) -> Iterator[Page]:
-    """A second browser, for the officer on the other node."""
+def other(page: Page, browser: Browser) -> Iterator[Page]:
+    """A second browser, for the officer on the other node. Both wait as long as a delivery
+    may take: two node processes and a browser share a loaded machine."""
+    page.set_default_timeout(ARRIVAL_MS)
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(ARRIVAL_MS)
     yield context.new_page()
     context.close()
 

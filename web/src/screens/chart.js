@@ -52,6 +52,8 @@ const STYLE = [
   { selector: "node.Person", style: { shape: "ellipse" } },
   { selector: "node.Company, node.Organization, node.LegalEntity", style: { shape: "round-rectangle" } },
   { selector: "node.BankAccount, node.CryptoWallet", style: { shape: "diamond" } },
+  { selector: ".bulk", style: { label: "" } },
+  { selector: "node.bulk:selected", style: { label: "data(label)" } },
   { selector: "node:selected", style: { "border-width": 4, "border-color": "#f0a000" } },
   { selector: "node.path, edge.path", style: { "line-color": "#f0a000", "target-arrow-color": "#f0a000", "border-width": 3, "border-color": "#f0a000" } },
   { selector: "node.ring", style: { "border-width": 4, "border-color": "#a4161a" } },
@@ -133,13 +135,18 @@ export function LinkChart({ allowed, query }) {
     chart.batch(() => {
       if (replace) chart.elements().remove();
       const fresh = elements(vertices, edges).filter((el) => chart.getElementById(el.data.id).length === 0);
+      // On a chart of thousands, labels are drawn for the chosen record only: measuring every
+      // label's box is most of the time such a chart takes to appear.
+      if (chart.elements().length + fresh.length > LARGE) {
+        for (const el of fresh) el.classes = `${el.classes} bulk`;
+      }
       chart.add(fresh.filter((el) => el.group === "nodes"));
       chart.add(fresh.filter((el) => el.group === "edges" && chart.getElementById(el.data.source).length && chart.getElementById(el.data.target).length));
     });
     // A force-directed layout while it stays interactive; past that, rings by hop distance
     // from the start (a force layout of thousands of records in the browser takes too long).
     const layout = chart.elements().length > LARGE
-      ? { name: "concentric", animate: false, concentric: (n) => HOPS_SHOWN - (n.data("distance") ?? HOPS_SHOWN), levelWidth: () => 1, minNodeSpacing: 4 }
+      ? { name: "concentric", animate: false, avoidOverlap: false, concentric: (n) => HOPS_SHOWN - (n.data("distance") ?? HOPS_SHOWN), levelWidth: () => 1, minNodeSpacing: 4 }
       : { name: "cose", animate: false, randomize: replace, nodeDimensionsIncludeLabels: true, numIter: 600 };
     chart.layout(layout).run();
     chart.fit(undefined, 30);
