@@ -139,6 +139,7 @@ def test_a_token_has_only_the_scopes_it_was_given(node: Node) -> None:
             "audit:verify",
             "agreements:read",
             "codes",
+            "dashboard",
         }
         <= SCOPES
     )

@@ -47,6 +47,10 @@ def test_the_code_lists_hold_what_the_node_checks(analyst: TestClient) -> None:
     assert "investigation" in {p["code"] for p in found["purposes"]}
     assert "thb" in {a["code"] for a in found["crime_areas"]}
     assert found["limits"]["max_body_bytes"] > 0 and found["limits"]["max_batch"] > 0
+    assert "eu-2000" in {b["code"] for b in found["mla_legal_bases"]}
+    freezing = next(m for m in found["mla_measures"] if m["code"] == "freezing_of_assets")
+    assert freezing["amount"] is True
+    assert found["partners"] == []  # this node has no partner yet
 
 
 def test_a_draft_agreement_is_simulated_without_being_loaded(

@@ -143,7 +143,15 @@ def test_document_checkers_and_node_admins_see_no_records() -> None:
         ),
         (
             ["auditor"],
-            {"records:read", "stix:read", "audit:read", "audit:verify", "agreements:read", "codes"},
+            {
+                "records:read",
+                "stix:read",
+                "audit:read",
+                "audit:verify",
+                "agreements:read",
+                "codes",
+                "dashboard",
+            },
         ),
         (["taxii_client"], {"audit:verify", "taxii", "codes"}),
         (["document_checker"], {"audit:verify", "documents:check", "codes"}),

@@ -94,6 +94,7 @@ NO_RECORD_CONTENT = {
     "GET /": "the workbench's page",
     "GET /assets/{file_name}": "the workbench's scripts and styles",
     "GET /api/v1/codes": "code lists and limits",
+    "GET /api/v1/dashboard": "counts and times from the ledger per partner, day and clause",
     "GET /api/v1/audit/verify": "the ledger's verification: counts and the first fault",
     "GET /api/v1/records/{record_id}/disclosures": "ledger facts about a record's disclosures: "
     "recipients, modes, clauses, purposes; never properties",

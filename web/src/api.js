@@ -33,8 +33,9 @@ export class ApiError extends Error {
   }
 }
 
-export async function call(method, path, body, contentType = "application/json") {
-  const headers = { Accept: "application/json" };
+/** The API's answer to one call; with `raw`, a successful answer's text as it came (a file). */
+export async function call(method, path, body, contentType = "application/json", { raw = false } = {}) {
+  const headers = { Accept: raw ? "*/*" : "application/json" };
   if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
   let payload;
   if (body !== undefined) {
@@ -53,6 +54,7 @@ export async function call(method, path, body, contentType = "application/json")
     throw new ApiError(0, { code: "network", message: "the node cannot be reached" });
   }
   if (response.status === 204) return null;
+  if (raw && response.ok) return response.text();
   const isJson = (response.headers.get("content-type") || "").includes("json");
   const data = isJson ? await response.json() : { message: await response.text() };
   if (!response.ok) {

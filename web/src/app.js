@@ -13,6 +13,11 @@ import { RecordView } from "./screens/record.js";
 import { FollowUps } from "./screens/followups.js";
 import { Notices } from "./screens/notices.js";
 import { DocumentCheck } from "./screens/documents.js";
+import { Inbox } from "./screens/inbox.js";
+import { Cases } from "./screens/cases.js";
+import { MlaTracker } from "./screens/mla.js";
+import { LinkChart } from "./screens/chart.js";
+import { Dashboards } from "./screens/dashboard.js";
 import { Agreements } from "./screens/agreements.js";
 import { Audit } from "./screens/audit.js";
 import { Admin } from "./screens/admin.js";
@@ -22,6 +27,11 @@ export const SCREENS = [
   { path: "search", title: "nav.search", needs: "POST /api/v1/search", view: Search },
   { path: "follow-ups", title: "nav.followups", needs: "GET /api/v1/follow-ups", view: FollowUps },
   { path: "notices", title: "nav.notices", needs: "GET /api/v1/alerts", view: Notices },
+  { path: "messages", title: "nav.messages", needs: "GET /api/v1/messages", view: Inbox },
+  { path: "cases", title: "nav.cases", needs: "GET /api/v1/cases", view: Cases },
+  { path: "mla", title: "nav.mla", needs: "GET /api/v1/mla", view: MlaTracker },
+  { path: "chart", title: "nav.chart", needs: "POST /api/v1/graph/neighbourhood", view: LinkChart },
+  { path: "dashboards", title: "nav.dashboards", needs: "GET /api/v1/dashboard", view: Dashboards },
   { path: "documents", title: "nav.documents", needs: "POST /api/v1/documents/check", view: DocumentCheck },
   { path: "agreements", title: "nav.agreements", needs: "GET /api/v1/agreements", view: Agreements },
   { path: "audit", title: "nav.audit", needs: "GET /api/v1/audit/verify", view: Audit },

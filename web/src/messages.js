@@ -1,5 +1,9 @@
 // The workbench's words in each language. English is complete; a key missing elsewhere falls
-// back to English (tests/web checks that none is missing).
+// back to English (tests/web checks that none is missing). The casework and analysis screens'
+// words are in messages-casework.js and messages-analysis.js.
+import { ANALYSIS } from "./messages-analysis.js";
+import { CASEWORK } from "./messages-casework.js";
+
 const en = {
   loading: "Loading…", skip: "Skip to content", language: "Language", logout: "Log out",
   all: "All", choose: "Choose…", cancel: "Cancel", refresh: "Refresh", empty: "Nothing yet.",
@@ -644,4 +648,7 @@ const ru = {
   "admin.valid_until": "Действует до", "admin.expired": "истёк",
 };
 
-export const MESSAGES = { en, fr, de, es, ar, uk, ru };
+const OWN = { en, fr, de, es, ar, uk, ru };
+export const MESSAGES = Object.fromEntries(
+  Object.entries(OWN).map(([code, words]) => [code, { ...words, ...CASEWORK[code], ...ANALYSIS[code] }]),
+);

@@ -9,8 +9,8 @@ let counter = 0;
 export const uid = (prefix) => `${prefix}-${++counter}`;
 
 /** A labelled input; `error` is an ApiError, whose reason for `name` is shown beside it. */
-export function Field({ label, name, error, value, onInput, type = "text", ...rest }) {
-  const id = `f-${name}`;
+export function Field({ label, name, error, value, onInput, type = "text", id: given, ...rest }) {
+  const id = given || `f-${name}`;
   const reason = error && error.field ? error.field(name) : null;
   const props = {
     id,

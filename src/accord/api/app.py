@@ -30,6 +30,7 @@ from accord.api.routers import (
     auth,
     cases,
     codes,
+    dashboard,
     documents,
     federation,
     graph,
@@ -343,6 +344,7 @@ def create_app(node: Node) -> FastAPI:
         cases.router,
         mla.router,
         admin.router,
+        dashboard.router,
         graph.router,
         stix.router,
     ):

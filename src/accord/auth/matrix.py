@@ -213,6 +213,9 @@ ACCESS: Mapping[str, Access] = {
     "PUT /api/v1/admin/users/{username}/roles": allow(Role.NODE_ADMIN, scope="admin"),
     "GET /api/v1/admin/tokens": allow(Role.NODE_ADMIN, scope="admin"),
     "GET /api/v1/admin/partners": allow(Role.NODE_ADMIN, scope="admin"),
+    # The dashboards: counts and times from the ledger, no record content; for those who
+    # answer for the exchange (liaison officers, supervisors), the log and the node.
+    "GET /api/v1/dashboard": allow(_L, _S, _DPO, _AUD, Role.NODE_ADMIN, scope="dashboard"),
     # Link analysis: casework analyses what the node holds; an export may go to a partner.
     "POST /api/v1/graph/neighbourhood": allow(*_CASEWORK, scope="graph"),
     "POST /api/v1/graph/paths": allow(*_CASEWORK, scope="graph"),

@@ -9,7 +9,8 @@ query and the answer, with the digest of the signed answer body on both sides.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -363,13 +364,17 @@ def federated_search(
         )
     timeout = node.settings.federation_timeout
     futures: dict[str, Future[tuple[Reply, bool]]] = {}
+    # When each partner's answer came, for its response time in the ledger (the dashboards).
+    answered: dict[str, float] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, len(peers)), thread_name_prefix="fan-out")
+    asked = time.monotonic()
     try:
         if client is not None:
             for peer in peers:
                 futures[peer.node_id] = pool.submit(
                     _ask, client, peer, body, request_id, witness, timeout
                 )
+                futures[peer.node_id].add_done_callback(_stamp(answered, peer.node_id))
         local = (
             _matches(node, principal, query, purpose, limit, request_id=request_id)
             if include_local
@@ -397,6 +402,11 @@ def federated_search(
                     "agency": peer.agency_code,
                     "status": result.status,
                     **details,
+                    **(
+                        {"seconds": round(answered[peer.node_id] - asked, 3)}
+                        if result.status != "unavailable" and peer.node_id in answered
+                        else {}
+                    ),
                 },
             )
         )
@@ -445,6 +455,15 @@ def _ask(
     return client.send(
         peer, "POST", SEARCH_PATH, body, again, witness=witness, timeout=timeout
     ), False
+
+
+def _stamp(answered: dict[str, float], name: str) -> Callable[[Future[tuple[Reply, bool]]], None]:
+    """A callback that notes when partner `name`'s answer came."""
+
+    def done(_: Future[tuple[Reply, bool]]) -> None:
+        answered.setdefault(name, time.monotonic())
+
+    return done
 
 
 def _collect(
