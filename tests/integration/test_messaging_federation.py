@@ -32,14 +32,16 @@ from accord.services import cases, mla
 from accord.services.agreements import put_agreement
 from accord.services.events import events_after
 from accord.services.messaging import (
+    KIND_MESSAGE,
     get_attachment,
     list_messages,
     read_message,
     send_message,
 )
 from accord.services.node import Node
-from accord.services.outbox import deliver_due
+from accord.services.outbox import deliver_due, outbox_messages
 from accord.services.witness import witness_for
+from accord.store import federation as fed_store
 from accord.store import messaging as msg_store
 from accord.store.tables import federation_outbox, message_attachments
 from tests.conftest import BACKENDS, PG_URL, _pg_schema_url
@@ -485,3 +487,157 @@ def test_a_team_member_that_left_receives_nothing_more(fed: Federation) -> None:
     ]
     jit = [e["details"] for e in ledger(de, "disclosure") if e["details"]["channel"] == "case"]
     assert jit and all(d["case_basis"] == "jit-de-nl-ua-thb" for d in jit)
+
+
+def _pending(node: Node, kind: str = "message.deliver") -> list[Any]:
+    return [m for m in outbox_messages(node, "pending") if m.kind == kind]
+
+
+def _due_now(node: Node, request_ids: list[str]) -> None:
+    with node.engine.begin() as conn:
+        conn.execute(
+            update(federation_outbox)
+            .where(federation_outbox.c.message_id.in_(request_ids))
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1), lease_until=None)
+        )
+
+
+def _settle(node: Node, request_ids: list[str]) -> dict[str, str]:
+    """Deliver until none of these outbox messages is pending; their states."""
+    for _ in range(50):
+        states = {
+            m.message_id: m.state for m in outbox_messages(node) if m.message_id in request_ids
+        }
+        if all(s != "pending" for s in states.values()):
+            return states
+        deliver_due(node, now=datetime.now(UTC) + timedelta(seconds=5))
+    raise AssertionError(f"still pending: {states}")
+
+
+def test_messages_and_receipts_travel_several_to_a_request_each_kept_once(
+    fed: Federation,
+) -> None:
+    de, nl, _ = nodes(fed)
+    member = fed["NL-POLITIE"]
+    member.stop()
+    try:
+        ids = [
+            send_message(de, de.operator(), rfi(subject=f"Batch {i}")).to_dict()["message_id"]
+            for i in range(12)
+        ]
+        assert deliver_due(de).retried >= 12
+    finally:
+        member.start()
+    spoiled, twice = ids[3], ids[5]
+    with de.engine.begin() as conn:
+        rows = {m.message_id: m for m in outbox_messages(de) if m.message_id in ids}
+        token = SealedMessage.model_validate_json(rows[spoiled].body).token.split(".")
+        cipher = ".".join([*token[:3], _flip(token[3]), token[4]])
+        conn.execute(
+            update(federation_outbox)
+            .where(federation_outbox.c.message_id == spoiled)
+            .values(body=encode(SealedMessage(message_id=spoiled, token=cipher)))
+        )
+        # The same message queued again under another request id: it is kept once.
+        copy = new_id("msg")
+        fed_store.enqueue(
+            conn,
+            message_id=copy,
+            recipient="nl-politie",
+            kind=KIND_MESSAGE,
+            subject=twice,
+            method="POST",
+            path=MESSAGES_PATH,
+            body=rows[twice].body,
+            at=datetime.now(UTC),
+        )
+    _due_now(de, [*ids, copy])
+    states = _settle(de, [*ids, copy])
+    assert states.pop(spoiled) == "failed"
+    assert set(states.values()) == {"delivered"}
+    good = [i for i in ids if i != spoiled]
+    held = [
+        m.row.message_id
+        for m in list_messages(nl, nl.operator(), direction="incoming", limit=500)
+        if m.row.message_id in ids
+    ]
+    assert sorted(held) == sorted(good)
+    received = [e["details"] for e in ledger(nl, "message") if e["details"]["step"] == "received"]
+    assert sorted(d["message_id"] for d in received if d["message_id"] in ids) == sorted(good)
+    (rejected,) = [
+        e["details"]
+        for e in ledger(nl, "message")
+        if e["details"]["step"] == "rejected" and e["details"]["message_id"] == spoiled
+    ]
+    assert rejected["request_id"] == spoiled
+    # Several to a request: the delivery receipts share the few signed answers they came in.
+    answers = {
+        e["details"]["answer_digest"]
+        for e in ledger(de, "message")
+        if e["details"]["step"] == "delivered" and e["details"]["message_id"] in good
+    }
+    assert len(answers) < len(good) / 2
+    for mid in good:
+        read_message(nl, nl.operator(), mid)
+    receipts = [m.message_id for m in _pending(nl, "message.receipt") if m.subject in good]
+    assert len(receipts) == len(good)
+    assert set(_settle(nl, receipts).values()) == {"delivered"}
+    read = [e["details"] for e in ledger(de, "message") if e["details"]["step"] == "read_receipt"]
+    assert sorted(d["message_id"] for d in read if d["message_id"] in ids) == sorted(good)
+    for mid in good:
+        assert get_message_at(de, mid)["read"] is True
+
+
+def get_message_at(node: Node, message_id: str) -> dict[str, Any]:
+    (found,) = [
+        m.to_dict()
+        for m in list_messages(node, node.operator(), limit=500)
+        if m.row.message_id == message_id
+    ]
+    return found
+
+
+def _form(agency: str) -> dict[str, Any]:
+    return {
+        "requested_agency": agency,
+        "requesting_authority": "Staatsanwaltschaft Berlin",
+        "requested_authority": "Openbaar Ministerie, Landelijk Parket",
+        "legal_basis": "eu-2000",
+        "offence": {"description": "Trafficking in human beings", "crime_area": "thb"},
+        "measures": [{"type": "subscriber_data", "description": "+31 6 1234 5678"}],
+        "urgency": "urgent",
+        "deadline": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(),
+        "facts": "The suspect used a Dutch number.",
+        "case_reference": "BKA-2026-0042",
+    }
+
+
+def test_an_illegal_mla_step_in_a_batch_is_refused_and_costs_the_others_nothing(
+    fed: Federation,
+) -> None:
+    de, nl, _ = nodes(fed)
+    mid = mla.create_mla(de, de.operator(), _form("NL-POLITIE")).row.mla_id
+    mla.send_mla(de, de.operator(), mid)
+    assert delivered(de, 1) >= 1
+    before = {m.message_id for m in _pending(nl)}
+    mla.advance_mla(nl, nl.operator(), mid, "acknowledged")
+    mla.advance_mla(nl, nl.operator(), mid, "in_execution")
+    acknowledged, in_execution = [m for m in _pending(nl) if m.message_id not in before]
+    with nl.engine.begin() as conn:  # the acknowledgement is held back: not due yet
+        conn.execute(
+            update(federation_outbox)
+            .where(federation_outbox.c.message_id == acknowledged.message_id)
+            .values(next_attempt_at=datetime.now(UTC) + timedelta(days=1))
+        )
+    reply = send_message(
+        nl, nl.operator(), rfi(recipient="DE-BKA", subject="Meanwhile: the keeper")
+    ).to_dict()["message_id"]
+    states = _settle(nl, [in_execution.message_id, reply])
+    assert states == {in_execution.message_id: "failed", reply: "delivered"}
+    assert get_message_at(de, reply)["subject"] == "Meanwhile: the keeper"
+    with de.engine.connect() as conn:  # nothing of the refused step is kept
+        assert msg_store.get_message(conn, in_execution.subject) is None
+    assert mla.get_mla(de, de.operator(), mid).row.state == "sent"
+    _due_now(nl, [acknowledged.message_id])
+    assert _settle(nl, [acknowledged.message_id]) == {acknowledged.message_id: "delivered"}
+    assert mla.get_mla(de, de.operator(), mid).row.state == "acknowledged"

@@ -60,6 +60,8 @@ NOT_OUTBOUND = {
     "POST /federation/v1/messages": "receives a sealed message; its records left its sender "
     "through the sender's decision",
     "POST /federation/v1/messages/{message_id}/receipts": "a read receipt, no record",
+    "POST /federation/v1/messages/batch": "receives sealed messages and read receipts; their "
+    "records left their sender through the sender's decision",
 }
 
 

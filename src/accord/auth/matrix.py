@@ -255,6 +255,7 @@ ACCESS: Mapping[str, Access] = {
     "POST /federation/v1/alerts": Access(partners=True),
     "POST /federation/v1/documents/check": Access(partners=True),
     "POST /federation/v1/messages": Access(partners=True),
+    "POST /federation/v1/messages/batch": Access(partners=True),
     "POST /federation/v1/messages/{message_id}/receipts": Access(partners=True),
 }
 

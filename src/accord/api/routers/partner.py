@@ -43,11 +43,13 @@ from accord.federation.nonces import DbNonceStore
 from accord.federation.peers import Peer, find_peer
 from accord.federation.protocol import (
     CONSISTENCY_PATH,
+    MESSAGE_BATCH_PATH,
     MESSAGES_PATH,
     PREFIX,
     DocumentCheckRequest,
     FollowUpOutcome,
     FollowUpRequest,
+    MessageBatch,
     MessageReceipt,
     NodeInfo,
     NoticeAlert,
@@ -64,6 +66,7 @@ from accord.services.document_exchange import answer_partner_checks
 from accord.services.federation import answer_search
 from accord.services.followup import receive_outcome
 from accord.services.followup_owner import receive_follow_up
+from accord.services.message_batches import receive_batch
 from accord.services.messaging import receive_message, receive_receipt
 from accord.services.notice_exchange import receive_alert, receive_notice, receive_status
 from accord.services.witness import partner_consistency, witness_for
@@ -178,7 +181,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _body_limit(node: Node, request: Request) -> int:
     """A sealed message carries its attachments, encoded three times over (JSON, JWS, JWE)."""
     settings = node.settings
-    if request.url.path == MESSAGES_PATH:
+    if request.url.path in (MESSAGES_PATH, MESSAGE_BATCH_PATH):
         return max(settings.federation_max_body, 3 * settings.message_max_attachment_bytes + 2**20)
     return settings.federation_max_body
 
@@ -405,6 +408,18 @@ def message(request: Request, call: PartnerCallDep) -> Response:
     with _refusals(node, request):
         sealed = _parse(SealedMessage, call.body)
         status, body = receive_message(node, call.peer, call.claims, sealed, mla.on_received)
+    return _signed(node, call, status, body)
+
+
+@router.post("/messages/batch")
+def message_batch(request: Request, call: PartnerCallDep) -> Response:
+    """Sealed messages and read receipts, several to a request (decision 0031): each is acted
+    on as if it had come alone, under its own request id; the signed answer holds each one's
+    result (`accord.federation.protocol.BatchAnswer`)."""
+    node = get_node(request)
+    with _refusals(node, request):
+        batch = _parse(MessageBatch, call.body)
+        status, body = receive_batch(node, call.peer, batch, mla.on_received)
     return _signed(node, call, status, body)
 
 
