@@ -22,10 +22,17 @@ from sqlalchemy import create_engine, text, update
 
 from accord.crypto.errors import SealError
 from accord.crypto.seal import open_sealed, sign_and_seal
-from accord.errors import Conflict
+from accord.errors import Conflict, ValidationError
 from accord.federation.client import PartnerRefused, client_for
 from accord.federation.peers import find_peer
-from accord.federation.protocol import MESSAGES_PATH, SealedMessage, encode, new_id
+from accord.federation.protocol import (
+    MESSAGES_PATH,
+    RelayedMessage,
+    RelayRequest,
+    SealedMessage,
+    encode,
+    new_id,
+)
 from accord.model.messages import Attachment
 from accord.model.mla import IllegalTransition
 from accord.services import cases, mla
@@ -641,3 +648,76 @@ def test_an_illegal_mla_step_in_a_batch_is_refused_and_costs_the_others_nothing(
     _due_now(nl, [acknowledged.message_id])
     assert _settle(nl, [acknowledged.message_id]) == {acknowledged.message_id: "delivered"}
     assert mla.get_mla(de, de.operator(), mid).row.state == "acknowledged"
+
+
+def test_a_relay_cannot_decrypt_and_the_message_arrives_through_it(fed: Federation) -> None:
+    de, nl, ua = nodes(fed)
+    sent = send_message(
+        de, de.operator(), rfi(recipient="UA-NPU", subject="Through the hub", via="NL-POLITIE")
+    ).to_dict()
+    mid, spoiled = sent["message_id"], None
+    spoiled = send_message(
+        de, de.operator(), rfi(recipient="UA-NPU", subject="Spoiled", via="NL-POLITIE")
+    ).to_dict()["message_id"]
+    with de.engine.begin() as conn:  # this one's ciphertext is altered before it leaves
+        (row,) = [m for m in outbox_messages(de) if m.message_id == spoiled]
+        req = RelayRequest.model_validate_json(row.body)
+        parts = req.message.token.split(".")
+        cipher = ".".join([*parts[:3], _flip(parts[3]), parts[4]])
+        altered = RelayRequest(
+            recipient=req.recipient, message=SealedMessage(message_id=spoiled, token=cipher)
+        )
+        conn.execute(
+            update(federation_outbox)
+            .where(federation_outbox.c.message_id == spoiled)
+            .values(body=encode(altered))
+        )
+    assert _settle(de, [mid, spoiled]) == {mid: "delivered", spoiled: "delivered"}
+    # The hub holds the token in its outbox, sealed to UA-NPU: it cannot open it.
+    (forward,) = [m for m in _pending(nl, "relay.forward") if m.subject == mid]
+    token = RelayedMessage.model_validate_json(forward.body).message.token
+    with pytest.raises(SealError):
+        open_sealed(token, nl.keys.encryption)
+    assert open_sealed(token, ua.keys.encryption)
+    with nl.engine.connect() as conn:
+        assert msg_store.get_message(conn, mid) is None  # nothing of it in the hub's inbox
+    (accepted,) = [
+        e["details"]
+        for e in ledger(nl, "message")
+        if e["details"]["step"] == "relay_accepted" and e["details"]["message_id"] == mid
+    ]
+    assert accepted["digest"] == sent["digest"] and accepted["recipient"] == "ua-npu"
+    assert "subject" not in json.dumps(accepted)
+    forwards = [m.message_id for m in _pending(nl, "relay.forward") if m.subject in (mid, spoiled)]
+    states = _settle(nl, forwards)
+    assert sorted(states.values()) == ["delivered", "failed"]
+    got = incoming(ua, mid)
+    assert got["subject"] == "Through the hub" and got["verified"] is True
+    assert got["partner"] == "de-bka" and got["sender_agency"] == "DE-BKA"
+    (received,) = [
+        e["details"]
+        for e in ledger(ua, "message")
+        if e["details"]["step"] == "received" and e["details"]["message_id"] == mid
+    ]
+    assert received["via"] == "nl-politie" and received["digest"] == sent["digest"]
+    with ua.engine.connect() as conn:
+        assert msg_store.get_message(conn, spoiled) is None
+    reports = [m.message_id for m in _pending(nl, "relay.receipt") if m.subject in (mid, spoiled)]
+    assert set(_settle(nl, reports).values()) == {"delivered"}
+    home = get_message_at(de, mid)
+    assert [h["state"] for h in home["history"]] == ["queued", "relayed", "delivered"]
+    assert home["history"][-1]["via"] == "nl-politie"
+    assert get_message_at(de, spoiled)["state"] == "failed"
+    # The recipient's read receipt goes to the sender directly.
+    receipts = [m.message_id for m in _pending(ua, "message.receipt") if m.subject == mid]
+    assert len(receipts) == 1
+    assert _settle(ua, receipts) == {receipts[0]: "delivered"}
+    assert get_message_at(de, mid)["read"] is True
+
+
+def test_a_relay_must_be_a_partner_other_than_the_recipient(fed: Federation) -> None:
+    de, _, _ = nodes(fed)
+    for via in ("UA-NPU", "XX-NONE"):
+        with pytest.raises(ValidationError) as caught:
+            send_message(de, de.operator(), rfi(recipient="UA-NPU", via=via))
+        assert [e.field for e in caught.value.errors] == ["via"]

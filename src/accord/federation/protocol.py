@@ -24,6 +24,9 @@ __all__ = [
     "NODE_PATH",
     "NOTICES_PATH",
     "PREFIX",
+    "RELAYED_PATH",
+    "RELAY_PATH",
+    "RELAY_RECEIPTS_PATH",
     "SEARCH_PATH",
     "AlertAck",
     "AnswerItem",
@@ -48,6 +51,10 @@ __all__ = [
     "NoticeMessage",
     "NoticeStatusMessage",
     "OutcomeAck",
+    "RelayAck",
+    "RelayReceipt",
+    "RelayRequest",
+    "RelayedMessage",
     "ScoredItem",
     "SealedMessage",
     "SearchAnswer",
@@ -80,6 +87,11 @@ MESSAGES_PATH = f"{PREFIX}/messages"
 MESSAGE_BATCH_PATH = f"{PREFIX}/messages/batch"
 #: Items per batch at most (messages and receipts together).
 MAX_BATCH = 200
+#: Relaying through a hub (decision 0032): a sealed message handed to a hub for another node,
+#: the hub's forward of it, and what became of it, reported back to the sender by the hub.
+RELAY_PATH = f"{PREFIX}/relay"
+RELAYED_PATH = f"{PREFIX}/messages/relayed"
+RELAY_RECEIPTS_PATH = f"{PREFIX}/relay/receipts"
 
 _ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
@@ -425,3 +437,43 @@ class BatchAnswer(_Strict):
 
     version: Literal[1] = 1
     results: list[BatchResult] = Field(max_length=2 * MAX_BATCH)
+
+
+class RelayRequest(_Strict):
+    """`POST /federation/v1/relay`: a message sealed to another node (`recipient`, a node id)
+    that the receiving node, a hub, is asked to forward. The hub holds only the token: it is
+    sealed to the recipient's key and signed by the sender, so the hub can neither read nor
+    alter it."""
+
+    version: Literal[1] = 1
+    recipient: str = Field(pattern=_ID)
+    message: SealedMessage
+
+
+class RelayAck(_Strict):
+    """The hub's signed answer: it holds the message for forwarding."""
+
+    message_id: str
+    state: Literal["relayed"]
+
+
+class RelayedMessage(_Strict):
+    """`POST /federation/v1/messages/relayed`: a hub forwards a message that `origin` (a node
+    id) sealed to the receiver; its inner signature must be `origin`'s."""
+
+    version: Literal[1] = 1
+    origin: str = Field(pattern=_ID)
+    message: SealedMessage
+
+
+class RelayReceipt(_Strict):
+    """`POST /federation/v1/relay/receipts`: the hub tells the sender what became of a message
+    it relayed: `delivered` (with the digest of the recipient's signed answer) or `failed`
+    (with the recipient's stable error code)."""
+
+    version: Literal[1] = 1
+    message_id: str = Field(pattern=_ID)
+    recipient: str = Field(pattern=_ID)
+    state: Literal["delivered", "failed"]
+    code: str | None = Field(default=None, max_length=64)
+    answer_digest: str | None = Field(default=None, max_length=128)

@@ -46,8 +46,10 @@ from accord.federation.identity import node_id
 from accord.federation.peers import Peer, find_peer
 from accord.federation.protocol import (
     MESSAGES_PATH,
+    RELAY_PATH,
     MessageAck,
     MessageReceipt,
+    RelayRequest,
     SealedMessage,
     encode,
     message_receipt_path,
@@ -80,6 +82,7 @@ from accord.store.messaging import MessageRow
 __all__ = [
     "KIND_MESSAGE",
     "KIND_RECEIPT",
+    "KIND_RELAY",
     "Incoming",
     "Message",
     "MessageRejected",
@@ -88,6 +91,7 @@ __all__ = [
     "check_incoming",
     "compose",
     "get_attachment",
+    "is_batchable",
     "is_message_kind",
     "keep_alone",
     "keep_incoming",
@@ -109,10 +113,17 @@ MlaHook = Callable[
 
 KIND_MESSAGE = "message.deliver"
 KIND_RECEIPT = "message.receipt"
+#: A message handed to a hub for its recipient (`accord.services.relay`).
+KIND_RELAY = "message.relay"
 MAX_LIST = 500
 
 
 def is_message_kind(kind: str) -> bool:
+    return kind in (KIND_MESSAGE, KIND_RECEIPT, KIND_RELAY)
+
+
+def is_batchable(kind: str) -> bool:
+    """Outbox messages that may travel several to a request (decision 0031)."""
     return kind in (KIND_MESSAGE, KIND_RECEIPT)
 
 
@@ -361,6 +372,7 @@ def compose(
     case_basis: str | None = None,
     mla: dict[str, Any] | None = None,
     mla_id: str | None = None,
+    via: Peer | None = None,
 ) -> Sent:
     """Release the attached records, seal, sign and queue one message, in the caller's
     transaction (the message, its outbox entry and its ledger entries commit together)."""
@@ -468,17 +480,31 @@ def compose(
     pk = store.insert_message(conn, row)
     store.add_state(conn, pk, "queued", now, actor.label, {})
     _keep_attachments(conn, node, pk, draft.attachments, now)
-    fed_store.enqueue(
-        conn,
-        message_id=message_id,
-        recipient=peer.node_id,
-        kind=KIND_MESSAGE,
-        subject=message_id,
-        method="POST",
-        path=MESSAGES_PATH,
-        body=encode(SealedMessage(message_id=message_id, token=token)),
-        at=now,
-    )
+    sealed = SealedMessage(message_id=message_id, token=token)
+    if via is None:
+        fed_store.enqueue(
+            conn,
+            message_id=message_id,
+            recipient=peer.node_id,
+            kind=KIND_MESSAGE,
+            subject=message_id,
+            method="POST",
+            path=MESSAGES_PATH,
+            body=encode(sealed),
+            at=now,
+        )
+    else:  # handed to the hub, which holds only the token sealed to the recipient
+        fed_store.enqueue(
+            conn,
+            message_id=message_id,
+            recipient=via.node_id,
+            kind=KIND_RELAY,
+            subject=message_id,
+            method="POST",
+            path=RELAY_PATH,
+            body=encode(RelayRequest(recipient=peer.node_id, message=sealed)),
+            at=now,
+        )
     record_event(
         conn,
         Event.MESSAGE,
@@ -493,6 +519,7 @@ def compose(
             "priority": draft.priority.value,
             "case_id": case_id,
             "digest": row.digest,
+            "via": via.node_id if via is not None else None,
             "records": [{k: o[k] for k in ("owner", "id", "mode")} for o in outcome],
             "attachments": [a.sha256 for a in draft.attachments],
         },
@@ -517,6 +544,18 @@ def message_purpose(data: Mapping[str, Any], draft: Draft, reference: str | None
     )
 
 
+def _hub(node: Node, via: Any, recipient: Peer) -> Peer | None:
+    """The partner asked to relay the message (`via`, an agency code), or None."""
+    if via is None or via == "":
+        return None
+    if not isinstance(via, str):
+        raise ValidationError(FieldError("via", "an agency code, e.g. NL-POLITIE"))
+    hub = partner_for(node, via, "via")
+    if hub.node_id == recipient.node_id:
+        raise ValidationError(FieldError("via", "is the recipient itself"))
+    return hub
+
+
 def send_message(
     node: Node,
     principal: Principal,
@@ -535,6 +574,7 @@ def send_message(
     if draft.kind in (MessageKind.MLA_REQUEST, MessageKind.MLA_UPDATE):
         raise ValidationError(FieldError("kind", "MLA requests are made with /api/v1/mla"))
     peer = partner_for(node, draft.recipient)
+    via = _hub(node, data.get("via"), peer)
     purpose = message_purpose(data, draft, None)
     with node.engine.begin() as conn:
         thread_id = None
@@ -548,7 +588,15 @@ def send_message(
                 )
             thread_id = answered.thread_id
         sent = compose(
-            conn, node, principal, draft, peer, purpose=purpose, now=now, thread_id=thread_id
+            conn,
+            node,
+            principal,
+            draft,
+            peer,
+            purpose=purpose,
+            now=now,
+            thread_id=thread_id,
+            via=via,
         )
     # Just queued: its one state is the one `compose` wrote, and nothing answers it yet.
     queued = [store.StateRow("queued", now, principal.label, {})]
@@ -732,6 +780,8 @@ class Incoming:
     message: SealedMessage
     payload: Payload
     files: list[Attachment]
+    #: The hub that forwarded it (its node id), if it did not come from its sender directly.
+    via: str | None = None
 
 
 def _ack(message_id: str) -> bytes:
@@ -745,6 +795,7 @@ def check_incoming(
     msg: SealedMessage,
     *,
     known: tuple[tuple[int, bytes] | None, MessageRow | None] | None = None,
+    via: str | None = None,
 ) -> Incoming | tuple[int, bytes]:
     """The first half of receiving: the answer already given if this is a retry (of the
     request, or of the message under another request id), else the message opened and
@@ -768,7 +819,7 @@ def check_incoming(
         payload, files = _opened(node, peer, msg)
     except ValueError as exc:
         raise _reject(node, peer, request_id, msg.message_id, msg.token, str(exc)) from None
-    return Incoming(request_id, msg, payload, files)
+    return Incoming(request_id, msg, payload, files, via)
 
 
 def keep_incoming(
@@ -823,6 +874,7 @@ def keep_incoming(
             ],
             "attachments": [a.sha256 for a in files],
             "request_id": item.request_id,
+            "via": item.via,
         },
     )
     if payload.mla is not None:
@@ -954,7 +1006,17 @@ def on_delivered(conn: Connection, node: Node, message: OutboxRow, reply: Reply)
         return
     row = store.get_message(conn, message.subject)
     now = datetime.now(UTC)
-    if row is not None:
+    if row is not None and message.kind == KIND_RELAY:
+        # The hub holds it; "delivered" follows with the hub's relay receipt.
+        store.add_state(
+            conn,
+            row.pk,
+            "relayed",
+            now,
+            actor,
+            {"via": message.recipient, "answer_digest": reply.claims.body_digest},
+        )
+    elif row is not None:
         store.add_state(
             conn, row.pk, "delivered", now, actor, {"answer_digest": reply.claims.body_digest}
         )
@@ -970,7 +1032,7 @@ def on_delivered(conn: Connection, node: Node, message: OutboxRow, reply: Reply)
         Event.MESSAGE,
         actor,
         {
-            "step": "delivered",
+            "step": "relayed" if message.kind == KIND_RELAY else "delivered",
             "message_id": message.subject,
             "partner": message.recipient,
             "answer_digest": reply.claims.body_digest,
@@ -983,7 +1045,7 @@ def on_refused(conn: Connection, node: Node, message: OutboxRow, code: str) -> N
     """The partner refused the message for good (it did not open or verify there)."""
     actor = f"system:outbox@{node.agency}"
     row = store.get_message(conn, message.subject)
-    if row is not None and message.kind == KIND_MESSAGE:
+    if row is not None and message.kind in (KIND_MESSAGE, KIND_RELAY):
         store.add_state(conn, row.pk, "failed", datetime.now(UTC), actor, {"code": code})
     record_event(
         conn,

@@ -28,7 +28,14 @@ from accord.federation.peers import Peer, find_peer
 from accord.federation.protocol import MAX_BATCH, MESSAGE_BATCH_PATH, new_id
 from accord.federation.retry import RETRYABLE_STATUS, backoff, retryable
 from accord.node import Node
-from accord.services import followup, message_batches, messaging, notice_exchange, notices
+from accord.services import (
+    followup,
+    message_batches,
+    messaging,
+    notice_exchange,
+    notices,
+    relay,
+)
 from accord.services.audit import appended_together
 from accord.services.events import prune_events
 from accord.services.witness import witness_for
@@ -40,8 +47,10 @@ log = structlog.get_logger("accord.outbox")
 
 #: How long a worker holds a claimed message before another worker may try it.
 LEASE = timedelta(seconds=60)
-#: A batch's answer may take this much longer per item than a single request's.
+#: A batch's answer may take this much longer per item, and per MiB of its body, than a
+#: single request's (the receiver opens and keeps every item before it answers).
 BATCH_ITEM_SECONDS = 0.05
+BATCH_MIB_SECONDS = 0.5
 #: How long a partner that does not know the batch route is sent messages one at a time.
 NO_BATCHES_SECONDS = 600.0
 
@@ -89,7 +98,7 @@ def _deliver_to(node: Node, rows: list[store.OutboxRow], now: datetime) -> Deliv
     peer = find_peer(node.engine, rows[0].recipient)
     run: list[store.OutboxRow] = []
     for message in rows:
-        if messaging.is_message_kind(message.kind):
+        if messaging.is_batchable(message.kind):
             run.append(message)
             continue
         if run:
@@ -129,7 +138,9 @@ def _deliver_batched(
                 packed.body,
                 new_id("batch"),
                 witness=witness_for(node),
-                timeout=timeout + BATCH_ITEM_SECONDS * len(packed.rows),
+                timeout=timeout
+                + BATCH_ITEM_SECONDS * len(packed.rows)
+                + BATCH_MIB_SECONDS * len(packed.body) / 2**20,
             )
             results = message_batches.parse_answer(reply.body, packed.rows)
         except PartnerRefused as exc:
@@ -216,6 +227,8 @@ def _deliver_one(
                 store.mark_failed(conn, message.id, exc.partner_code)
                 if messaging.is_message_kind(message.kind):
                     messaging.on_refused(conn, node, message, exc.partner_code)
+                elif relay.is_relay_kind(message.kind):
+                    relay.on_refused(conn, node, message, exc.partner_code)
                 elif notice_exchange.is_notice_message(message.kind):
                     notice_exchange.on_refused(conn, node, message, exc.partner_code)
                 else:
@@ -231,6 +244,8 @@ def _deliver_one(
             store.mark_delivered(conn, message.id, datetime.now(UTC))
             if messaging.is_message_kind(message.kind):
                 messaging.on_delivered(conn, node, message, reply)
+            elif relay.is_relay_kind(message.kind):
+                relay.on_delivered(conn, node, message, reply)
             elif notice_exchange.is_notice_message(message.kind):
                 notice_exchange.on_delivered(conn, node, message, reply)
             else:

@@ -46,6 +46,8 @@ from accord.federation.protocol import (
     MESSAGE_BATCH_PATH,
     MESSAGES_PATH,
     PREFIX,
+    RELAY_PATH,
+    RELAYED_PATH,
     DocumentCheckRequest,
     FollowUpOutcome,
     FollowUpRequest,
@@ -55,12 +57,15 @@ from accord.federation.protocol import (
     NoticeAlert,
     NoticeMessage,
     NoticeStatusMessage,
+    RelayedMessage,
+    RelayReceipt,
+    RelayRequest,
     SealedMessage,
     SearchRequest,
     encode,
 )
 from accord.node import Node
-from accord.services import mla
+from accord.services import mla, relay
 from accord.services.audit import Event, record_event
 from accord.services.document_exchange import answer_partner_checks
 from accord.services.federation import answer_search
@@ -181,7 +186,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _body_limit(node: Node, request: Request) -> int:
     """A sealed message carries its attachments, encoded three times over (JSON, JWS, JWE)."""
     settings = node.settings
-    if request.url.path in (MESSAGES_PATH, MESSAGE_BATCH_PATH):
+    if request.url.path in (MESSAGES_PATH, MESSAGE_BATCH_PATH, RELAY_PATH, RELAYED_PATH):
         return max(settings.federation_max_body, 3 * settings.message_max_attachment_bytes + 2**20)
     return settings.federation_max_body
 
@@ -420,6 +425,38 @@ def message_batch(request: Request, call: PartnerCallDep) -> Response:
     with _refusals(node, request):
         batch = _parse(MessageBatch, call.body)
         status, body = receive_batch(node, call.peer, batch, mla.on_received)
+    return _signed(node, call, status, body)
+
+
+@router.post("/messages/relayed")
+def message_relayed(request: Request, call: PartnerCallDep) -> Response:
+    """A message a hub forwards for its sender (decision 0032): its inner signature is checked
+    against the sender's own key, then it is kept as a direct message is."""
+    node = get_node(request)
+    with _refusals(node, request):
+        relayed = _parse(RelayedMessage, call.body)
+        status, body = relay.receive_relayed(node, call.peer, call.claims, relayed, mla.on_received)
+    return _signed(node, call, status, body)
+
+
+@router.post("/relay")
+def relay_message(request: Request, call: PartnerCallDep) -> Response:
+    """This node as a hub: hold a partner's sealed message for another node and forward it;
+    the hub holds only the token, which it cannot open."""
+    node = get_node(request)
+    with _refusals(node, request):
+        req = _parse(RelayRequest, call.body)
+        status, body = relay.accept_relay(node, call.peer, call.claims, req)
+    return _signed(node, call, status, body)
+
+
+@router.post("/relay/receipts")
+def relay_receipt(request: Request, call: PartnerCallDep) -> Response:
+    """A hub reports what became of a message this node handed to it."""
+    node = get_node(request)
+    with _refusals(node, request):
+        receipt = _parse(RelayReceipt, call.body)
+        status, body = relay.receive_relay_receipt(node, call.peer, call.claims, receipt)
     return _signed(node, call, status, body)
 
 
