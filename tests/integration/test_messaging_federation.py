@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text, update
 
+from accord.api import create_app
 from accord.crypto.errors import SealError
 from accord.crypto.seal import open_sealed, sign_and_seal
 from accord.errors import Conflict, ValidationError
@@ -37,7 +39,7 @@ from accord.model.messages import Attachment
 from accord.model.mla import IllegalTransition
 from accord.services import cases, mla
 from accord.services.agreements import put_agreement
-from accord.services.events import events_after
+from accord.services.events import events_after, last_event_id
 from accord.services.messaging import (
     KIND_MESSAGE,
     get_attachment,
@@ -47,6 +49,7 @@ from accord.services.messaging import (
 )
 from accord.services.node import Node
 from accord.services.outbox import deliver_due, outbox_messages
+from accord.services.tokens import issue_token
 from accord.services.witness import witness_for
 from accord.store import federation as fed_store
 from accord.store import messaging as msg_store
@@ -478,7 +481,23 @@ def test_a_team_member_that_left_receives_nothing_more(fed: Federation) -> None:
     cases.remove_member(de, de.operator(), cid, "UA-NPU")
     second = cases.post(de, de.operator(), cid, {"subject": "After UA left", "body": "Next steps."})
     assert [s["agency"] for s in second["sent"]] == ["NL-POLITIE"]
+    before = {a: last_event_id(n, a) for a, n in (("NL-POLITIE", nl), ("UA-NPU", ua))}
     deliver_due(de)
+    # Every member hears of each posting live, on its event stream; one that left does not.
+    for agency, node, postings in (("NL-POLITIE", nl, 2), ("UA-NPU", ua, 1)):
+        live = [
+            e.payload
+            for e in events_after(node, agency, before[agency], limit=500)
+            if e.kind == "message" and e.payload.get("case_id") == cid
+        ]
+        assert len(live) == postings
+        assert all(p["case_reference"] == "JIT-THB-2026" for p in live)
+    lead = [
+        e.payload
+        for e in events_after(de, "DE-BKA", 0, limit=10_000)
+        if e.kind == "case_posting" and e.payload["case_id"] == cid
+    ]
+    assert [p["members"] for p in lead] == [["NL-POLITIE", "UA-NPU"], ["NL-POLITIE"]]
     got_ua = [m.to_dict() for m in list_messages(ua, ua.operator(), case_id=cid)]
     assert [m["subject"] for m in got_ua] == ["Team briefing"]
     got_nl = [m.to_dict()["subject"] for m in list_messages(nl, nl.operator(), case_id=cid)]
@@ -721,3 +740,25 @@ def test_a_relay_must_be_a_partner_other_than_the_recipient(fed: Federation) -> 
         with pytest.raises(ValidationError) as caught:
             send_message(de, de.operator(), rfi(recipient="UA-NPU", via=via))
         assert [e.field for e in caught.value.errors] == ["via"]
+
+
+def test_a_request_past_its_deadline_is_flagged_overdue_in_the_api(fed: Federation) -> None:
+    de, _, _ = nodes(fed)
+    late = send_message(
+        de,
+        de.operator(),
+        rfi(subject="Sent ten days ago"),
+        now=datetime.now(UTC) - timedelta(days=10),
+    ).to_dict()["message_id"]
+    fresh = send_message(de, de.operator(), rfi(subject="Sent now")).to_dict()["message_id"]
+    token = issue_token(de, "overdue-officer", ["liaison_officer"])
+    with TestClient(create_app(de), raise_server_exceptions=False) as api:
+        api.headers["Authorization"] = f"Bearer {token.secret}"
+        shown = {m["message_id"]: m for m in api.get("/api/v1/messages?limit=500").json()}
+        assert shown[late]["overdue"] is True and shown[late]["deadline"] is not None
+        assert shown[fresh]["overdue"] is False
+        flagged = {m["message_id"] for m in api.get("/api/v1/messages?overdue=true").json()}
+        assert late in flagged and fresh not in flagged
+        one = api.get(f"/api/v1/messages/{late}").json()
+        assert one["overdue"] is True
+    _settle(de, [late, fresh])

@@ -893,6 +893,8 @@ def keep_incoming(
             "deadline": payload.deadline.isoformat() if payload.deadline else None,
             "thread_id": payload.thread_id,
             "case_id": payload.case_id,
+            "case_reference": payload.case_reference,
+            "via": item.via,
         },
         now,
     )
