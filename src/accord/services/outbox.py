@@ -126,7 +126,8 @@ def _deliver_batched(
         return
     client = client_for(node)
     timeout = node.settings.federation_timeout
-    for packed in message_batches.pack(rows, message_batches.batch_bytes(node.settings)):
+    batches = message_batches.pack(rows, message_batches.batch_bytes(node.settings))
+    for n, packed in enumerate(batches):
         if len(packed.rows) == 1:
             _deliver_one(node, peer, packed.rows[0], now, tally)
             continue
@@ -152,8 +153,10 @@ def _deliver_batched(
                 _deliver_one(node, peer, message, now, tally)
             continue
         except PartnerUnavailable as exc:
-            _retry(node, packed.rows, now, exc.message, tally)
-            continue
+            # The later batches wait too: none may overtake this one.
+            waiting = [r for later_batch in batches[n:] for r in later_batch.rows]
+            _retry(node, waiting, now, exc.message, tally)
+            return
         except ValueError:
             _retry(node, packed.rows, now, "the partner's batch answer is malformed", tally)
             continue
@@ -197,11 +200,11 @@ def _retry(
     node: Node, rows: list[store.OutboxRow], now: datetime, error: str, tally: _Tally
 ) -> None:
     settings = node.settings
+    # One delay for all: messages that failed together become due together, in their order.
+    attempts = max(m.attempts for m in rows) + 1
+    delay = backoff(attempts, settings.outbox_base_delay, settings.outbox_max_delay)
     with node.engine.begin() as conn:
         for message in rows:
-            delay = backoff(
-                message.attempts + 1, settings.outbox_base_delay, settings.outbox_max_delay
-            )
             store.mark_retry(conn, message.id, now + timedelta(seconds=delay), error)
             tally.retried += 1
     log.info("outbox delivery will be retried", messages=len(rows), error=error)
