@@ -762,3 +762,30 @@ def test_a_request_past_its_deadline_is_flagged_overdue_in_the_api(fed: Federati
         one = api.get(f"/api/v1/messages/{late}").json()
         assert one["overdue"] is True
     _settle(de, [late, fresh])
+
+
+def test_messages_to_a_partner_that_is_down_become_due_again_together_in_order(
+    fed: Federation,
+) -> None:
+    de, nl, _ = nodes(fed)
+    member = fed["NL-POLITIE"]
+    member.stop()
+    try:
+        ids = [
+            send_message(de, de.operator(), rfi(subject=f"In order {i}")).to_dict()["message_id"]
+            for i in range(3)
+        ]
+        deliver_due(de)
+        waiting = [m for m in outbox_messages(de, "pending") if m.message_id in ids]
+        assert [m.message_id for m in waiting] == ids
+        assert len({m.next_attempt_at for m in waiting}) == 1  # none may overtake another
+        assert all(m.attempts == 1 and m.last_error for m in waiting)
+    finally:
+        member.start()
+    assert set(_settle(de, ids).values()) == {"delivered"}
+    held = {
+        m.row.message_id: m.row.pk
+        for m in list_messages(nl, nl.operator(), direction="incoming", limit=500)
+        if m.row.message_id in ids
+    }
+    assert sorted(held, key=held.__getitem__) == ids  # kept in the order they were sent
