@@ -9,9 +9,13 @@ ledgers each and answers with its signed delivery receipt; DE-BKA records the re
 every message is read at NL-POLITIE, which sends a read receipt back for each.
 
 Figures:
+- backlog: N messages queued while the nodes are down, then the time from both nodes answering
+  until every one is delivered (receipt recorded at the sender): the outbox and the recipient
+  alone, messages travelling several to a request (decision 0031).
 - sustained: N messages queued as fast as the sender can, then the time until every one is
-  delivered (receipt recorded at the sender): messages per second end to end; and the time
-  until every read receipt is back.
+  delivered (receipt recorded at the sender): messages per second end to end, the sender's
+  composing (release, two seals, ledger) included; and the time until every read receipt is
+  back.
 - latency: messages sent one at a time at a fixed pace; per message the time from its sending
   to its being kept at the recipient (both timestamps on this machine's clock), p50/p95.
 - 1 MB: the same with a 1 MiB attachment on each message.
@@ -120,6 +124,23 @@ def sustained(de: Node, nl: Node, n: int, files: list[Attachment]) -> dict[str, 
     }
 
 
+def backlog(de: Node, nodes: list[LocalNode], n: int) -> dict[str, Any]:
+    """Messages queued while the nodes are down, then delivered once both run: what the
+    outbox and the recipient do per second, without the sender's composing beside them."""
+    analyst = de.operator("bench")
+    ids = {send_message(de, analyst, _message(i), []).row.message_id for i in range(n)}
+    start_nodes(nodes, timeout=120)
+    start = time.monotonic()
+    before = _states(de, "delivered", ids)
+    delivered = _wait(de, "delivered", ids, timeout=600)
+    return {
+        "messages": n,
+        "delivered_before_timing": before,
+        "delivered_per_s": round((n - before) / (delivered - start), 1),
+        "delivered_in_s": round(delivered - start, 2),
+    }
+
+
 def paced(de: Node, nl: Node, n: int, rate: float, files: list[Attachment]) -> dict[str, Any]:
     analyst = de.operator("bench")
     ids: set[str] = set()
@@ -144,6 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Fewer messages.")
     parser.add_argument("--messages", type=int, default=None)
+    parser.add_argument("--note", default=None, help="What else ran on the machine.")
     args = parser.parse_args()
     n = args.messages or (200 if args.quick else 2000)
     big = Attachment("statement.bin", "application/octet-stream", os.urandom(1024 * 1024))
@@ -158,10 +180,11 @@ def main() -> None:
             operator="bench",
         )
         try:
-            start_nodes(nodes, timeout=120)
             de, nl = (local.open() for local in nodes)
+            queued = backlog(de, nodes, n)
             paced(de, nl, 20, 10.0, [])  # warm up: connections, caches
             rows = {
+                "backlog": queued,
                 "sustained": sustained(de, nl, n, []),
                 "latency_10_per_s": paced(de, nl, min(n, 200), 10.0, []),
                 "latency_50_per_s": paced(de, nl, min(n, 500), 50.0, []),
@@ -179,6 +202,7 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()],
+            "note": args.note,
         },
         "parameters": {"messages": n, "outbox_poll_s": 0.05, "storage": "SQLite"},
         "targets": {"delivered_per_s": 200, "latency_ms_p95": 200},
@@ -188,6 +212,7 @@ def main() -> None:
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     s, lat, big_s = rows["sustained"], rows["latency_10_per_s"], rows["sustained_1mib"]
     print(
+        f"backlog: {rows['backlog']['delivered_per_s']} messages/s delivered; "
         f"sustained: {s['delivered_per_s']} messages/s delivered ({n} in {s['delivered_in_s']} s; "
         f"queued at {s['send_per_s']}/s), read receipts back at {s['read_receipts_back_per_s']}/s; "
         f"latency at 10/s p50 {lat['latency_ms_p50']} ms, p95 {lat['latency_ms_p95']} ms; "

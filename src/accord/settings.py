@@ -219,6 +219,12 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often the outbox worker looks for due messages."
     )
+    outbox_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Partners the outbox worker delivers to at the same time (each in order).",
+    )
     witness_head_interval: float = Field(
         default=1.0,
         ge=0,

@@ -18,28 +18,40 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text, update
 
+from accord.api import create_app
 from accord.crypto.errors import SealError
 from accord.crypto.seal import open_sealed, sign_and_seal
-from accord.errors import Conflict
+from accord.errors import Conflict, ValidationError
 from accord.federation.client import PartnerRefused, client_for
 from accord.federation.peers import find_peer
-from accord.federation.protocol import MESSAGES_PATH, SealedMessage, encode, new_id
+from accord.federation.protocol import (
+    MESSAGES_PATH,
+    RelayedMessage,
+    RelayRequest,
+    SealedMessage,
+    encode,
+    new_id,
+)
 from accord.model.messages import Attachment
 from accord.model.mla import IllegalTransition
 from accord.services import cases, mla
 from accord.services.agreements import put_agreement
-from accord.services.events import events_after
+from accord.services.events import events_after, last_event_id
 from accord.services.messaging import (
+    KIND_MESSAGE,
     get_attachment,
     list_messages,
     read_message,
     send_message,
 )
 from accord.services.node import Node
-from accord.services.outbox import deliver_due
+from accord.services.outbox import deliver_due, outbox_messages
+from accord.services.tokens import issue_token
 from accord.services.witness import witness_for
+from accord.store import federation as fed_store
 from accord.store import messaging as msg_store
 from accord.store.tables import federation_outbox, message_attachments
 from tests.conftest import BACKENDS, PG_URL, _pg_schema_url
@@ -469,7 +481,23 @@ def test_a_team_member_that_left_receives_nothing_more(fed: Federation) -> None:
     cases.remove_member(de, de.operator(), cid, "UA-NPU")
     second = cases.post(de, de.operator(), cid, {"subject": "After UA left", "body": "Next steps."})
     assert [s["agency"] for s in second["sent"]] == ["NL-POLITIE"]
+    before = {a: last_event_id(n, a) for a, n in (("NL-POLITIE", nl), ("UA-NPU", ua))}
     deliver_due(de)
+    # Every member hears of each posting live, on its event stream; one that left does not.
+    for agency, node, postings in (("NL-POLITIE", nl, 2), ("UA-NPU", ua, 1)):
+        live = [
+            e.payload
+            for e in events_after(node, agency, before[agency], limit=500)
+            if e.kind == "message" and e.payload.get("case_id") == cid
+        ]
+        assert len(live) == postings
+        assert all(p["case_reference"] == "JIT-THB-2026" for p in live)
+    lead = [
+        e.payload
+        for e in events_after(de, "DE-BKA", 0, limit=10_000)
+        if e.kind == "case_posting" and e.payload["case_id"] == cid
+    ]
+    assert [p["members"] for p in lead] == [["NL-POLITIE", "UA-NPU"], ["NL-POLITIE"]]
     got_ua = [m.to_dict() for m in list_messages(ua, ua.operator(), case_id=cid)]
     assert [m["subject"] for m in got_ua] == ["Team briefing"]
     got_nl = [m.to_dict()["subject"] for m in list_messages(nl, nl.operator(), case_id=cid)]
@@ -485,3 +513,279 @@ def test_a_team_member_that_left_receives_nothing_more(fed: Federation) -> None:
     ]
     jit = [e["details"] for e in ledger(de, "disclosure") if e["details"]["channel"] == "case"]
     assert jit and all(d["case_basis"] == "jit-de-nl-ua-thb" for d in jit)
+
+
+def _pending(node: Node, kind: str = "message.deliver") -> list[Any]:
+    return [m for m in outbox_messages(node, "pending") if m.kind == kind]
+
+
+def _due_now(node: Node, request_ids: list[str]) -> None:
+    with node.engine.begin() as conn:
+        conn.execute(
+            update(federation_outbox)
+            .where(federation_outbox.c.message_id.in_(request_ids))
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1), lease_until=None)
+        )
+
+
+def _settle(node: Node, request_ids: list[str]) -> dict[str, str]:
+    """Deliver until none of these outbox messages is pending; their states."""
+    for _ in range(50):
+        states = {
+            m.message_id: m.state for m in outbox_messages(node) if m.message_id in request_ids
+        }
+        if all(s != "pending" for s in states.values()):
+            return states
+        deliver_due(node, now=datetime.now(UTC) + timedelta(seconds=5))
+    raise AssertionError(f"still pending: {states}")
+
+
+def test_messages_and_receipts_travel_several_to_a_request_each_kept_once(
+    fed: Federation,
+) -> None:
+    de, nl, _ = nodes(fed)
+    member = fed["NL-POLITIE"]
+    member.stop()
+    try:
+        ids = [
+            send_message(de, de.operator(), rfi(subject=f"Batch {i}")).to_dict()["message_id"]
+            for i in range(12)
+        ]
+        assert deliver_due(de).retried >= 12
+    finally:
+        member.start()
+    spoiled, twice = ids[3], ids[5]
+    with de.engine.begin() as conn:
+        rows = {m.message_id: m for m in outbox_messages(de) if m.message_id in ids}
+        token = SealedMessage.model_validate_json(rows[spoiled].body).token.split(".")
+        cipher = ".".join([*token[:3], _flip(token[3]), token[4]])
+        conn.execute(
+            update(federation_outbox)
+            .where(federation_outbox.c.message_id == spoiled)
+            .values(body=encode(SealedMessage(message_id=spoiled, token=cipher)))
+        )
+        # The same message queued again under another request id: it is kept once.
+        copy = new_id("msg")
+        fed_store.enqueue(
+            conn,
+            message_id=copy,
+            recipient="nl-politie",
+            kind=KIND_MESSAGE,
+            subject=twice,
+            method="POST",
+            path=MESSAGES_PATH,
+            body=rows[twice].body,
+            at=datetime.now(UTC),
+        )
+    _due_now(de, [*ids, copy])
+    states = _settle(de, [*ids, copy])
+    assert states.pop(spoiled) == "failed"
+    assert set(states.values()) == {"delivered"}
+    good = [i for i in ids if i != spoiled]
+    held = [
+        m.row.message_id
+        for m in list_messages(nl, nl.operator(), direction="incoming", limit=500)
+        if m.row.message_id in ids
+    ]
+    assert sorted(held) == sorted(good)
+    received = [e["details"] for e in ledger(nl, "message") if e["details"]["step"] == "received"]
+    assert sorted(d["message_id"] for d in received if d["message_id"] in ids) == sorted(good)
+    (rejected,) = [
+        e["details"]
+        for e in ledger(nl, "message")
+        if e["details"]["step"] == "rejected" and e["details"]["message_id"] == spoiled
+    ]
+    assert rejected["request_id"] == spoiled
+    # Several to a request: the delivery receipts share the few signed answers they came in.
+    answers = {
+        e["details"]["answer_digest"]
+        for e in ledger(de, "message")
+        if e["details"]["step"] == "delivered" and e["details"]["message_id"] in good
+    }
+    assert len(answers) < len(good) / 2
+    for mid in good:
+        read_message(nl, nl.operator(), mid)
+    receipts = [m.message_id for m in _pending(nl, "message.receipt") if m.subject in good]
+    assert len(receipts) == len(good)
+    assert set(_settle(nl, receipts).values()) == {"delivered"}
+    read = [e["details"] for e in ledger(de, "message") if e["details"]["step"] == "read_receipt"]
+    assert sorted(d["message_id"] for d in read if d["message_id"] in ids) == sorted(good)
+    for mid in good:
+        assert get_message_at(de, mid)["read"] is True
+
+
+def get_message_at(node: Node, message_id: str) -> dict[str, Any]:
+    (found,) = [
+        m.to_dict()
+        for m in list_messages(node, node.operator(), limit=500)
+        if m.row.message_id == message_id
+    ]
+    return found
+
+
+def _form(agency: str) -> dict[str, Any]:
+    return {
+        "requested_agency": agency,
+        "requesting_authority": "Staatsanwaltschaft Berlin",
+        "requested_authority": "Openbaar Ministerie, Landelijk Parket",
+        "legal_basis": "eu-2000",
+        "offence": {"description": "Trafficking in human beings", "crime_area": "thb"},
+        "measures": [{"type": "subscriber_data", "description": "+31 6 1234 5678"}],
+        "urgency": "urgent",
+        "deadline": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(),
+        "facts": "The suspect used a Dutch number.",
+        "case_reference": "BKA-2026-0042",
+    }
+
+
+def test_an_illegal_mla_step_in_a_batch_is_refused_and_costs_the_others_nothing(
+    fed: Federation,
+) -> None:
+    de, nl, _ = nodes(fed)
+    mid = mla.create_mla(de, de.operator(), _form("NL-POLITIE")).row.mla_id
+    mla.send_mla(de, de.operator(), mid)
+    assert delivered(de, 1) >= 1
+    before = {m.message_id for m in _pending(nl)}
+    mla.advance_mla(nl, nl.operator(), mid, "acknowledged")
+    mla.advance_mla(nl, nl.operator(), mid, "in_execution")
+    acknowledged, in_execution = [m for m in _pending(nl) if m.message_id not in before]
+    with nl.engine.begin() as conn:  # the acknowledgement is held back: not due yet
+        conn.execute(
+            update(federation_outbox)
+            .where(federation_outbox.c.message_id == acknowledged.message_id)
+            .values(next_attempt_at=datetime.now(UTC) + timedelta(days=1))
+        )
+    reply = send_message(
+        nl, nl.operator(), rfi(recipient="DE-BKA", subject="Meanwhile: the keeper")
+    ).to_dict()["message_id"]
+    states = _settle(nl, [in_execution.message_id, reply])
+    assert states == {in_execution.message_id: "failed", reply: "delivered"}
+    assert get_message_at(de, reply)["subject"] == "Meanwhile: the keeper"
+    with de.engine.connect() as conn:  # nothing of the refused step is kept
+        assert msg_store.get_message(conn, in_execution.subject) is None
+    assert mla.get_mla(de, de.operator(), mid).row.state == "sent"
+    _due_now(nl, [acknowledged.message_id])
+    assert _settle(nl, [acknowledged.message_id]) == {acknowledged.message_id: "delivered"}
+    assert mla.get_mla(de, de.operator(), mid).row.state == "acknowledged"
+
+
+def test_a_relay_cannot_decrypt_and_the_message_arrives_through_it(fed: Federation) -> None:
+    de, nl, ua = nodes(fed)
+    sent = send_message(
+        de, de.operator(), rfi(recipient="UA-NPU", subject="Through the hub", via="NL-POLITIE")
+    ).to_dict()
+    mid, spoiled = sent["message_id"], None
+    spoiled = send_message(
+        de, de.operator(), rfi(recipient="UA-NPU", subject="Spoiled", via="NL-POLITIE")
+    ).to_dict()["message_id"]
+    with de.engine.begin() as conn:  # this one's ciphertext is altered before it leaves
+        (row,) = [m for m in outbox_messages(de) if m.message_id == spoiled]
+        req = RelayRequest.model_validate_json(row.body)
+        parts = req.message.token.split(".")
+        cipher = ".".join([*parts[:3], _flip(parts[3]), parts[4]])
+        altered = RelayRequest(
+            recipient=req.recipient, message=SealedMessage(message_id=spoiled, token=cipher)
+        )
+        conn.execute(
+            update(federation_outbox)
+            .where(federation_outbox.c.message_id == spoiled)
+            .values(body=encode(altered))
+        )
+    assert _settle(de, [mid, spoiled]) == {mid: "delivered", spoiled: "delivered"}
+    # The hub holds the token in its outbox, sealed to UA-NPU: it cannot open it.
+    (forward,) = [m for m in _pending(nl, "relay.forward") if m.subject == mid]
+    token = RelayedMessage.model_validate_json(forward.body).message.token
+    with pytest.raises(SealError):
+        open_sealed(token, nl.keys.encryption)
+    assert open_sealed(token, ua.keys.encryption)
+    with nl.engine.connect() as conn:
+        assert msg_store.get_message(conn, mid) is None  # nothing of it in the hub's inbox
+    (accepted,) = [
+        e["details"]
+        for e in ledger(nl, "message")
+        if e["details"]["step"] == "relay_accepted" and e["details"]["message_id"] == mid
+    ]
+    assert accepted["digest"] == sent["digest"] and accepted["recipient"] == "ua-npu"
+    assert "subject" not in json.dumps(accepted)
+    forwards = [m.message_id for m in _pending(nl, "relay.forward") if m.subject in (mid, spoiled)]
+    states = _settle(nl, forwards)
+    assert sorted(states.values()) == ["delivered", "failed"]
+    got = incoming(ua, mid)
+    assert got["subject"] == "Through the hub" and got["verified"] is True
+    assert got["partner"] == "de-bka" and got["sender_agency"] == "DE-BKA"
+    (received,) = [
+        e["details"]
+        for e in ledger(ua, "message")
+        if e["details"]["step"] == "received" and e["details"]["message_id"] == mid
+    ]
+    assert received["via"] == "nl-politie" and received["digest"] == sent["digest"]
+    with ua.engine.connect() as conn:
+        assert msg_store.get_message(conn, spoiled) is None
+    reports = [m.message_id for m in _pending(nl, "relay.receipt") if m.subject in (mid, spoiled)]
+    assert set(_settle(nl, reports).values()) == {"delivered"}
+    home = get_message_at(de, mid)
+    assert [h["state"] for h in home["history"]] == ["queued", "relayed", "delivered"]
+    assert home["history"][-1]["via"] == "nl-politie"
+    assert get_message_at(de, spoiled)["state"] == "failed"
+    # The recipient's read receipt goes to the sender directly.
+    receipts = [m.message_id for m in _pending(ua, "message.receipt") if m.subject == mid]
+    assert len(receipts) == 1
+    assert _settle(ua, receipts) == {receipts[0]: "delivered"}
+    assert get_message_at(de, mid)["read"] is True
+
+
+def test_a_relay_must_be_a_partner_other_than_the_recipient(fed: Federation) -> None:
+    de, _, _ = nodes(fed)
+    for via in ("UA-NPU", "XX-NONE"):
+        with pytest.raises(ValidationError) as caught:
+            send_message(de, de.operator(), rfi(recipient="UA-NPU", via=via))
+        assert [e.field for e in caught.value.errors] == ["via"]
+
+
+def test_a_request_past_its_deadline_is_flagged_overdue_in_the_api(fed: Federation) -> None:
+    de, _, _ = nodes(fed)
+    late = send_message(
+        de,
+        de.operator(),
+        rfi(subject="Sent ten days ago"),
+        now=datetime.now(UTC) - timedelta(days=10),
+    ).to_dict()["message_id"]
+    fresh = send_message(de, de.operator(), rfi(subject="Sent now")).to_dict()["message_id"]
+    token = issue_token(de, "overdue-officer", ["liaison_officer"])
+    with TestClient(create_app(de), raise_server_exceptions=False) as api:
+        api.headers["Authorization"] = f"Bearer {token.secret}"
+        shown = {m["message_id"]: m for m in api.get("/api/v1/messages?limit=500").json()}
+        assert shown[late]["overdue"] is True and shown[late]["deadline"] is not None
+        assert shown[fresh]["overdue"] is False
+        flagged = {m["message_id"] for m in api.get("/api/v1/messages?overdue=true").json()}
+        assert late in flagged and fresh not in flagged
+        one = api.get(f"/api/v1/messages/{late}").json()
+        assert one["overdue"] is True
+    _settle(de, [late, fresh])
+
+
+def test_messages_to_a_partner_that_is_down_become_due_again_together_in_order(
+    fed: Federation,
+) -> None:
+    de, nl, _ = nodes(fed)
+    member = fed["NL-POLITIE"]
+    member.stop()
+    try:
+        ids = [
+            send_message(de, de.operator(), rfi(subject=f"In order {i}")).to_dict()["message_id"]
+            for i in range(3)
+        ]
+        deliver_due(de)
+        waiting = [m for m in outbox_messages(de, "pending") if m.message_id in ids]
+        assert [m.message_id for m in waiting] == ids
+        assert len({m.next_attempt_at for m in waiting}) == 1  # none may overtake another
+        assert all(m.attempts == 1 and m.last_error for m in waiting)
+    finally:
+        member.start()
+    assert set(_settle(de, ids).values()) == {"delivered"}
+    held = {
+        m.row.message_id: m.row.pk
+        for m in list_messages(nl, nl.operator(), direction="incoming", limit=500)
+        if m.row.message_id in ids
+    }
+    assert sorted(held, key=held.__getitem__) == ids  # kept in the order they were sent

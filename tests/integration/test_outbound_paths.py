@@ -60,6 +60,13 @@ NOT_OUTBOUND = {
     "POST /federation/v1/messages": "receives a sealed message; its records left its sender "
     "through the sender's decision",
     "POST /federation/v1/messages/{message_id}/receipts": "a read receipt, no record",
+    "POST /federation/v1/messages/batch": "receives sealed messages and read receipts; their "
+    "records left their sender through the sender's decision",
+    "POST /federation/v1/messages/relayed": "receives a sealed message a hub forwards; its "
+    "records left their sender through the sender's decision",
+    "POST /federation/v1/relay": "a hub holds a token sealed to a third node and forwards it; "
+    "it cannot open it and holds no record of its own in it",
+    "POST /federation/v1/relay/receipts": "a hub's report of a delivery, no record",
 }
 
 

@@ -149,6 +149,10 @@ NO_RECORD_CONTENT = {
     "POST /federation/v1/notices/{notice_id}/status": "an acknowledgement",
     "POST /federation/v1/alerts": "an acknowledgement",
     "POST /federation/v1/messages": "a delivery receipt",
+    "POST /federation/v1/messages/batch": "delivery receipts and acknowledgements",
+    "POST /federation/v1/messages/relayed": "a delivery receipt",
+    "POST /federation/v1/relay": "an acknowledgement",
+    "POST /federation/v1/relay/receipts": "an acknowledgement",
     "POST /federation/v1/messages/{message_id}/receipts": "an acknowledgement",
     "GET /api/v1/messages/{message_id}/attachments/{sha256}": "a file, not a record; "
     "ledgered as message_read",

@@ -105,10 +105,15 @@ def send(
     attach: Annotated[list[Path] | None, typer.Option(help="Attach a file (repeat).")] = None,
     tlp: Annotated[str, typer.Option(help="TLP label of the message.")] = "AMBER",
     handling: Annotated[str, typer.Option(help="Handling code H0-H3.")] = "H0",
+    via: Annotated[
+        str | None,
+        typer.Option(help="A partner agency to relay it (a hub); it holds only the sealed token."),
+    ] = None,
     json_out: _JSON = False,
 ) -> None:
     """Send a message, sealed to the recipient and signed; records go only as the policy
-    allows (each one's outcome is shown); delivered through the outbox."""
+    allows (each one's outcome is shown); delivered through the outbox (directly, or relayed
+    by the hub named with --via)."""
     import sys
 
     from accord.services import messaging as service
@@ -130,6 +135,7 @@ def send(
         "purpose": purpose,
         "tlp": tlp,
         "handling": handling,
+        "via": via,
     }
     sent = service.send_message(node, principal, data, _files(attach)).to_dict()
     if json_out:

@@ -9,7 +9,7 @@ import json
 import secrets
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "ALERTS_PATH",
@@ -18,13 +18,22 @@ __all__ = [
     "DOCUMENT_CHECKS_PATH",
     "FOLLOW_UPS_PATH",
     "MATCH_PATH",
+    "MAX_BATCH",
     "MESSAGES_PATH",
+    "MESSAGE_BATCH_PATH",
     "NODE_PATH",
     "NOTICES_PATH",
     "PREFIX",
+    "RELAYED_PATH",
+    "RELAY_PATH",
+    "RELAY_RECEIPTS_PATH",
     "SEARCH_PATH",
     "AlertAck",
     "AnswerItem",
+    "BatchAnswer",
+    "BatchResult",
+    "BatchedMessage",
+    "BatchedReceipt",
     "DocumentCheckAnswer",
     "DocumentCheckRequest",
     "FollowUpAck",
@@ -34,6 +43,7 @@ __all__ = [
     "MatchAnswer",
     "MatchScore",
     "MessageAck",
+    "MessageBatch",
     "MessageReceipt",
     "NodeInfo",
     "NoticeAck",
@@ -41,6 +51,10 @@ __all__ = [
     "NoticeMessage",
     "NoticeStatusMessage",
     "OutcomeAck",
+    "RelayAck",
+    "RelayReceipt",
+    "RelayRequest",
+    "RelayedMessage",
     "ScoredItem",
     "SealedMessage",
     "SearchAnswer",
@@ -68,6 +82,16 @@ ALERTS_PATH = f"{PREFIX}/alerts"
 DOCUMENT_CHECKS_PATH = f"{PREFIX}/documents/check"
 #: End-to-end messages (docs/messaging.md): the body carries a JWE only the recipient opens.
 MESSAGES_PATH = f"{PREFIX}/messages"
+#: Several sealed messages and read receipts for one partner in one signed request
+#: (decision 0033): each item keeps its own request id, receipt and answer.
+MESSAGE_BATCH_PATH = f"{PREFIX}/messages/batch"
+#: Items per batch at most (messages and receipts together).
+MAX_BATCH = 200
+#: Relaying through a hub (decision 0034): a sealed message handed to a hub for another node,
+#: the hub's forward of it, and what became of it, reported back to the sender by the hub.
+RELAY_PATH = f"{PREFIX}/relay"
+RELAYED_PATH = f"{PREFIX}/messages/relayed"
+RELAY_RECEIPTS_PATH = f"{PREFIX}/relay/receipts"
 
 _ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
@@ -361,3 +385,95 @@ class MessageReceipt(_Strict):
     message_id: str = Field(pattern=_ID)
     state: Literal["read"]
     at: AwareDatetime
+
+
+class BatchedMessage(_Strict):
+    """A sealed message in a batch, with the request id it has in the sender's outbox (the
+    same id whether it travels alone or batched, so that receiving it stays idempotent)."""
+
+    request_id: str = Field(pattern=_ID)
+    message: SealedMessage
+
+
+class BatchedReceipt(_Strict):
+    """A read receipt in a batch, with its request id in the sender's outbox."""
+
+    request_id: str = Field(pattern=_ID)
+    receipt: MessageReceipt
+
+
+class MessageBatch(_Strict):
+    """`POST /federation/v1/messages/batch`: sealed messages and read receipts for the
+    receiving node, each acted on as if it had come alone (`POST /federation/v1/messages`,
+    `POST /federation/v1/messages/{message_id}/receipts`); the answer holds one result per
+    item. Request ids are unique within a batch."""
+
+    version: Literal[1] = 1
+    messages: list[BatchedMessage] = Field(default_factory=list, max_length=MAX_BATCH)
+    receipts: list[BatchedReceipt] = Field(default_factory=list, max_length=MAX_BATCH)
+
+    @model_validator(mode="after")
+    def _unique(self) -> MessageBatch:
+        ids = [m.request_id for m in self.messages] + [r.request_id for r in self.receipts]
+        if len(ids) != len(set(ids)):
+            raise ValueError("request ids must be unique within a batch")
+        if len(ids) > MAX_BATCH:
+            raise ValueError(f"at most {MAX_BATCH} items per batch")
+        return self
+
+
+class BatchResult(_Strict):
+    """What one item of a batch came to: the status and answer it would have had alone
+    (`answer` for 2xx, the stable error `code` otherwise)."""
+
+    request_id: str = Field(pattern=_ID)
+    status: int = Field(ge=100, le=599)
+    answer: dict[str, Any] | None = None
+    code: str | None = Field(default=None, max_length=64)
+
+
+class BatchAnswer(_Strict):
+    """The signed answer to a batch: one result per item, messages first, in request order."""
+
+    version: Literal[1] = 1
+    results: list[BatchResult] = Field(max_length=2 * MAX_BATCH)
+
+
+class RelayRequest(_Strict):
+    """`POST /federation/v1/relay`: a message sealed to another node (`recipient`, a node id)
+    that the receiving node, a hub, is asked to forward. The hub holds only the token: it is
+    sealed to the recipient's key and signed by the sender, so the hub can neither read nor
+    alter it."""
+
+    version: Literal[1] = 1
+    recipient: str = Field(pattern=_ID)
+    message: SealedMessage
+
+
+class RelayAck(_Strict):
+    """The hub's signed answer: it holds the message for forwarding."""
+
+    message_id: str
+    state: Literal["relayed"]
+
+
+class RelayedMessage(_Strict):
+    """`POST /federation/v1/messages/relayed`: a hub forwards a message that `origin` (a node
+    id) sealed to the receiver; its inner signature must be `origin`'s."""
+
+    version: Literal[1] = 1
+    origin: str = Field(pattern=_ID)
+    message: SealedMessage
+
+
+class RelayReceipt(_Strict):
+    """`POST /federation/v1/relay/receipts`: the hub tells the sender what became of a message
+    it relayed: `delivered` (with the digest of the recipient's signed answer) or `failed`
+    (with the recipient's stable error code)."""
+
+    version: Literal[1] = 1
+    message_id: str = Field(pattern=_ID)
+    recipient: str = Field(pattern=_ID)
+    state: Literal["delivered", "failed"]
+    code: str | None = Field(default=None, max_length=64)
+    answer_digest: str | None = Field(default=None, max_length=128)

@@ -9,7 +9,8 @@ beside them only serve queries, and verification fails if they disagree."""
 from __future__ import annotations
 
 from base64 import b64encode
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from hashlib import sha256
@@ -37,6 +38,7 @@ from accord.store.ledger import EntryRow, SqlNodes
 
 __all__ = [
     "Event",
+    "appended_together",
     "consistency_proof",
     "entries",
     "inclusion_proof",
@@ -101,10 +103,37 @@ class Event(StrEnum):
     TAXII_FEED = "taxii_feed"
 
 
+_DEFERRED = "accord_ledger_deferred"
+
+
+@contextmanager
+def appended_together(conn: Connection) -> Iterator[None]:
+    """Within the block, the entries recorded on `conn` are kept in order and appended in one
+    step when the block ends (one index reservation and tree update instead of one per
+    entry): for a transaction that records many, e.g. a batch of messages. Indexes are not
+    known inside the block (`record_event` returns -1 there). Nothing is appended if the
+    block raises; the caller's transaction then rolls back anyway."""
+    if _DEFERRED in conn.info:
+        yield
+        return
+    items: list[tuple[Event, str, Mapping[str, Any]]] = []
+    conn.info[_DEFERRED] = items
+    try:
+        yield
+    finally:
+        conn.info.pop(_DEFERRED, None)
+    record_events(conn, items)
+
+
 def record_events(conn: Connection, items: Sequence[tuple[Event, str, Mapping[str, Any]]]) -> int:
-    """Append (event, actor, details) items in the caller's transaction; returns the first index.
+    """Append (event, actor, details) items in the caller's transaction; returns the first index
+    (-1 inside `appended_together`, where they are appended when its block ends).
 
     The caller's change and its ledger entries commit or roll back together."""
+    deferred: list[tuple[Event, str, Mapping[str, Any]]] | None = conn.info.get(_DEFERRED)
+    if deferred is not None:
+        deferred.extend(items)
+        return -1
     if not items:
         return store.ledger_size(conn)
     first = store.reserve(conn, len(items))

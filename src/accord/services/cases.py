@@ -21,6 +21,7 @@ from accord.model.messages import Attachment, MessageKind, check_draft
 from accord.node import Node
 from accord.services.agreements import agreement_set
 from accord.services.audit import Event, record_event
+from accord.services.events import publish_event
 from accord.services.messaging import compose, message_purpose, partner_for
 from accord.store import messaging as store
 from accord.store.messaging import CaseRow, StateRow
@@ -256,5 +257,20 @@ def post(
                 "members": recipients,
                 "messages": [s["message_id"] for s in sent],
             },
+        )
+        # The lead agency's own users hear of it live; each member's node announces the
+        # message it receives (`message` events with the case's id and reference).
+        publish_event(
+            conn,
+            node.agency,
+            "case_posting",
+            {
+                "case_id": case_id,
+                "case_reference": row.reference,
+                "by": principal.label,
+                "members": recipients,
+                "messages": [s["message_id"] for s in sent],
+            },
+            now,
         )
     return {"case_id": case_id, "sent": sent}

@@ -46,8 +46,10 @@ from accord.federation.identity import node_id
 from accord.federation.peers import Peer, find_peer
 from accord.federation.protocol import (
     MESSAGES_PATH,
+    RELAY_PATH,
     MessageAck,
     MessageReceipt,
+    RelayRequest,
     SealedMessage,
     encode,
     message_receipt_path,
@@ -80,12 +82,19 @@ from accord.store.messaging import MessageRow
 __all__ = [
     "KIND_MESSAGE",
     "KIND_RECEIPT",
+    "KIND_RELAY",
+    "Incoming",
     "Message",
     "MessageRejected",
     "Sent",
+    "apply_receipt",
+    "check_incoming",
     "compose",
     "get_attachment",
+    "is_batchable",
     "is_message_kind",
+    "keep_alone",
+    "keep_incoming",
     "list_messages",
     "on_delivered",
     "on_refused",
@@ -104,10 +113,17 @@ MlaHook = Callable[
 
 KIND_MESSAGE = "message.deliver"
 KIND_RECEIPT = "message.receipt"
+#: A message handed to a hub for its recipient (`accord.services.relay`).
+KIND_RELAY = "message.relay"
 MAX_LIST = 500
 
 
 def is_message_kind(kind: str) -> bool:
+    return kind in (KIND_MESSAGE, KIND_RECEIPT, KIND_RELAY)
+
+
+def is_batchable(kind: str) -> bool:
+    """Outbox messages that may travel several to a request (decision 0033)."""
     return kind in (KIND_MESSAGE, KIND_RECEIPT)
 
 
@@ -356,6 +372,7 @@ def compose(
     case_basis: str | None = None,
     mla: dict[str, Any] | None = None,
     mla_id: str | None = None,
+    via: Peer | None = None,
 ) -> Sent:
     """Release the attached records, seal, sign and queue one message, in the caller's
     transaction (the message, its outbox entry and its ledger entries commit together)."""
@@ -463,17 +480,31 @@ def compose(
     pk = store.insert_message(conn, row)
     store.add_state(conn, pk, "queued", now, actor.label, {})
     _keep_attachments(conn, node, pk, draft.attachments, now)
-    fed_store.enqueue(
-        conn,
-        message_id=message_id,
-        recipient=peer.node_id,
-        kind=KIND_MESSAGE,
-        subject=message_id,
-        method="POST",
-        path=MESSAGES_PATH,
-        body=encode(SealedMessage(message_id=message_id, token=token)),
-        at=now,
-    )
+    sealed = SealedMessage(message_id=message_id, token=token)
+    if via is None:
+        fed_store.enqueue(
+            conn,
+            message_id=message_id,
+            recipient=peer.node_id,
+            kind=KIND_MESSAGE,
+            subject=message_id,
+            method="POST",
+            path=MESSAGES_PATH,
+            body=encode(sealed),
+            at=now,
+        )
+    else:  # handed to the hub, which holds only the token sealed to the recipient
+        fed_store.enqueue(
+            conn,
+            message_id=message_id,
+            recipient=via.node_id,
+            kind=KIND_RELAY,
+            subject=message_id,
+            method="POST",
+            path=RELAY_PATH,
+            body=encode(RelayRequest(recipient=peer.node_id, message=sealed)),
+            at=now,
+        )
     record_event(
         conn,
         Event.MESSAGE,
@@ -488,6 +519,7 @@ def compose(
             "priority": draft.priority.value,
             "case_id": case_id,
             "digest": row.digest,
+            "via": via.node_id if via is not None else None,
             "records": [{k: o[k] for k in ("owner", "id", "mode")} for o in outcome],
             "attachments": [a.sha256 for a in draft.attachments],
         },
@@ -512,6 +544,18 @@ def message_purpose(data: Mapping[str, Any], draft: Draft, reference: str | None
     )
 
 
+def _hub(node: Node, via: Any, recipient: Peer) -> Peer | None:
+    """The partner asked to relay the message (`via`, an agency code), or None."""
+    if via is None or via == "":
+        return None
+    if not isinstance(via, str):
+        raise ValidationError(FieldError("via", "an agency code, e.g. NL-POLITIE"))
+    hub = partner_for(node, via, "via")
+    if hub.node_id == recipient.node_id:
+        raise ValidationError(FieldError("via", "is the recipient itself"))
+    return hub
+
+
 def send_message(
     node: Node,
     principal: Principal,
@@ -530,6 +574,7 @@ def send_message(
     if draft.kind in (MessageKind.MLA_REQUEST, MessageKind.MLA_UPDATE):
         raise ValidationError(FieldError("kind", "MLA requests are made with /api/v1/mla"))
     peer = partner_for(node, draft.recipient)
+    via = _hub(node, data.get("via"), peer)
     purpose = message_purpose(data, draft, None)
     with node.engine.begin() as conn:
         thread_id = None
@@ -543,10 +588,19 @@ def send_message(
                 )
             thread_id = answered.thread_id
         sent = compose(
-            conn, node, principal, draft, peer, purpose=purpose, now=now, thread_id=thread_id
+            conn,
+            node,
+            principal,
+            draft,
+            peer,
+            purpose=purpose,
+            now=now,
+            thread_id=thread_id,
+            via=via,
         )
-        view = _view(conn, sent.row, sent.payload)
-    return Message(view.row, view.history, view.answered, sent.payload, sent.outcome)
+    # Just queued: its one state is the one `compose` wrote, and nothing answers it yet.
+    queued = [store.StateRow("queued", now, principal.label, {})]
+    return Message(sent.row, queued, False, sent.payload, sent.outcome)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -657,7 +711,7 @@ def get_attachment(
 
 
 def _reject(
-    node: Node, peer: Peer, claims: MessageClaims, message_id: str, token: str, why: str
+    node: Node, peer: Peer, request_id: str, message_id: str, token: str, why: str
 ) -> MessageRejected:
     with node.engine.begin() as conn:
         record_event(
@@ -670,7 +724,7 @@ def _reject(
                 "partner": peer.node_id,
                 "reason": why,
                 "digest": _digest(token) if token.isascii() else None,
-                "request_id": claims.request_id,
+                "request_id": request_id,
             },
         )
     return MessageRejected(f"the sealed message was refused: {why}")
@@ -718,33 +772,69 @@ def _opened(node: Node, peer: Peer, msg: SealedMessage) -> tuple[Payload, list[A
     return payload, files
 
 
-def receive_message(
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A partner's sealed message, opened and its inner signature verified, not yet kept."""
+
+    request_id: str
+    message: SealedMessage
+    payload: Payload
+    files: list[Attachment]
+    #: The hub that forwarded it (its node id), if it did not come from its sender directly.
+    via: str | None = None
+
+
+def _ack(message_id: str) -> bytes:
+    return encode(MessageAck(message_id=message_id, state="delivered"))
+
+
+def check_incoming(
     node: Node,
     peer: Peer,
-    claims: MessageClaims,
+    request_id: str,
     msg: SealedMessage,
-    on_mla: MlaHook | None = None,
-) -> tuple[int, bytes]:
-    """Open, verify and keep a partner's sealed message (idempotent); the answer, signed by
-    the partner API, is the delivery receipt. `on_mla` takes the MLA request or step a message
-    carries, in the receiving transaction (`accord.services.mla.on_received`, which builds on
-    this module and so is handed in by the entry point)."""
-    with node.engine.connect() as conn:
-        kept = fed_store.get_receipt(conn, peer.node_id, claims.request_id)
-        existing = store.get_message(conn, msg.message_id)
+    *,
+    known: tuple[tuple[int, bytes] | None, MessageRow | None] | None = None,
+    via: str | None = None,
+) -> Incoming | tuple[int, bytes]:
+    """The first half of receiving: the answer already given if this is a retry (of the
+    request, or of the message under another request id), else the message opened and
+    verified. A token that does not open or verify is ledgered and refused
+    (`MessageRejected`); another message under this id is a `Conflict`. `known` is the kept
+    answer and the held message if the caller looked them up already (a batch does, for all
+    its items in two queries)."""
+    if known is None:
+        with node.engine.connect() as conn:
+            kept = fed_store.get_receipt(conn, peer.node_id, request_id)
+            existing = store.get_message(conn, msg.message_id)
+    else:
+        kept, existing = known
     if kept is not None:
         return kept
-    body = encode(MessageAck(message_id=msg.message_id, state="delivered"))
     if existing is not None:
         if existing.partner_node == peer.node_id and existing.digest == _digest(msg.token):
-            return 200, body
+            return 200, _ack(msg.message_id)
         raise Conflict("a message with this id is held")
     try:
         payload, files = _opened(node, peer, msg)
     except ValueError as exc:
-        raise _reject(node, peer, claims, msg.message_id, msg.token, str(exc)) from None
-    now = datetime.now(UTC)
+        raise _reject(node, peer, request_id, msg.message_id, msg.token, str(exc)) from None
+    return Incoming(request_id, msg, payload, files, via)
+
+
+def keep_incoming(
+    conn: Connection,
+    node: Node,
+    peer: Peer,
+    item: Incoming,
+    now: datetime,
+    on_mla: MlaHook | None = None,
+) -> tuple[int, bytes]:
+    """The second half, in the caller's transaction: keep the message, its attachments, its
+    ledger entry, its MLA step, the recipients' event and the receipt of its request id."""
+    msg, payload, files = item.message, item.payload, item.files
     principal = partner_principal(peer)
+    body = _ack(msg.message_id)
     row = MessageRow(
         message_id=msg.message_id,
         direction="incoming",
@@ -764,60 +854,127 @@ def receive_message(
         created_at=now,
         created_by=principal.label,
     )
+    pk = store.insert_message(conn, row)
+    row = _with_pk(row, pk)
+    store.add_state(conn, pk, "received", now, principal.label, {})
+    _keep_attachments(conn, node, pk, files, now)
+    record_event(
+        conn,
+        Event.MESSAGE,
+        principal,
+        {
+            "step": "received",
+            "message_id": msg.message_id,
+            "kind": payload.kind.value,
+            "from": peer.agency_code,
+            "partner": peer.node_id,
+            "digest": row.digest,
+            "records": [
+                {"owner": i["reference"]["owner"], "mode": i["mode"]} for i in payload.records
+            ],
+            "attachments": [a.sha256 for a in files],
+            "request_id": item.request_id,
+            "via": item.via,
+        },
+    )
+    if payload.mla is not None:
+        if on_mla is None:
+            raise ValidationError(FieldError("mla", "this node does not take MLA steps"))
+        on_mla(conn, node, peer, row, payload.kind, payload.mla, files, now)
+    publish_event(
+        conn,
+        node.agency,
+        "message",
+        {
+            "message_id": msg.message_id,
+            "kind": payload.kind.value,
+            "from": peer.agency_code,
+            "priority": payload.priority,
+            "deadline": payload.deadline.isoformat() if payload.deadline else None,
+            "thread_id": payload.thread_id,
+            "case_id": payload.case_id,
+            "case_reference": payload.case_reference,
+            "via": item.via,
+        },
+        now,
+    )
+    fed_store.insert_receipt(conn, peer.node_id, item.request_id, 200, body, now)
+    return 200, body
+
+
+def keep_alone(
+    node: Node, peer: Peer, item: Incoming, on_mla: MlaHook | None = None
+) -> tuple[int, bytes]:
+    """`keep_incoming` in a transaction of its own; a concurrent copy of the same request or
+    message (the unique keys) answers as the copy that won."""
     try:
         with node.engine.begin() as conn:
-            pk = store.insert_message(conn, row)
-            row = _with_pk(row, pk)
-            store.add_state(conn, pk, "received", now, principal.label, {})
-            _keep_attachments(conn, node, pk, files, now)
-            record_event(
-                conn,
-                Event.MESSAGE,
-                principal,
-                {
-                    "step": "received",
-                    "message_id": msg.message_id,
-                    "kind": payload.kind.value,
-                    "from": peer.agency_code,
-                    "partner": peer.node_id,
-                    "digest": row.digest,
-                    "records": [
-                        {"owner": i["reference"]["owner"], "mode": i["mode"]}
-                        for i in payload.records
-                    ],
-                    "attachments": [a.sha256 for a in files],
-                    "request_id": claims.request_id,
-                },
-            )
-            if payload.mla is not None:
-                if on_mla is None:
-                    raise ValidationError(FieldError("mla", "this node does not take MLA steps"))
-                on_mla(conn, node, peer, row, payload.kind, payload.mla, files, now)
-            publish_event(
-                conn,
-                node.agency,
-                "message",
-                {
-                    "message_id": msg.message_id,
-                    "kind": payload.kind.value,
-                    "from": peer.agency_code,
-                    "priority": payload.priority,
-                    "deadline": payload.deadline.isoformat() if payload.deadline else None,
-                    "thread_id": payload.thread_id,
-                    "case_id": payload.case_id,
-                },
-                now,
-            )
-            fed_store.insert_receipt(conn, peer.node_id, claims.request_id, 200, body, now)
+            return keep_incoming(conn, node, peer, item, datetime.now(UTC), on_mla)
     except IntegrityError:
         with node.engine.connect() as conn:
-            again = fed_store.get_receipt(conn, peer.node_id, claims.request_id)
-            held = store.get_message(conn, msg.message_id)
+            again = fed_store.get_receipt(conn, peer.node_id, item.request_id)
+            held = store.get_message(conn, item.message.message_id)
         if again is not None:
             return again
-        if held is not None and held.digest == row.digest:
-            return 200, body
+        if held is not None and held.digest == _digest(item.message.token):
+            return 200, _ack(item.message.message_id)
         raise
+
+
+def receive_message(
+    node: Node,
+    peer: Peer,
+    claims: MessageClaims,
+    msg: SealedMessage,
+    on_mla: MlaHook | None = None,
+) -> tuple[int, bytes]:
+    """Open, verify and keep a partner's sealed message (idempotent); the answer, signed by
+    the partner API, is the delivery receipt. `on_mla` takes the MLA request or step a message
+    carries, in the receiving transaction (`accord.services.mla.on_received`, which builds on
+    this module and so is handed in by the entry point)."""
+    checked = check_incoming(node, peer, claims.request_id, msg)
+    if not isinstance(checked, Incoming):
+        return checked
+    return keep_alone(node, peer, checked, on_mla)
+
+
+def apply_receipt(
+    conn: Connection,
+    node: Node,
+    peer: Peer,
+    request_id: str,
+    message_id: str,
+    msg: MessageReceipt,
+    now: datetime,
+) -> tuple[int, bytes]:
+    """A read receipt, in the caller's transaction (idempotent on the request id and on the
+    message's read state)."""
+    if msg.message_id != message_id:
+        raise ValidationError(FieldError("message_id", "differs from the path"))
+    body = encode({"message_id": message_id, "state": "read"})
+    if fed_store.get_receipt(conn, peer.node_id, request_id) is not None:
+        return 200, body
+    row = store.get_message(conn, message_id)
+    if row is None or row.direction != "outgoing" or row.partner_node != peer.node_id:
+        raise NotFound("no message was sent to this node with this id")
+    history = store.states(conn, [row.pk])[row.pk]
+    if not any(s.state == "read" for s in history):
+        principal = partner_principal(peer)
+        store.add_state(conn, row.pk, "read", msg.at, principal.label, {})
+        record_event(
+            conn,
+            Event.MESSAGE,
+            principal,
+            {"step": "read_receipt", "message_id": message_id, "partner": peer.node_id},
+        )
+        publish_event(
+            conn,
+            node.agency,
+            "message_receipt",
+            {"message_id": message_id, "state": "read", "by": peer.agency_code},
+            now,
+        )
+    fed_store.insert_receipt(conn, peer.node_id, request_id, 200, body, now)
     return 200, body
 
 
@@ -825,35 +982,10 @@ def receive_receipt(
     node: Node, peer: Peer, claims: MessageClaims, message_id: str, msg: MessageReceipt
 ) -> tuple[int, bytes]:
     """The recipient of a message sent from here read it."""
-    if msg.message_id != message_id:
-        raise ValidationError(FieldError("message_id", "differs from the path"))
-    body = encode({"message_id": message_id, "state": "read"})
-    now = datetime.now(UTC)
     with node.engine.begin() as conn:
-        if fed_store.get_receipt(conn, peer.node_id, claims.request_id) is not None:
-            return 200, body
-        row = store.get_message(conn, message_id)
-        if row is None or row.direction != "outgoing" or row.partner_node != peer.node_id:
-            raise NotFound("no message was sent to this node with this id")
-        history = store.states(conn, [row.pk])[row.pk]
-        if not any(s.state == "read" for s in history):
-            principal = partner_principal(peer)
-            store.add_state(conn, row.pk, "read", msg.at, principal.label, {})
-            record_event(
-                conn,
-                Event.MESSAGE,
-                principal,
-                {"step": "read_receipt", "message_id": message_id, "partner": peer.node_id},
-            )
-            publish_event(
-                conn,
-                node.agency,
-                "message_receipt",
-                {"message_id": message_id, "state": "read", "by": peer.agency_code},
-                now,
-            )
-        fed_store.insert_receipt(conn, peer.node_id, claims.request_id, 200, body, now)
-    return 200, body
+        return apply_receipt(
+            conn, node, peer, claims.request_id, message_id, msg, datetime.now(UTC)
+        )
 
 
 # --- outbox -----------------------------------------------------------------------------------
@@ -876,7 +1008,17 @@ def on_delivered(conn: Connection, node: Node, message: OutboxRow, reply: Reply)
         return
     row = store.get_message(conn, message.subject)
     now = datetime.now(UTC)
-    if row is not None:
+    if row is not None and message.kind == KIND_RELAY:
+        # The hub holds it; "delivered" follows with the hub's relay receipt.
+        store.add_state(
+            conn,
+            row.pk,
+            "relayed",
+            now,
+            actor,
+            {"via": message.recipient, "answer_digest": reply.claims.body_digest},
+        )
+    elif row is not None:
         store.add_state(
             conn, row.pk, "delivered", now, actor, {"answer_digest": reply.claims.body_digest}
         )
@@ -892,7 +1034,7 @@ def on_delivered(conn: Connection, node: Node, message: OutboxRow, reply: Reply)
         Event.MESSAGE,
         actor,
         {
-            "step": "delivered",
+            "step": "relayed" if message.kind == KIND_RELAY else "delivered",
             "message_id": message.subject,
             "partner": message.recipient,
             "answer_digest": reply.claims.body_digest,
@@ -905,7 +1047,7 @@ def on_refused(conn: Connection, node: Node, message: OutboxRow, code: str) -> N
     """The partner refused the message for good (it did not open or verify there)."""
     actor = f"system:outbox@{node.agency}"
     row = store.get_message(conn, message.subject)
-    if row is not None and message.kind == KIND_MESSAGE:
+    if row is not None and message.kind in (KIND_MESSAGE, KIND_RELAY):
         store.add_state(conn, row.pk, "failed", datetime.now(UTC), actor, {"code": code})
     record_event(
         conn,

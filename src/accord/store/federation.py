@@ -11,7 +11,18 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from accord.store.db import dialect_insert
 from accord.store.tables import (
@@ -38,6 +49,7 @@ __all__ = [
     "get_follow_up",
     "get_peer",
     "get_receipt",
+    "get_receipts",
     "insert_directory",
     "insert_follow_up",
     "insert_receipt",
@@ -45,6 +57,7 @@ __all__ = [
     "list_follow_ups",
     "list_outbox",
     "list_peers",
+    "mark_all_delivered",
     "mark_delivered",
     "mark_failed",
     "mark_retry",
@@ -167,12 +180,31 @@ def prune_nonces(conn: Connection, now: int) -> int:
     return int(conn.execute(stmt).rowcount)
 
 
+_r = federation_receipts.c
+_GET_RECEIPT = select(_r.status, _r.response).where(
+    _r.sender == bindparam("sender"), _r.request_id == bindparam("request_id")
+)
+_INSERT_RECEIPT = insert(federation_receipts)
+_INSERT_OUTBOX = insert(federation_outbox)
+
+
 def get_receipt(conn: Connection, sender: str, request_id: str) -> tuple[int, bytes] | None:
-    r = federation_receipts.c
-    row = conn.execute(
-        select(r.status, r.response).where(r.sender == sender, r.request_id == request_id)
-    ).first()
+    row = conn.execute(_GET_RECEIPT, {"sender": sender, "request_id": request_id}).first()
     return (int(row.status), bytes(row.response)) if row is not None else None
+
+
+def get_receipts(
+    conn: Connection, sender: str, request_ids: Sequence[str]
+) -> dict[str, tuple[int, bytes]]:
+    """The answers kept for those of `request_ids` this sender's requests already had."""
+    if not request_ids:
+        return {}
+    rows = conn.execute(
+        select(_r.request_id, _r.status, _r.response).where(
+            _r.sender == sender, _r.request_id.in_(list(request_ids))
+        )
+    )
+    return {r.request_id: (int(r.status), bytes(r.response)) for r in rows}
 
 
 def insert_receipt(
@@ -180,9 +212,14 @@ def insert_receipt(
 ) -> None:
     """Keep the answer to a request; raises IntegrityError if one is already kept."""
     conn.execute(
-        insert(federation_receipts).values(
-            sender=sender, request_id=request_id, status=status, response=response, received_at=at
-        )
+        _INSERT_RECEIPT,
+        {
+            "sender": sender,
+            "request_id": request_id,
+            "status": status,
+            "response": response,
+            "received_at": at,
+        },
     )
 
 
@@ -240,45 +277,49 @@ def enqueue(
 ) -> None:
     """Queue a message for delivery, due now, in the caller's transaction."""
     conn.execute(
-        insert(federation_outbox).values(
-            message_id=message_id,
-            recipient=recipient,
-            kind=kind,
-            subject=subject,
-            method=method,
-            path=path,
-            body=body,
-            state="pending",
-            attempts=0,
-            next_attempt_at=at,
-            created_at=at,
-        )
+        _INSERT_OUTBOX,
+        {
+            "message_id": message_id,
+            "recipient": recipient,
+            "kind": kind,
+            "subject": subject,
+            "method": method,
+            "path": path,
+            "body": body,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": at,
+            "created_at": at,
+        },
     )
 
 
 def claim_due(
     conn: Connection, now: datetime, lease_until: datetime, limit: int
 ) -> list[OutboxRow]:
-    """Pending messages that are due and not leased to another worker, leased to the caller."""
+    """Pending messages that are due and not leased to another worker, leased to the caller,
+    oldest due first. One UPDATE takes them: a row another worker leased in between is not
+    free any more there, and RETURNING gives exactly the rows this statement leased."""
     o = federation_outbox.c
     free = or_(o.lease_until.is_(None), o.lease_until < now)
-    due = conn.execute(
-        select(o.id)
-        .where(o.state == "pending", o.next_attempt_at <= now, free)
-        .order_by(o.next_attempt_at, o.id)
-        .limit(limit)
+    due = [
+        pk
+        for (pk,) in conn.execute(
+            select(o.id)
+            .where(o.state == "pending", o.next_attempt_at <= now, free)
+            .order_by(o.next_attempt_at, o.id)
+            .limit(limit)
+        )
+    ]
+    if not due:
+        return []
+    won = conn.execute(
+        update(federation_outbox)
+        .where(and_(o.id.in_(due), o.state == "pending", free))
+        .values(lease_until=lease_until)
+        .returning(*federation_outbox.c)
     ).all()
-    claimed: list[OutboxRow] = []
-    for (message_pk,) in due:
-        won = conn.execute(
-            update(federation_outbox)
-            .where(and_(o.id == message_pk, o.state == "pending", free))
-            .values(lease_until=lease_until)
-        ).rowcount
-        if won:
-            row = conn.execute(select(federation_outbox).where(o.id == message_pk)).one()
-            claimed.append(_outbox(row))
-    return claimed
+    return sorted((_outbox(r) for r in won), key=lambda r: (r.next_attempt_at, r.id))
 
 
 def mark_delivered(conn: Connection, message_pk: int, at: datetime) -> None:
@@ -286,6 +327,18 @@ def mark_delivered(conn: Connection, message_pk: int, at: datetime) -> None:
     conn.execute(
         update(federation_outbox)
         .where(o.id == message_pk)
+        .values(state="delivered", delivered_at=at, lease_until=None, attempts=o.attempts + 1)
+    )
+
+
+def mark_all_delivered(conn: Connection, message_pks: Sequence[int], at: datetime) -> None:
+    """`mark_delivered` for several messages in one statement."""
+    if not message_pks:
+        return
+    o = federation_outbox.c
+    conn.execute(
+        update(federation_outbox)
+        .where(o.id.in_(list(message_pks)))
         .values(state="delivered", delivered_at=at, lease_until=None, attempts=o.attempts + 1)
     )
 

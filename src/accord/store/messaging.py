@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, select
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select
 
 from accord.store.db import dialect_insert
 from accord.store.tables import (
@@ -36,6 +36,7 @@ __all__ = [
     "attachment",
     "get_case",
     "get_message",
+    "get_messages",
     "get_mla",
     "insert_case",
     "insert_message",
@@ -84,17 +85,30 @@ def _message(row: Row[Any]) -> MessageRow:
     return MessageRow(**{name: getattr(row, name) for name in _MESSAGE_COLUMNS}, pk=row.pk)
 
 
+# Statements built once, their values bound at execution: the expression language would
+# otherwise compute a cache key over the values of every insert (the hot path of messaging).
+_INSERT_MESSAGE = insert(messages).returning(messages.c.pk)
+_INSERT_STATE = insert(message_states)
+_GET_MESSAGE = select(messages).where(messages.c.message_id == bindparam("message_id"))
+
+
 def insert_message(conn: Connection, row: MessageRow) -> int:
     """Store a message; raises IntegrityError if its id is taken. Returns its pk."""
     values = {name: getattr(row, name) for name in _MESSAGE_COLUMNS}
-    return int(
-        conn.execute(insert(messages).values(**values).returning(messages.c.pk)).scalar_one()
-    )
+    return int(conn.execute(_INSERT_MESSAGE, values).scalar_one())
 
 
 def get_message(conn: Connection, message_id: str) -> MessageRow | None:
-    row = conn.execute(select(messages).where(messages.c.message_id == message_id)).first()
+    row = conn.execute(_GET_MESSAGE, {"message_id": message_id}).first()
     return _message(row) if row is not None else None
+
+
+def get_messages(conn: Connection, message_ids: Sequence[str]) -> dict[str, MessageRow]:
+    """The messages held with these ids, by id."""
+    if not message_ids:
+        return {}
+    rows = conn.execute(select(messages).where(messages.c.message_id.in_(list(message_ids))))
+    return {r.message_id: _message(r) for r in rows}
 
 
 def list_messages(
@@ -143,9 +157,8 @@ def add_state(
     conn: Connection, message_pk: int, state: str, at: datetime, actor: str, details: dict[str, Any]
 ) -> None:
     conn.execute(
-        insert(message_states).values(
-            message_pk=message_pk, state=state, at=at, actor=actor, details=details
-        )
+        _INSERT_STATE,
+        {"message_pk": message_pk, "state": state, "at": at, "actor": actor, "details": details},
     )
 
 

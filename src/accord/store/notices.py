@@ -376,15 +376,15 @@ def ack_alert(conn: Connection, alert_id: int, by: str, at: datetime, note: str 
 # --- events -----------------------------------------------------------------------------------
 
 
+#: Built once (values bound at execution: no cache key computed over them per event).
+_INSERT_EVENT = insert(events).returning(events.c.id)
+
+
 def insert_event(
     conn: Connection, agency: str, kind: str, payload: dict[str, Any], at: datetime
 ) -> int:
-    stmt = (
-        insert(events)
-        .values(agency=agency, kind=kind, payload=payload, created_at=at)
-        .returning(events.c.id)
-    )
-    return int(conn.execute(stmt).scalar_one())
+    values = {"agency": agency, "kind": kind, "payload": payload, "created_at": at}
+    return int(conn.execute(_INSERT_EVENT, values).scalar_one())
 
 
 def prune_events(conn: Connection, before: datetime, limit: int = 10_000) -> int:

@@ -61,6 +61,12 @@ class MessageIn(BaseModel):
     purpose: str | None = Field(default=None, max_length=40)
     crime_area: str | None = Field(default=None, max_length=40)
     attachments: list[AttachmentIn] | None = Field(default=None, max_length=MAX_ATTACHMENTS)
+    via: str | None = Field(
+        default=None,
+        max_length=40,
+        description="A partner agency to relay the message (a hub): it holds only the token "
+        "sealed to the recipient, which it cannot open.",
+    )
 
 
 class MessageOut(BaseModel):

@@ -43,27 +43,35 @@ from accord.federation.nonces import DbNonceStore
 from accord.federation.peers import Peer, find_peer
 from accord.federation.protocol import (
     CONSISTENCY_PATH,
+    MESSAGE_BATCH_PATH,
     MESSAGES_PATH,
     PREFIX,
+    RELAY_PATH,
+    RELAYED_PATH,
     DocumentCheckRequest,
     FollowUpOutcome,
     FollowUpRequest,
+    MessageBatch,
     MessageReceipt,
     NodeInfo,
     NoticeAlert,
     NoticeMessage,
     NoticeStatusMessage,
+    RelayedMessage,
+    RelayReceipt,
+    RelayRequest,
     SealedMessage,
     SearchRequest,
     encode,
 )
 from accord.node import Node
-from accord.services import mla
+from accord.services import mla, relay
 from accord.services.audit import Event, record_event
 from accord.services.document_exchange import answer_partner_checks
 from accord.services.federation import answer_search
 from accord.services.followup import receive_outcome
 from accord.services.followup_owner import receive_follow_up
+from accord.services.message_batches import receive_batch
 from accord.services.messaging import receive_message, receive_receipt
 from accord.services.notice_exchange import receive_alert, receive_notice, receive_status
 from accord.services.witness import partner_consistency, witness_for
@@ -178,7 +186,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _body_limit(node: Node, request: Request) -> int:
     """A sealed message carries its attachments, encoded three times over (JSON, JWS, JWE)."""
     settings = node.settings
-    if request.url.path == MESSAGES_PATH:
+    if request.url.path in (MESSAGES_PATH, MESSAGE_BATCH_PATH, RELAY_PATH, RELAYED_PATH):
         return max(settings.federation_max_body, 3 * settings.message_max_attachment_bytes + 2**20)
     return settings.federation_max_body
 
@@ -405,6 +413,50 @@ def message(request: Request, call: PartnerCallDep) -> Response:
     with _refusals(node, request):
         sealed = _parse(SealedMessage, call.body)
         status, body = receive_message(node, call.peer, call.claims, sealed, mla.on_received)
+    return _signed(node, call, status, body)
+
+
+@router.post("/messages/batch")
+def message_batch(request: Request, call: PartnerCallDep) -> Response:
+    """Sealed messages and read receipts, several to a request (decision 0033): each is acted
+    on as if it had come alone, under its own request id; the signed answer holds each one's
+    result (`accord.federation.protocol.BatchAnswer`)."""
+    node = get_node(request)
+    with _refusals(node, request):
+        batch = _parse(MessageBatch, call.body)
+        status, body = receive_batch(node, call.peer, batch, mla.on_received)
+    return _signed(node, call, status, body)
+
+
+@router.post("/messages/relayed")
+def message_relayed(request: Request, call: PartnerCallDep) -> Response:
+    """A message a hub forwards for its sender (decision 0034): its inner signature is checked
+    against the sender's own key, then it is kept as a direct message is."""
+    node = get_node(request)
+    with _refusals(node, request):
+        relayed = _parse(RelayedMessage, call.body)
+        status, body = relay.receive_relayed(node, call.peer, call.claims, relayed, mla.on_received)
+    return _signed(node, call, status, body)
+
+
+@router.post("/relay")
+def relay_message(request: Request, call: PartnerCallDep) -> Response:
+    """This node as a hub: hold a partner's sealed message for another node and forward it;
+    the hub holds only the token, which it cannot open."""
+    node = get_node(request)
+    with _refusals(node, request):
+        req = _parse(RelayRequest, call.body)
+        status, body = relay.accept_relay(node, call.peer, call.claims, req)
+    return _signed(node, call, status, body)
+
+
+@router.post("/relay/receipts")
+def relay_receipt(request: Request, call: PartnerCallDep) -> Response:
+    """A hub reports what became of a message this node handed to it."""
+    node = get_node(request)
+    with _refusals(node, request):
+        receipt = _parse(RelayReceipt, call.body)
+        status, body = relay.receive_relay_receipt(node, call.peer, call.claims, receipt)
     return _signed(node, call, status, body)
 
 
