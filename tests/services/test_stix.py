@@ -226,7 +226,13 @@ def _nl_peer() -> Any:
     )
 
 
-def _disclose(node: Node, entity_id: str, email: str, owner: str = "NL-POLITIE") -> int:
+def _disclose(
+    node: Node,
+    entity_id: str,
+    email: str,
+    owner: str = "NL-POLITIE",
+    terms: dict[str, Any] | None = None,
+) -> int:
     """A partner's record as a follow-up's outcome brings it (`stix_exchange` keeps it)."""
     from accord.federation.protocol import AnswerItem
     from accord.services.stix_exchange import remember_disclosed
@@ -236,6 +242,7 @@ def _disclose(node: Node, entity_id: str, email: str, owner: str = "NL-POLITIE")
             "mode": "full",
             "reference": {"schema": "Person", "owner": owner, "reference": "ref_x"},
             "record": entity("Person", entity_id, name="Anouk Smit", email=email),
+            "terms": terms or {},
         }
     )
     with node.engine.begin() as conn:
@@ -340,3 +347,18 @@ def test_ips_urls_domains_and_file_hashes_correlate_with_the_records_holding_the
         "ip": ["de-ua-1"],
         "url": ["de-co-1"],
     }
+
+
+def test_a_disclosed_record_correlates_only_within_the_retention_its_terms_set(
+    node: Node,
+) -> None:
+    from datetime import timedelta
+
+    from accord.services import stix_exchange
+
+    _disclose(node, "nl-kept", "kept@example.nl", terms={"retention_days": 30})
+    with node.engine.connect() as conn:
+        key = ("email", "kept@example.nl")
+        assert [h.record_id for h in stix_exchange.holders(conn, key, 5, NOW)] == ["nl-kept"]
+        later = NOW + timedelta(days=31)
+        assert stix_exchange.holders(conn, key, 5, later) == []

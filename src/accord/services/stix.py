@@ -367,7 +367,7 @@ def _alert_correlations(
                 for s in record_store.get_records(conn, pks)
                 if s.record.id != row["stix_id"]  # the object's own linked record
             ]
-            partners = stix_exchange.holders(conn, key, cap + 1 - len(local))
+            partners = stix_exchange.holders(conn, key, cap + 1 - len(local), now)
             if len(local) + len(partners) > cap:
                 report.capped += 1
             for rec in local[:cap]:

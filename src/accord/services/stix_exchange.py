@@ -13,7 +13,7 @@ stream; both ledgers hold it. Decision 0031."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -77,8 +77,9 @@ def remember_disclosed(
     now: datetime,
 ) -> int:
     """Keep the correlating values of the records `peer` disclosed (in full or redacted: what
-    came is what correlates); returns how many records. A record that does not parse is kept
-    where it came (the follow-up's outcome) but cannot correlate."""
+    came is what correlates), for the retention their terms set; returns how many records.
+    A record that does not parse is kept where it came (the follow-up's outcome) but cannot
+    correlate."""
     from accord.matching import record_keys
     from accord.model import parse_record
 
@@ -104,16 +105,21 @@ def remember_disclosed(
             purpose=purpose,
             crime_area=crime_area,
         )
-        replace_partner_keys(conn, holder, keys, now)
+        days = item.terms.get("retention_days")
+        keep_until = now + timedelta(days=days) if isinstance(days, int) else None
+        replace_partner_keys(conn, holder, keys, now, keep_until)
         kept += 1
     return kept
 
 
-def holders(conn: Connection, key: tuple[str, str], limit: int) -> list[PartnerHolder]:
-    """Records partners disclosed that hold the value (at most `limit`)."""
+def holders(
+    conn: Connection, key: tuple[str, str], limit: int, now: datetime | None = None
+) -> list[PartnerHolder]:
+    """Records partners disclosed that hold the value, within the retention their terms set
+    (at most `limit`)."""
     if limit <= 0 or key[0] not in CORRELATING_KINDS:
         return []
-    return partner_holders(conn, key[0], key[1], limit)
+    return partner_holders(conn, key[0], key[1], limit, now or datetime.now(UTC))
 
 
 def alert_owner(

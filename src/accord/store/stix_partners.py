@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, insert, select
+from sqlalchemy import Connection, and_, delete, insert, or_, select
 
 from accord.store.tables import stix_partner_keys
 
@@ -33,8 +33,10 @@ def replace_partner_keys(
     holder: PartnerHolder,
     keys: Iterable[tuple[str, str]],
     at: datetime,
+    keep_until: datetime | None = None,
 ) -> None:
-    """The values of one disclosed record, replacing what an earlier disclosure left."""
+    """The values of one disclosed record, replacing what an earlier disclosure left; past
+    `keep_until` (the retention its terms set) they no longer correlate."""
     c = stix_partner_keys.c
     conn.execute(
         delete(stix_partner_keys).where(
@@ -53,6 +55,7 @@ def replace_partner_keys(
             "kind": kind,
             "value": value,
             "received_at": at,
+            "keep_until": keep_until,
         }
         for kind, value in sorted(set(keys))
     ]
@@ -60,12 +63,16 @@ def replace_partner_keys(
         conn.execute(insert(stix_partner_keys), rows)
 
 
-def partner_holders(conn: Connection, kind: str, value: str, limit: int) -> list[PartnerHolder]:
-    """Up to `limit` disclosed records holding the value, the latest disclosed first."""
+def partner_holders(
+    conn: Connection, kind: str, value: str, limit: int, now: datetime
+) -> list[PartnerHolder]:
+    """Up to `limit` disclosed records holding the value and still within their retention,
+    the latest disclosed first."""
     c = stix_partner_keys.c
     rows = conn.execute(
         select(stix_partner_keys)
         .where(c.kind == kind, c.value == value)
+        .where(or_(c.keep_until.is_(None), c.keep_until > now))
         .order_by(c.pk.desc())
         .limit(limit)
     ).all()

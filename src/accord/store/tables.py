@@ -940,7 +940,7 @@ stix_deleted = Table(
 #: The correlating values of records partners disclosed to this node in full (a follow-up's
 #: outcome), so that a STIX object holding one alerts the record's owner across the
 #: federation: the purpose and crime area it was disclosed for, which the alert is released
-#: under, and where it came from.
+#: under, where it came from, and until when its terms let it be kept.
 stix_partner_keys = Table(
     "stix_partner_keys",
     metadata,
@@ -955,6 +955,8 @@ stix_partner_keys = Table(
     Column("kind", String(16), nullable=False),
     Column("value", String(200), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
+    #: The end of the retention the disclosure's terms set (None: the terms set none).
+    Column("keep_until", UtcDateTime()),
     Index(None, "kind", "value"),
     Index(None, "owner", "record_id"),
 )

@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("value", sa.String(length=200), nullable=False),
         sa.Column("received_at", _AT, nullable=False),
+        sa.Column("keep_until", _AT, nullable=True),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_stix_partner_keys")),
     )
     op.create_index(op.f("ix_stix_partner_keys_kind_value"), "stix_partner_keys", ["kind", "value"])
