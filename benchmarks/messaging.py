@@ -11,7 +11,7 @@ every message is read at NL-POLITIE, which sends a read receipt back for each.
 Figures:
 - backlog: N messages queued while the nodes are down, then the time from both nodes answering
   until every one is delivered (receipt recorded at the sender): the outbox and the recipient
-  alone, messages travelling several to a request (decision 0031).
+  alone, messages travelling several to a request (decision 0033).
 - sustained: N messages queued as fast as the sender can, then the time until every one is
   delivered (receipt recorded at the sender): messages per second end to end, the sender's
   composing (release, two seals, ledger) included; and the time until every read receipt is

@@ -7,15 +7,18 @@
    thread of this process, one httpx client) in envelopes of 1,000: objects/s.
 3. Paged GET: the whole collection read back with limit=1000 and `next`: objects/s, each
    page in the ledger.
-4. medallion 3.0.0 with its memory backend (Flask's development server in a thread) on the
-   same objects, the same envelopes and pages, for as many objects as `--medallion-max`
-   (its memory backend compares every new object with every stored one: quadratic), and
-   Accord at that same size for the ratio.
+4. Side by side, in the same run: medallion 3.0.0 with its memory backend (Flask's
+   development server in a thread) and Accord (1-3, fresh nodes) on the same objects, the
+   same envelopes and pages, at each of `--side-sizes` (1,000, 2,000, 5,000): objects/s and
+   the ratios Accord to medallion. medallion's memory backend pages by matching every
+   manifest entry against every object (`BasicFilter.sort_and_paginate`: quadratic in the
+   objects held, minutes for 2,000), so it is not run at 100,000.
 
 Writes benchmarks/results/stix.json.
 
     .venv/bin/python benchmarks/stix.py                 # 100,000 objects
-    .venv/bin/python benchmarks/stix.py --quick         # 5,000 objects
+    .venv/bin/python benchmarks/stix.py --quick         # 5,000 objects, side by side at 500, 1,000
+    .venv/bin/python benchmarks/stix.py --note "…"      # say what else ran on the machine
 """
 
 from __future__ import annotations
@@ -81,11 +84,11 @@ def _node(root: Path, name: str) -> Any:
     )
 
 
-def accord_import(root: Path, objs: list[dict[str, Any]]) -> dict[str, Any]:
+def accord_import(root: Path, objs: list[dict[str, Any]], name: str = "import") -> dict[str, Any]:
     from accord.model import EnvelopeDefaults
     from accord.services.stix import import_objects
 
-    node = _node(root, "import")
+    node = _node(root, name)
     started = time.perf_counter()
     for start in range(0, len(objs), 10_000):
         chunk = {
@@ -173,8 +176,12 @@ def accord_taxii(root: Path, objs: list[dict[str, Any]], name: str) -> dict[str,
 
 
 def medallion(root: Path, objs: list[dict[str, Any]]) -> dict[str, Any]:
+    import logging
+
     from medallion import application_instance, register_blueprints, set_config
     from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
 
     collection = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
     data = {
@@ -216,7 +223,11 @@ def medallion(root: Path, objs: list[dict[str, Any]]) -> dict[str, Any]:
     }
     for prop in ("users", "taxii", "backend"):
         set_config(application_instance, prop, config)
-    register_blueprints(application_instance)
+    # One Flask application per process: its routes are registered once, the backend is new
+    # for each size.
+    if not getattr(application_instance, "_bench_registered", False):
+        register_blueprints(application_instance)
+        application_instance._bench_registered = True
     server = make_server("127.0.0.1", 0, application_instance, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -233,37 +244,69 @@ def medallion(root: Path, objs: list[dict[str, Any]]) -> dict[str, Any]:
         server.shutdown()
 
 
+def _ratio(a: float, b: float) -> float:
+    return round(a / b, 2) if b else float("inf")
+
+
+def side_by_side(root: Path, size: int) -> dict[str, Any]:
+    """Accord and medallion on the same `size` objects: Accord's `stix import`, both servers'
+    TAXII POST in envelopes of 1,000 and paged GET with limit=1000; the ratios Accord to
+    medallion (above 1: Accord is faster)."""
+    same = objects(size, f"side-{size}")
+    accord = {
+        "stix_import": accord_import(root, same, f"side-import-{size}"),
+        "taxii": accord_taxii(root, same, f"side-taxii-{size}"),
+    }
+    theirs = medallion(root, [dict(o) for o in same])
+    return {
+        "objects": size,
+        "accord": accord,
+        "medallion": theirs,
+        "ratio_accord_to_medallion": {
+            "stix_import_vs_post": _ratio(
+                accord["stix_import"]["objects_per_s"], theirs["post_objects_per_s"]
+            ),
+            "post": _ratio(accord["taxii"]["post_objects_per_s"], theirs["post_objects_per_s"]),
+            "get": _ratio(accord["taxii"]["get_objects_per_s"], theirs["get_objects_per_s"]),
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=100_000)
-    parser.add_argument("--medallion-max", type=int, default=10_000)
+    parser.add_argument(
+        "--side-sizes",
+        default="1000,2000,5000",
+        help="sizes (comma-separated) at which medallion runs beside Accord on the same objects",
+    )
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--note", default="", help="what the machine was doing meanwhile")
     args = parser.parse_args()
     n = 5_000 if args.quick else args.objects
-    side = min(n, 2_000 if args.quick else args.medallion_max)
+    sizes = [500, 1_000] if args.quick else [int(x) for x in args.side_sizes.split(",")]
     objs = objects(n)
     results: dict[str, Any] = {
-        "measured_at": datetime.now(UTC).isoformat(),
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
-        "parameters": {"objects": n, "post_batch": POST_BATCH, "page": PAGE, "side_by_side": side},
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "note": args.note,
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": __import__("os").cpu_count(),
+            "loaded": bool(args.note),
+        },
+        "parameters": {"objects": n, "post_batch": POST_BATCH, "page": PAGE, "side_sizes": sizes},
     }
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        results["side_by_side"] = []
+        for size in sizes:
+            found = side_by_side(root, size)
+            results["side_by_side"].append(found)
+            print("side by side", json.dumps(found), flush=True)
         results["stix_import"] = accord_import(root, objs)
         print("stix import", results["stix_import"], flush=True)
         results["taxii"] = accord_taxii(root, objs, "taxii")
         print("taxii", results["taxii"], flush=True)
-        same = objects(side, "side")
-        results["side_by_side"] = {
-            "accord": accord_taxii(root, same, "side"),
-            "medallion": medallion(root, [dict(o) for o in same]),
-        }
-        a, m = results["side_by_side"]["accord"], results["side_by_side"]["medallion"]
-        results["side_by_side"]["ratio_accord_to_medallion"] = {
-            "post": round(a["post_objects_per_s"] / m["post_objects_per_s"], 2),
-            "get": round(a["get_objects_per_s"] / m["get_objects_per_s"], 2),
-        }
-        print("side by side", results["side_by_side"], flush=True)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 

@@ -329,3 +329,87 @@ def test_unknown_types_and_missing_markings_are_named(
     assert "extension definition" in failures[unknown["id"]]
     assert "object_marking_refs[0]" in failures[marked["id"]]
     assert status["success_count"] == 1
+
+
+def _delete(
+    client: TestClient, secret: str, collection: str, object_id: str, query: str = ""
+) -> Any:
+    return client.delete(
+        f"{ROOT}/collections/{collection}/objects/{object_id}/{query}", headers=_headers(secret)
+    )
+
+
+def test_delete_removes_the_versions_asked_for_and_keeps_them_for_auditors(
+    node: Node, app_client: TestClient, analyst: str, collection: str
+) -> None:
+    from sqlalchemy import select
+
+    from accord.store.tables import stix_deleted
+
+    old = indicator("doomed", modified="2026-03-01T10:00:00.000Z")
+    new = indicator("doomed", modified="2026-03-05T10:00:00.000Z", name="renamed")
+    _post(app_client, analyst, collection, [old, new])
+    versions_url = f"{ROOT}/collections/{collection}/objects/{old['id']}/versions/"
+    # A spec version it does not have matches nothing: 404, and nothing goes.
+    none = _delete(app_client, analyst, collection, old["id"], "?match[spec_version]=2.0")
+    assert none.status_code == 404 and none.json()["http_status"] == "404"
+    gone = _delete(app_client, analyst, collection, old["id"], f"?match[version]={old['modified']}")
+    assert gone.status_code == 200 and gone.content == b""
+    left = app_client.get(versions_url, headers=_headers(analyst)).json()
+    assert left["versions"] == [new["modified"]]
+    assert _delete(app_client, analyst, collection, old["id"]).status_code == 200
+    one = app_client.get(
+        f"{ROOT}/collections/{collection}/objects/{old['id']}/", headers=_headers(analyst)
+    )
+    assert one.status_code == 404
+    entries = [e["details"] for e in ledger(node, Event.STIX_DELETE)]
+    assert [[o[2] for o in e["objects"]] for e in entries] == [
+        [old["modified"]],
+        [new["modified"]],
+    ]
+    assert entries[0]["match_version"] == [old["modified"]]
+    assert entries[1]["match_version"] == ["all"]
+    with node.engine.connect() as conn:
+        kept = conn.execute(select(stix_deleted.c.version, stix_deleted.c.deleted_by)).all()
+    assert sorted(v for v, _ in kept) == [old["modified"], new["modified"]]
+    assert all(by.startswith("token:") for _, by in kept)
+    # Posted again, a deleted version is stored anew.
+    assert _post(app_client, analyst, collection, [old])["successes"][0].get("message") is None
+
+
+def test_a_deleted_object_no_longer_correlates(
+    node: Node, app_client: TestClient, analyst: str, collection: str
+) -> None:
+    from accord.services import stix
+
+    seen = indicator("seen", pattern="[ipv4-addr:value = '192.0.2.77']")
+    _post(app_client, analyst, collection, [seen, ipv4("192.0.2.77")])
+    (value,) = stix.correlations(node, node.operator(), seen["id"]).to_dict()["values"]
+    assert [o["type"] for o in value["objects"]] == ["ipv4-addr"]
+    assert _delete(app_client, analyst, collection, ipv4("192.0.2.77")["id"]).status_code == 200
+    (value,) = stix.correlations(node, node.operator(), seen["id"]).to_dict()["values"]
+    assert value["objects"] == []
+
+
+def test_delete_needs_write_access_and_removes_only_the_callers_own_objects(
+    node: Node, app_client: TestClient, analyst: str, partner: str, collection: str
+) -> None:
+    ours, theirs = indicator("de-owned"), indicator("nl-owned")
+    _post(app_client, analyst, collection, [ours])
+    _post(app_client, partner, collection, [theirs])
+    reader = issue_token(node, "reader", ["liaison_officer"]).secret
+    refused = _delete(app_client, reader, collection, ours["id"])
+    assert refused.status_code == 403 and refused.json()["http_status"] == "403"
+    # NL-POLITIE's client cannot remove what DE-BKA owns, nor learn it is there.
+    hidden = _delete(app_client, partner, collection, ours["id"])
+    assert hidden.status_code == 404
+    assert _delete(app_client, partner, collection, theirs["id"]).status_code == 200
+    (entry,) = ledger(node, Event.STIX_DELETE)
+    assert entry["actor"] == "token:nl-client@DE-BKA" and entry["details"]["for"] == "NL-POLITIE"
+    assert entry["details"]["objects"] == [["NL-POLITIE", theirs["id"], theirs["modified"]]]
+    still = app_client.get(
+        f"{ROOT}/collections/{collection}/objects/{ours['id']}/", headers=_headers(analyst)
+    )
+    assert still.status_code == 200
+    bad = _delete(app_client, analyst, collection, ours["id"], "?match[version]=yesterday")
+    assert bad.status_code == 400 and "match[version]" in bad.text

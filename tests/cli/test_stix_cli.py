@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from accord.cli import app
 from accord.interop.stix import canonical
 from tests.cli.helpers import init, node_env, user_session
-from tests.stix_bundles import TLP2_AMBER, TLP2_RED, bundle, indicator, opencti_bundle
+from tests.stix_bundles import TLP2_AMBER, TLP2_RED, bundle, indicator, opencti_bundle, uid
 
 AGREEMENTS = Path(__file__).parents[2] / "examples" / "agreements"
 
@@ -124,3 +124,24 @@ def test_taxii_collections_and_feeds_are_listed(env: dict[str, str]) -> None:
     assert code == 0, out + err
     code, out, _ = _run(env, "taxii", "feeds")
     assert "cti.example.org" in out and "never" in out
+
+
+def test_correlations_past_the_cap_are_said_at_import_and_shown_capped(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "ACCORD_STIX_CORRELATION_CAP": "1"}
+    value = "mule@example.org"
+    accounts = [
+        {"type": "email-addr", "spec_version": "2.1", "id": uid("email-addr", s), "value": value}
+        for s in ("a", "b")
+    ]
+    seen = indicator("mule", pattern=f"[email-addr:value = '{value}']")
+    path = tmp_path / "mules.json"
+    path.write_text(json.dumps(bundle(*accounts, seen)))
+    code, out, err = _run(env, "stix", "import", str(path))
+    assert code == 0, out + err
+    assert "2 FtM record(s) linked, 3 correlation(s) alerted" in out
+    assert "1 value(s) held by more than 1 records: only 1 alerted each" in err
+    code, shown, _ = _run(env, "stix", "correlations", seen["id"])
+    assert code == 0 and "cap 1 per value" in shown
+    assert "capped" in shown and "more than 1" in shown

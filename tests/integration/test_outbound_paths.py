@@ -8,6 +8,7 @@ the agreements deny never left, and that the disclosure is in the sender's ledge
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from accord.api import create_app
 from accord.auth.matrix import ACCESS, route_key
-from accord.model import Principal, Record
+from accord.model import Principal, PrincipalKind, Record
 from accord.policy import Decision
 from accord.services import disclosure
 from accord.services.federation import PartnerQuery, federated_search
@@ -49,6 +50,11 @@ OUTBOUND = {
     # Records attached to a message, or posted to a joint investigation team's case.
     "POST /api/v1/messages": "test_messages_and_case_postings_are_decided",
     "POST /api/v1/cases/{case_id}/posts": "test_messages_and_case_postings_are_decided",
+    # A STIX object holding a value of a record a partner disclosed goes to its owner.
+    "POST /api/v1/stix/bundles": "test_stix_correlation_alerts_are_decided",
+    "POST /taxii2/{api_root}/collections/{collection_id}/objects/": (
+        "test_stix_correlation_alerts_are_decided"
+    ),
 }
 #: Partner routes that carry no record out, and why.
 NOT_OUTBOUND = {
@@ -57,6 +63,8 @@ NOT_OUTBOUND = {
     "POST /federation/v1/follow-ups/{follow_up_id}/outcome": "receives an outcome, sends none",
     "GET /federation/v1/audit/consistency": "hashes of this node's own ledger, no record",
     "POST /federation/v1/alerts": "receives a partner's alert, sends none",
+    "POST /federation/v1/stix/correlations": "receives a partner's STIX correlation alert, "
+    "sends none",
     "POST /federation/v1/messages": "receives a sealed message; its records left its sender "
     "through the sender's decision",
     "POST /federation/v1/messages/{message_id}/receipts": "a read receipt, no record",
@@ -316,3 +324,55 @@ def test_messages_and_case_postings_are_decided(federation: Federation, observed
     # Reading it queued NL-POLITIE's read receipt: send it, so that no later test of the
     # shared federation finds it in NL-POLITIE's outbox.
     deliver_due(nl, now=datetime.now(UTC) + timedelta(seconds=5))
+
+
+def test_stix_correlation_alerts_are_decided(federation: Federation, observed: Observed) -> None:
+    from accord.services import taxii
+    from accord.services.followup_owner import decide_follow_up
+    from tests.stix_bundles import bundle, indicator
+
+    de, nl = federation["DE-BKA"].node, federation["NL-POLITIE"].node
+    add_person(nl, "nl-out-stix", "Lotte Outbound", email="l.outbound@example.nl")
+    found = federated_search(
+        de, de.operator(), PartnerQuery("Lotte Outbound"), THB, partners=["nl-politie"]
+    )
+    asked = request_follow_up(
+        de,
+        de.operator(),
+        partner="nl-politie",
+        reference=found.partners[0].items[0]["reference"]["reference"],
+        purpose=THB,
+        legal_basis="Directive (EU) 2023/977",
+        justification="outbound-path test",
+    )
+    deliver_due(de)
+    lo = Principal("lo", "NL-POLITIE", PrincipalKind.USER, frozenset({"liaison_officer"}))
+    decide_follow_up(nl, lo, asked.row.follow_up_id, approve=True)
+    deliver_due(nl)
+    pattern = "[email-addr:value = 'l.outbound@example.nl']"
+    by_api, by_taxii = indicator("out-api", pattern), indicator("out-taxii", pattern)
+    collection = taxii.create_collection(
+        de, de.operator(), title="outbound", purpose="investigation", crime_area="thb"
+    )
+    token = issue_token(de, "stix-walk", ["investigator"]).secret
+    observed.calls.clear()
+    with TestClient(create_app(de)) as client:
+        res = client.post(
+            "/api/v1/stix/bundles",
+            params={"crime_area": "thb"},
+            content=json.dumps(bundle(by_api)),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert res.status_code == 200, res.text
+        assert by_api["id"] in observed.allowed("NL-POLITIE")
+        media = "application/taxii+json;version=2.1"
+        res = client.post(
+            f"/taxii2/accord/collections/{collection.id}/objects/",
+            content=json.dumps({"objects": [by_taxii]}),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": media, "Accept": media},
+        )
+        assert res.status_code == 202, res.text
+    assert by_taxii["id"] in observed.allowed("NL-POLITIE")
+    channels = [e["details"]["channel"] for e in ledger(de, "disclosure")]
+    assert channels[-2:] == ["stix_correlation", "stix_correlation"]
+    assert deliver_due(de).delivered == 2

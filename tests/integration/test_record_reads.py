@@ -85,6 +85,8 @@ NO_RECORD_CONTENT = {
     f"GET {_COLLECTION}/objects/{{object_id}}/versions/": "version timestamps only",
     "GET /taxii2/{api_root}/status/{status_id}/": "a status resource: counts and ids",
     f"POST {_COLLECTION}/objects/": "a status resource: counts and ids",
+    f"DELETE {_COLLECTION}/objects/{{object_id}}/": "an empty answer; the versions removed are "
+    "ledgered as stix_delete",
     "POST /api/v1/stix/bundles": "an import report: ids and outcomes",
     "GET /api/v1/health": "liveness only",
     "GET /openapi.json": "the API description",
@@ -148,6 +150,7 @@ NO_RECORD_CONTENT = {
     "POST /federation/v1/notices": "an acknowledgement",
     "POST /federation/v1/notices/{notice_id}/status": "an acknowledgement",
     "POST /federation/v1/alerts": "an acknowledgement",
+    "POST /federation/v1/stix/correlations": "an acknowledgement",
     "POST /federation/v1/messages": "a delivery receipt",
     "POST /federation/v1/messages/batch": "delivery receipts and acknowledgements",
     "POST /federation/v1/messages/relayed": "a delivery receipt",

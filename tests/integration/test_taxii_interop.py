@@ -1,6 +1,7 @@
 """Interop with the field's own tools: OASIS's `taxii2-client` against the running server
-(discover, list collections, add objects, page, filter, read the status), `stix2-validator`
-on every export, and MISP (misp-stix) and OpenCTI bundles imported and exported unchanged."""
+(discover, list collections, add objects, page, filter, read the status, delete an object),
+`stix2-validator` on every export, and MISP (misp-stix) and OpenCTI bundles imported and
+exported unchanged."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 import uvicorn
 from stix2validator import ValidationOptions, validate_string
 from taxii2client.common import TokenAuth
@@ -82,6 +84,31 @@ def test_taxii2_client_discovers_adds_pages_filters_and_reads_the_status(
     assert "objects" not in typed
     manifest = collection.get_manifest()
     assert len(manifest["objects"]) == 7
+
+
+def test_taxii2_client_deletes_an_object_by_version_and_spec_version(
+    node: Node, served: str
+) -> None:
+    token = issue_token(node, "soc", ["analyst", "investigator"]).secret
+    taxii.create_collection(
+        node, node.operator(), title="Phishing", purpose="investigation", crime_area="fraud"
+    )
+    (collection,) = Server(f"{served}/taxii2/", auth=TokenAuth(token)).api_roots[0].collections
+    old = indicator("to-delete", markings=[TLP2_GREEN], modified="2026-03-01T10:00:00.000Z")
+    new = indicator("to-delete", markings=[TLP2_GREEN], modified="2026-03-06T10:00:00.000Z")
+    kept = indicator("kept", markings=[TLP2_GREEN])
+    assert collection.add_objects(json.dumps({"objects": [old, new, kept]})).success_count == 3
+    with pytest.raises(requests.HTTPError) as missing:
+        collection.delete_object(old["id"], spec_version="2.0")
+    assert missing.value.response.status_code == 404
+    collection.delete_object(old["id"], version=old["modified"], spec_version="2.1")
+    assert collection.object_versions(old["id"])["versions"] == [new["modified"]]
+    collection.delete_object(old["id"])
+    with pytest.raises(requests.HTTPError) as gone:
+        collection.get_object(old["id"])
+    assert gone.value.response.status_code == 404
+    assert [o["id"] for o in collection.get_objects()["objects"]] == [kept["id"]]
+    _valid(stix.export_bundle(node, node.operator()).bundle)
 
 
 @pytest.mark.parametrize("make", [misp_bundle, opencti_bundle], ids=["misp", "opencti"])

@@ -52,3 +52,33 @@ def test_query_is_tried_as_every_kind_it_could_be() -> None:
     exact, tokens = query_keys("Anna Schmidt")
     assert exact == []
     assert tokens == ("anna", "schmidt")
+
+
+def test_records_observables_are_keys_as_stix_objects_write_them() -> None:
+    from accord.interop.stix import observable_keys
+
+    account = record_keys("UserAccount", {"ipAddress": ["2001:db8::1"], "username": ["x"]})
+    company = record_keys("Company", {"name": ["Phish Ltd"], "website": ["http://Evil.example/"]})
+    document = record_keys(
+        "Document", {"contentHash": ["ABCDEF0123456789ABCDEF0123456789ABCDEF01"]}
+    )
+    assert ("ip", "2001:db8::1") in account
+    assert {("url", "http://evil.example"), ("domain", "evil.example")} <= company
+    assert ("hash:sha1", "abcdef0123456789abcdef0123456789abcdef01") in document
+    # The same values as STIX observables (written otherwise) meet those keys exactly.
+    assert observable_keys({"type": "ipv6-addr", "value": "2001:DB8:0:0::1"}) == {
+        ("ip", "2001:db8::1")
+    }
+    assert observable_keys({"type": "url", "value": "HTTP://evil.example"}) == {
+        ("url", "http://evil.example")
+    }
+    assert observable_keys({"type": "domain-name", "value": "Evil.Example."}) == {
+        ("domain", "evil.example")
+    }
+    hashed = {"type": "file", "hashes": {"SHA-1": "ABCDEF0123456789ABCDEF0123456789ABCDEF01"}}
+    assert observable_keys(hashed) == {("hash:sha1", "abcdef0123456789abcdef0123456789abcdef01")}
+    pattern = "[ipv4-addr:value = '198.51.100.0/24'] OR [url:value = 'http://evil.example/']"
+    assert observable_keys({"type": "indicator", "pattern": pattern}) == {
+        ("ip", "198.51.100.0/24"),
+        ("url", "http://evil.example"),
+    }

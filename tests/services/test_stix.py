@@ -206,3 +206,159 @@ def test_a_marking_definition_of_the_bundle_is_stored_and_exported_as_it_came(
     exported = stix.export_bundle(node, node.operator()).bundle["objects"]
     assert marking in exported
     assert json.dumps(exported)  # plain JSON, nothing of Accord's added
+
+
+def _nl_peer() -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from accord.federation.peers import Peer
+
+    return Peer(
+        node_id="nl-politie",
+        agency_code="NL-POLITIE",
+        url="https://nl.invalid",
+        signing_key=Ed25519PrivateKey.generate().public_key(),
+        encryption_key=X25519PrivateKey.generate().public_key(),
+        tls_fingerprint="00",
+        valid_until=None,
+        source="test",
+    )
+
+
+def _disclose(
+    node: Node,
+    entity_id: str,
+    email: str,
+    owner: str = "NL-POLITIE",
+    terms: dict[str, Any] | None = None,
+) -> int:
+    """A partner's record as a follow-up's outcome brings it (`stix_exchange` keeps it)."""
+    from accord.federation.protocol import AnswerItem
+    from accord.services.stix_exchange import remember_disclosed
+
+    item = AnswerItem.model_validate(
+        {
+            "mode": "full",
+            "reference": {"schema": "Person", "owner": owner, "reference": "ref_x"},
+            "record": entity("Person", entity_id, name="Anouk Smit", email=email),
+            "terms": terms or {},
+        }
+    )
+    with node.engine.begin() as conn:
+        return remember_disclosed(
+            conn,
+            _nl_peer(),
+            [item],
+            source="follow-up fu-1",
+            purpose="investigation",
+            crime_area="fraud",
+            now=NOW,
+        )
+
+
+def test_records_disclosed_by_partners_count_towards_the_cap_shown(node: Node) -> None:
+    node.settings.__dict__["stix_correlation_cap"] = 2
+    email = "a.smit@example.nl"
+    ours = [
+        parse_record(
+            entity("Person", f"de-smit-{i}", name="A Smit", email=email),
+            {"owner": "DE-BKA"},
+            now=NOW,
+        )
+        for i in range(2)
+    ]
+    with node.engine.begin() as conn:
+        write_records(conn, node, "test", ours, NOW)
+    assert _disclose(node, "nl-smit", email) == 1
+    # Only the owner's own records are kept: a partner does not answer for another's.
+    assert _disclose(node, "ua-smit", email, owner="UA-NPU") == 0
+    seen = indicator("smit", pattern=f"[email-addr:value = '{email}']")
+    report = _import(node, seen)
+    assert report.summary()["correlation_cap"] == 2 and report.summary()["capped_values"] == 1
+    assert report.correlated == 2  # the two of ours; the third holder is past the cap
+    assert not [e for e in ledger(node, Event.STIX_CORRELATION) if "step" in e["details"]]
+    found = stix.correlations(node, node.operator(), seen["id"]).to_dict()
+    (value,) = found["values"]
+    assert value["records_capped"] and len(value["records"]) == 2
+
+    node.settings.__dict__["stix_correlation_cap"] = 3
+    again = indicator("smit-2", pattern=f"[email-addr:value = '{email}']")
+    report = _import(node, again)
+    assert report.correlated == 3 and report.capped == 0
+    (partner,) = [
+        e["details"] for e in ledger(node, Event.STIX_CORRELATION) if "step" in e["details"]
+    ]
+    assert partner["record"] == {"owner": "NL-POLITIE", "id": "nl-smit", "schema": "Person"}
+    assert partner["partner"] == "nl-politie" and partner["disclosed_in"] == "follow-up fu-1"
+    found = stix.correlations(node, node.operator(), again["id"]).to_dict()
+    (value,) = found["values"]
+    assert not value["records_capped"]
+    assert [r.get("disclosed_by") for r in value["records"]] == [None, None, "nl-politie"]
+
+
+def test_ips_urls_domains_and_file_hashes_correlate_with_the_records_holding_them(
+    node: Node,
+) -> None:
+    sha1 = "0123456789abcdef0123456789abcdef01234567"
+    held = [
+        parse_record(
+            entity("UserAccount", "de-ua-1", username="mule77", ipAddress="203.0.113.9"),
+            {"owner": "DE-BKA"},
+            now=NOW,
+        ),
+        parse_record(
+            entity("Company", "de-co-1", name="Phish Ltd", website="https://login-bank.example/"),
+            {"owner": "DE-BKA"},
+            now=NOW,
+        ),
+        parse_record(
+            entity("Document", "de-doc-1", title="invoice.pdf", contentHash=sha1),
+            {"owner": "DE-BKA"},
+            now=NOW,
+        ),
+    ]
+    with node.engine.begin() as conn:
+        write_records(conn, node, "test", held, NOW)
+    pattern = (
+        "[ipv4-addr:value = '203.0.113.9'] OR [url:value = 'https://LOGIN-BANK.example']"
+        " OR [domain-name:value = 'login-bank.example']"
+    )
+    seen = indicator("phish-kit", pattern=pattern)
+    sample = {
+        "type": "file",
+        "spec_version": "2.1",
+        "id": uid("file", sha1),
+        "hashes": {"SHA-1": sha1.upper()},
+    }
+    before = events_after(node, "DE-BKA", 0)
+    report = _import(node, seen, sample)
+    assert report.refused == 0 and report.correlated == 4
+    alerts = [e.payload for e in events_after(node, "DE-BKA", 0) if e not in before]
+    assert sorted((a["value"]["kind"], a["record"]["id"]) for a in alerts) == [
+        ("domain", "de-co-1"),
+        ("hash:sha1", "de-doc-1"),
+        ("ip", "de-ua-1"),
+        ("url", "de-co-1"),
+    ]
+    found = stix.correlations(node, node.operator(), seen["id"]).to_dict()
+    assert {v["kind"]: [r["id"] for r in v["records"]] for v in found["values"]} == {
+        "domain": ["de-co-1"],
+        "ip": ["de-ua-1"],
+        "url": ["de-co-1"],
+    }
+
+
+def test_a_disclosed_record_correlates_only_within_the_retention_its_terms_set(
+    node: Node,
+) -> None:
+    from datetime import timedelta
+
+    from accord.services import stix_exchange
+
+    _disclose(node, "nl-kept", "kept@example.nl", terms={"retention_days": 30})
+    with node.engine.connect() as conn:
+        key = ("email", "kept@example.nl")
+        assert [h.record_id for h in stix_exchange.holders(conn, key, 5, NOW)] == ["nl-kept"]
+        later = NOW + timedelta(days=31)
+        assert stix_exchange.holders(conn, key, 5, later) == []

@@ -169,10 +169,14 @@ def _document_taxii(
     for key in list(responses):
         if key.startswith("2"):
             responses.pop(key)
-    responses[ok] = {
-        "description": "A TAXII 2.1 resource.",
-        "content": {_TAXII_MEDIA: {"schema": {"type": "object"}}},
-    }
+    responses[ok] = (
+        {"description": "The object versions were deleted (§5.7): no body."}
+        if method == "delete"
+        else {
+            "description": "A TAXII 2.1 resource.",
+            "content": {_TAXII_MEDIA: {"schema": {"type": "object"}}},
+        }
+    )
     statuses = {400, 401, 403, 404, 406}
     if method == "post":
         statuses |= {413, 415}

@@ -244,6 +244,7 @@ ACCESS: Mapping[str, Access] = {
             ("POST", "/{api_root}/collections/{collection_id}/objects/"),
             ("GET", "/{api_root}/collections/{collection_id}/objects/{object_id}/"),
             ("GET", "/{api_root}/collections/{collection_id}/objects/{object_id}/versions/"),
+            ("DELETE", "/{api_root}/collections/{collection_id}/objects/{object_id}/"),
         )
     },
     # Federation, the partners' side: mutual TLS and a signed request, no user or token.
@@ -256,6 +257,7 @@ ACCESS: Mapping[str, Access] = {
     "POST /federation/v1/notices": Access(partners=True),
     "POST /federation/v1/notices/{notice_id}/status": Access(partners=True),
     "POST /federation/v1/alerts": Access(partners=True),
+    "POST /federation/v1/stix/correlations": Access(partners=True),
     "POST /federation/v1/documents/check": Access(partners=True),
     "POST /federation/v1/messages": Access(partners=True),
     "POST /federation/v1/messages/batch": Access(partners=True),

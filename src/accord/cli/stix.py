@@ -102,6 +102,12 @@ def import_(
             (f"{report.refused} refused", "red" if report.refused else "green"),
             f"; {report.linked} FtM record(s) linked, {report.correlated} correlation(s) alerted",
         )
+        if report.capped:
+            say(
+                f"  {report.capped} value(s) held by more than {report.cap} records: "
+                f"only {report.cap} alerted each",
+                stderr=True,
+            )
         for o in report.outcomes:
             for e in o.errors:
                 say("  ", (e.field, "red"), f": {e.reason}", stderr=True)
@@ -207,7 +213,12 @@ def correlations(
         for o in v["objects"]:
             shown.add_row(value, o["id"], f"STIX {o['type']}")
         for r in v["records"]:
-            shown.add_row(value, f"{r['owner']}/{r['id']}", f"{r['schema']} {r['caption']}")
+            what = (
+                f"{r['schema']} disclosed by {r['disclosed_by']}"
+                if r.get("disclosed_by")
+                else f"{r['schema']} {r['caption']}"
+            )
+            shown.add_row(value, f"{r['owner']}/{r['id']}", what)
         if v["objects_capped"] or v["records_capped"]:
             shown.add_row(value, f"… more than {found.cap}", "capped")
         if not v["objects"] and not v["records"]:

@@ -28,6 +28,7 @@ __all__ = [
     "RELAY_PATH",
     "RELAY_RECEIPTS_PATH",
     "SEARCH_PATH",
+    "STIX_CORRELATIONS_PATH",
     "AlertAck",
     "AnswerItem",
     "BatchAnswer",
@@ -59,6 +60,7 @@ __all__ = [
     "SealedMessage",
     "SearchAnswer",
     "SearchRequest",
+    "StixCorrelationAlert",
     "consistency_target",
     "encode",
     "message_receipt_path",
@@ -92,6 +94,8 @@ MAX_BATCH = 200
 RELAY_PATH = f"{PREFIX}/relay"
 RELAYED_PATH = f"{PREFIX}/messages/relayed"
 RELAY_RECEIPTS_PATH = f"{PREFIX}/relay/receipts"
+#: A STIX object held by the sender holds a value of a record the receiver owns (docs/stix.md).
+STIX_CORRELATIONS_PATH = f"{PREFIX}/stix/correlations"
 
 _ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
@@ -316,6 +320,29 @@ class NoticeAlert(_Strict):
     notice_id: str = Field(pattern=_ID)
     item: AnswerItem
     match: MatchScore
+    matched_at: AwareDatetime
+
+
+class StixCorrelationAlert(_Strict):
+    """`POST /federation/v1/stix/correlations`: a STIX object the sender holds (an indicator,
+    an observable) holds a value — an e-mail address, a phone number, an IBAN, a wallet — of
+    a record the receiver owns and once disclosed to the sender. The sender's policy engine
+    decided what goes (`kind` is one of the records' index keys, `accord.matching.keys`):
+    `full` names the object (`object_id`, `object_type`, its TLP);
+    `reference` is a hit to follow up with the opaque `reference` alone. The value and the
+    record are the receiver's own."""
+
+    version: Literal[1] = 1
+    alert_id: str = Field(pattern=_ID)
+    record_id: str = Field(min_length=1, max_length=200)
+    kind: Literal["email", "phone", "id", "ip", "url", "domain", "hash:sha1"]
+    value: str = Field(min_length=1, max_length=200)
+    mode: Literal["full", "reference"]
+    reference: ItemReference
+    object_id: str | None = Field(default=None, max_length=200)
+    object_type: str | None = Field(default=None, max_length=100)
+    object_tlp: str | None = Field(default=None, max_length=16)
+    terms: dict[str, Any] = Field(default_factory=dict)
     matched_at: AwareDatetime
 
 

@@ -17,7 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from accord.errors import FieldError, ValidationError
-from accord.matching import KIND_EMAIL, KIND_ID, KIND_PHONE, identifier_key
+from accord.matching import (
+    KIND_EMAIL,
+    KIND_ID,
+    KIND_PHONE,
+    domain_key,
+    identifier_key,
+    ip_key,
+    url_key,
+)
 from accord.model import TLP
 from accord.policy.codes import STIX_PREFIX, expand_schema
 
@@ -443,15 +451,22 @@ _KIND_OF = {
 _MAX_KEY = 200
 
 
+def _lower(value: str) -> str | None:
+    return value.lower()[:_MAX_KEY] or None
+
+
 def _key(obj_type: str, path: str, value: str) -> tuple[str, str] | None:
     value = value.strip()
     if not value:
         return None
     if obj_type == "network-traffic" and path in ("dst_ref.value", "src_ref.value"):
-        return "ip", value.lower()[:_MAX_KEY]
+        ip = ip_key(value)
+        return ("ip", ip) if ip else None
     if path == "value" and obj_type in _KIND_OF:
         kind = _KIND_OF[obj_type]
-        return kind, value.lower()[:_MAX_KEY]
+        # The records' index writes IPs, URLs and domains so too (`accord.matching.keys`).
+        found = {"ip": ip_key, "url": url_key, "domain": domain_key}.get(kind, _lower)(value)
+        return (kind, found) if found else None
     if obj_type == "file" and path.startswith("hashes."):
         algo = path.split(".", 1)[1].strip("'").lower().replace("-", "")
         return f"hash:{algo}", value.lower()[:_MAX_KEY]

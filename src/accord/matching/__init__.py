@@ -17,10 +17,14 @@ from accord.matching.keys import (
     KIND_ID,
     KIND_NAME,
     KIND_PHONE,
+    OBSERVABLE_KINDS,
+    domain_key,
     identifier_key,
+    ip_key,
     name_tokens,
     query_keys,
     record_keys,
+    url_key,
 )
 
 __all__ = [
@@ -28,8 +32,12 @@ __all__ = [
     "KIND_ID",
     "KIND_NAME",
     "KIND_PHONE",
+    "OBSERVABLE_KINDS",
+    "domain_key",
     "identifier_key",
+    "ip_key",
     "name_tokens",
     "query_keys",
     "record_keys",
+    "url_key",
 ]

@@ -8,33 +8,53 @@ exactly after normalisation; names are split into tokens folded to lower-case AS
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import phonenumbers
 from normality import normalize
 
 __all__ = [
+    "KIND_DOMAIN",
     "KIND_EMAIL",
+    "KIND_HASH_SHA1",
     "KIND_ID",
+    "KIND_IP",
     "KIND_MATCH_DATE",
     "KIND_MATCH_ID",
     "KIND_MATCH_NAME",
     "KIND_NAME",
     "KIND_PHONE",
+    "KIND_URL",
     "MATCHED_SCHEMATA",
+    "OBSERVABLE_KINDS",
+    "domain_key",
     "identifier_key",
+    "ip_key",
     "match_keys",
     "name_tokens",
     "query_keys",
     "record_keys",
+    "url_key",
 ]
 
 KIND_ID = "id"
 KIND_PHONE = "phone"
 KIND_EMAIL = "email"
 KIND_NAME = "name"
+#: Observables a record holds that STIX objects hold too (docs/stix.md, "Correlation"): an
+#: account's IP address, an organisation's website and its host, a document's SHA-1.
+KIND_IP = "ip"
+KIND_URL = "url"
+KIND_DOMAIN = "domain"
+KIND_HASH_SHA1 = "hash:sha1"
+#: The exact keys a STIX observable's value meets in the records' index.
+OBSERVABLE_KINDS = frozenset(
+    {"email", "phone", "id", KIND_IP, KIND_URL, KIND_DOMAIN, KIND_HASH_SHA1}
+)
 #: The matcher's candidate keys of a person: name spellings, equivalence groups, phonetic
 #: codes and consonant skeletons (`names.name_keys`), and identifiers.
 KIND_MATCH_NAME = "mname"
@@ -53,6 +73,36 @@ def identifier_key(value: str) -> str | None:
     digits only (`DE89 3704 0044` = `de89-3704-0044`)."""
     key = _NON_ALNUM.sub("", value.upper())
     return key[:_MAX_KEY] if len(key) >= 2 else None
+
+
+def ip_key(value: str) -> str | None:
+    """An IP address or network in its canonical text (`2001:DB8:0::1` = `2001:db8::1`)."""
+    value = value.strip()
+    try:
+        if "/" in value:
+            return str(ipaddress.ip_network(value, strict=False))
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return value.lower()[:_MAX_KEY] or None
+
+
+def url_key(value: str) -> str | None:
+    """A URL compared exactly, but for case and a trailing slash (`http://Example.com` =
+    `http://example.com/`)."""
+    key = value.strip().lower().rstrip("/")
+    return key[:_MAX_KEY] or None
+
+
+def domain_key(value: str) -> str | None:
+    """A domain name, lower case without a trailing dot; the host of a URL."""
+    value = value.strip()
+    if "/" in value:
+        try:
+            value = urlsplit(value if "//" in value else f"//{value}").hostname or ""
+        except ValueError:
+            return None
+    key = value.lower().rstrip(".")
+    return key[:_MAX_KEY] or None
 
 
 @lru_cache(maxsize=65536)
@@ -140,6 +190,14 @@ def record_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tup
             keys.update((KIND_PHONE, v[:_MAX_KEY]) for v in values)
         elif ptype is registry.email:
             keys.update((KIND_EMAIL, v.lower()[:_MAX_KEY]) for v in values)
+        elif ptype is registry.ip:
+            keys.update((KIND_IP, k) for k in map(ip_key, values) if k)
+        elif ptype is registry.url:
+            keys.update((KIND_URL, k) for k in map(url_key, values) if k)
+            keys.update((KIND_DOMAIN, k) for k in map(domain_key, values) if k)
+        elif ptype is registry.checksum:
+            # followthemoney's checksums are SHA-1 digests of files.
+            keys.update((KIND_HASH_SHA1, v.lower()[:_MAX_KEY]) for v in values)
     keys.update(match_keys(schema, properties))
     return keys
 

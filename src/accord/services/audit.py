@@ -99,6 +99,7 @@ class Event(StrEnum):
     STIX_IMPORT = "stix_import"
     STIX_READ = "stix_read"
     STIX_CORRELATION = "stix_correlation"
+    STIX_DELETE = "stix_delete"
     TAXII_COLLECTION = "taxii_collection"
     TAXII_FEED = "taxii_feed"
 

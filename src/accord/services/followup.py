@@ -290,7 +290,13 @@ def ledger_facts(request: FollowUpRequest, peer: Peer) -> dict[str, Any]:
 
 
 def on_delivered(conn: Connection, node: Node, message: OutboxRow, reply: Reply) -> None:
-    """The partner accepted an outbox message (called in the worker's transaction)."""
+    """The partner accepted an outbox message (called in the worker's transaction). The
+    outbox hands this every kind it has no branch for: a STIX correlation alert goes on."""
+    from accord.services import stix_exchange
+
+    if stix_exchange.is_correlation_kind(message.kind):
+        stix_exchange.on_delivered(conn, node, message, reply)
+        return
     actor = f"system:outbox@{node.agency}"
     found = load_follow_up(conn, message.subject)
     if found is None:
@@ -326,7 +332,13 @@ def on_delivered(conn: Connection, node: Node, message: OutboxRow, reply: Reply)
 
 def on_refused(conn: Connection, node: Node, message: OutboxRow, code: str) -> None:
     """The partner refused an outbox message for good (4xx); called in the worker's
-    transaction. A refused request ends the follow-up as `failed`."""
+    transaction. A refused request ends the follow-up as `failed`. A STIX correlation alert
+    (which the outbox hands here with every kind it has no branch for) goes on."""
+    from accord.services import stix_exchange
+
+    if stix_exchange.is_correlation_kind(message.kind):
+        stix_exchange.on_refused(conn, node, message, code)
+        return
     actor = f"system:outbox@{node.agency}"
     found = load_follow_up(conn, message.subject)
     if found is not None and message.kind == KIND_REQUEST and found.state in OPEN_STATES:
@@ -405,6 +417,18 @@ def receive_outcome(
         body = encode(OutcomeAck(follow_up_id=outcome.follow_up_id, state=outcome.decision))
         store.insert_receipt(conn, peer.node_id, claims.request_id, 200, body, now)
         _watch_received(conn, node, principal, outcome.items, now)
+        # What was disclosed correlates with STIX objects here, alerting its owner (0035).
+        from accord.services.stix_exchange import remember_disclosed
+
+        remember_disclosed(
+            conn,
+            peer,
+            outcome.items,
+            source=f"follow-up {outcome.follow_up_id}",
+            purpose=found.row.purpose,
+            crime_area=found.row.crime_area,
+            now=now,
+        )
         record_event(
             conn,
             Event.FOLLOW_UP,

@@ -45,12 +45,14 @@ from accord.model import (
     parse_record,
 )
 from accord.policy import Decision, Mode
+from accord.services import stix_exchange
 from accord.services.audit import Event, record_event
 from accord.services.disclosure import release
 from accord.services.events import publish_event
 from accord.services.ingest import check_batch, write_records
 from accord.services.node import Node
 from accord.services.purpose import Purpose
+from accord.services.stix_exchange import CORRELATING_KINDS
 from accord.store import records as record_store
 from accord.store import stix as store
 from accord.store.stix import ObjectFilter, ObjectRow
@@ -110,6 +112,9 @@ class ImportReport:
     refused: int = 0
     linked: int = 0
     correlated: int = 0
+    #: Values held by more records than the correlation cap: only the first `cap` alerted.
+    capped: int = 0
+    cap: int = 0
     outcomes: list[ObjectOutcome] = field(default_factory=list)
     #: (status, stix id, version) of each object stored, in order (TAXII's status resource).
     stored: list[tuple[str, str, str]] = field(default_factory=list)
@@ -123,6 +128,8 @@ class ImportReport:
             "refused": self.refused,
             "linked": self.linked,
             "correlated": self.correlated,
+            "correlation_cap": self.cap,
+            "capped_values": self.capped,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -218,8 +225,8 @@ def import_objects(
     bundle_id, objects = parse_bundle(text)
     if not objects:
         raise ValidationError(FieldError("objects", "is empty: no STIX objects to import"))
-    report = ImportReport(bundle_id=bundle_id, objects=len(objects))
     cap = node.settings.stix_correlation_cap
+    report = ImportReport(bundle_id=bundle_id, objects=len(objects), cap=cap)
     with node.engine.begin() as conn:
         markings, extensions = _definitions(conn, objects)
         # Definitions first: one that is refused is no definition for the others.
@@ -311,7 +318,7 @@ def import_objects(
             linked_records = [r for _, r in links.values()]
             write_records(conn, node, principal.label, linked_records, now)
             report.linked = len(linked_records)
-        report.correlated = _alert_correlations(conn, node, principal, rows, keys, cap, now)
+        report.correlated = _alert_correlations(conn, node, principal, rows, keys, cap, now, report)
         record_event(
             conn,
             Event.STIX_IMPORT,
@@ -328,9 +335,11 @@ def import_objects(
     return report
 
 
-#: Keys of the records' search index that an observable's value meets (e-mail, phone and
-#: identifiers: IBANs, wallets, account numbers).
-_RECORD_KINDS = frozenset({"email", "phone", "id"})
+def _policy_record(row: dict[str, Any], now: datetime) -> Record:
+    """A row about to be stored, as the policy engine sees it (see `_record_of`)."""
+    schema = row["policy_schema"]
+    envelope = parse_envelope(row["envelope"], is_person=schema in PERSON_SCHEMATA, now=now)
+    return Record(id=row["stix_id"], schema=schema, properties={}, envelope=envelope)
 
 
 def _alert_correlations(
@@ -341,18 +350,27 @@ def _alert_correlations(
     keys: Sequence[set[tuple[str, str]]],
     cap: int,
     now: datetime,
+    report: ImportReport,
 ) -> int:
-    """Alert the owner of each record that holds a value an imported object holds: one event
-    on the owner's stream per (object, record), at most `cap` records per value."""
+    """Alert the owner of each record that holds a value an imported object holds, at most
+    `cap` records per value (a value held by more is counted in `report.capped`): a record
+    of this node's is one event on its owner's stream; a record a partner disclosed to us
+    alerts its owner on the partner's node, as `release` decides (`stix_exchange`)."""
     hits = 0
     for row, found in zip(rows, keys, strict=True):
-        wanted = sorted(k for k in found if k[0] in _RECORD_KINDS)
+        wanted = sorted(k for k in found if k[0] in CORRELATING_KINDS)
+        policy_view: Record | None = None
         for key in wanted:
-            pks = record_store.find_by_keys(conn, [key], cap)
-            for stored in record_store.get_records(conn, pks):
-                rec = stored.record
-                if rec.id == row["stix_id"]:
-                    continue  # the object's own linked record
+            pks = record_store.find_by_keys(conn, [key], cap + 1)
+            local = [
+                s.record
+                for s in record_store.get_records(conn, pks)
+                if s.record.id != row["stix_id"]  # the object's own linked record
+            ]
+            partners = stix_exchange.holders(conn, key, cap + 1 - len(local), now)
+            if len(local) + len(partners) > cap:
+                report.capped += 1
+            for rec in local[:cap]:
                 hits += 1
                 payload = {
                     "stix_id": row["stix_id"],
@@ -362,6 +380,11 @@ def _alert_correlations(
                 }
                 publish_event(conn, rec.owner, "stix_correlation", payload, now)
                 record_event(conn, Event.STIX_CORRELATION, principal, payload)
+            for holder in partners[: max(0, cap - len(local))]:
+                hits += 1
+                if policy_view is None:
+                    policy_view = _policy_record(row, now)
+                stix_exchange.alert_owner(conn, node, principal, policy_view, row, key, holder, now)
     return hits
 
 
@@ -553,17 +576,31 @@ def correlations(node: Node, principal: Principal, stix_id: str) -> Correlations
             shown_objects.extend([h.owner, h.stix_id, h.version] for h in holders[:cap])
             records: list[dict[str, Any]] = []
             records_capped = False
-            if kind in _RECORD_KINDS:
+            if kind in CORRELATING_KINDS:
                 pks = record_store.find_by_keys(conn, [(kind, value)], cap + 1)
                 found = [
                     s.record for s in record_store.get_records(conn, pks) if s.record.id != stix_id
                 ]
-                records_capped = len(found) > cap
                 records = [
                     {"owner": r.owner, "id": r.id, "schema": r.schema, "caption": r.caption}
                     for r in found[:cap]
                 ]
                 shown_records.extend([r.owner, r.id] for r in found[:cap])
+                # Records partners disclosed to us: their owner is alerted on their node.
+                disclosed = stix_exchange.holders(conn, (kind, value), cap + 1 - len(found))
+                room = max(0, cap - len(records))
+                records.extend(
+                    {
+                        "owner": h.owner,
+                        "id": h.record_id,
+                        "schema": h.schema,
+                        "caption": None,
+                        "disclosed_by": h.partner,
+                    }
+                    for h in disclosed[:room]
+                )
+                shown_records.extend([h.owner, h.record_id] for h in disclosed[:room])
+                records_capped = len(found) + len(disclosed) > cap
             values.append(
                 {
                     "kind": kind,

@@ -41,6 +41,7 @@ __all__ = [
     "collection_info",
     "create_collection",
     "delete_collection",
+    "delete_object",
     "discovery",
     "get_status",
     "list_collections",
@@ -591,6 +592,62 @@ def add_objects(
     with node.engine.begin() as conn:
         store.insert_status(conn, status)
     return status
+
+
+#: Most versions of one object one delete removes.
+_MAX_DELETE = 10_000
+
+
+def delete_object(
+    node: Node,
+    principal: Principal,
+    api_root: str,
+    collection_id: str,
+    object_id: str,
+    *,
+    versions: Sequence[str] | None = None,
+    spec_versions: Sequence[str] | None = None,
+) -> int:
+    """Delete An Object (§5.7): the versions of `object_id` in the collection's view that
+    `match[version]` (every version when absent) and `match[spec_version]` select. The
+    caller needs the collection's read and write roles, and removes only what its agency
+    owns: an object another agency owns is answered 404 as if it were not there. The versions
+    removed are kept for auditors (`stix_deleted`) and named in the ledger; returns how many."""
+    f = parse_filter(
+        added_after=None,
+        ids=None,
+        types=None,
+        versions=_split(versions) or ("all",),
+        spec_versions=spec_versions,
+    )
+    owner = principal.acts_for or principal.agency
+    now = datetime.now(UTC)
+    with node.engine.begin() as conn:
+        c = _collection(conn, principal, api_root, collection_id)
+        if not (_can(principal, c.read_roles) and _can(principal, c.write_roles)):
+            raise Forbidden("this collection is not open to you for deleting")
+        view = _view(
+            c,
+            ObjectFilter(ids=(object_id,), versions=f.versions, spec_versions=f.spec_versions),
+        )
+        rows = [r for r in store.select_objects(conn, view, _MAX_DELETE) if r.owner == owner]
+        if not rows:
+            raise NotFound(f"no object {object_id!r} in this collection")
+        store.delete_versions(conn, rows, actor=principal.label, at=now)
+        record_event(
+            conn,
+            Event.STIX_DELETE,
+            principal,
+            {
+                "collection": c.id,
+                "id": object_id,
+                "for": owner,
+                "match_version": list(f.versions),
+                "match_spec_version": list(f.spec_versions),
+                "objects": [[r.owner, r.stix_id, r.version] for r in rows],
+            },
+        )
+    return len(rows)
 
 
 def get_status(node: Node, principal: Principal, api_root: str, status_id: str) -> StatusRow:

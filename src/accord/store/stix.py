@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from accord.store.tables import (
     stix_collections,
+    stix_deleted,
     stix_feeds,
     stix_keys,
     stix_objects,
@@ -28,6 +29,7 @@ __all__ = [
     "StatusRow",
     "count_key_holders",
     "delete_collection",
+    "delete_versions",
     "existing_versions",
     "get_collection",
     "get_feed",
@@ -194,6 +196,38 @@ def select_objects(conn: Connection, f: ObjectFilter, limit: int) -> list[Object
         q = q.where(or_(*conditions))
     rows = conn.execute(q.order_by(c.pk).limit(limit)).all()
     return [_object(r) for r in rows]
+
+
+def delete_versions(
+    conn: Connection, rows: Sequence[ObjectRow], *, actor: str, at: datetime
+) -> None:
+    """Remove object versions (TAXII 2.1 §5.7): each is kept as it was in `stix_deleted`,
+    with who removed it and when; it leaves reads, manifests and correlation."""
+    if not rows:
+        return
+    conn.execute(
+        insert(stix_deleted),
+        [
+            {
+                "pk": r.pk,
+                "owner": r.owner,
+                "stix_id": r.stix_id,
+                "type": r.type,
+                "spec_version": r.spec_version,
+                "version": r.version,
+                "date_added": r.date_added,
+                "body": r.body,
+                "tlp": r.tlp,
+                "envelope": r.envelope,
+                "deleted_at": at,
+                "deleted_by": actor,
+            }
+            for r in rows
+        ],
+    )
+    pks = [r.pk for r in rows]
+    conn.execute(delete(stix_keys).where(stix_keys.c.object_pk.in_(pks)))
+    conn.execute(delete(stix_objects).where(stix_objects.c.pk.in_(pks)))
 
 
 def keys_of(conn: Connection, pk: int) -> set[tuple[str, str]]:

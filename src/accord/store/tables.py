@@ -917,6 +917,50 @@ stix_keys = Table(
     Index(None, "object_pk"),
 )
 
+#: Object versions removed by TAXII's "Delete An Object" (§5.7): the row as it was, with who
+#: removed it and when, so that auditors still see what the node held (reads no longer do).
+stix_deleted = Table(
+    "stix_deleted",
+    metadata,
+    Column("pk", _BIG, primary_key=True),
+    Column("owner", String(40), nullable=False),
+    Column("stix_id", String(200), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("spec_version", String(8), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("date_added", UtcDateTime(), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("tlp", String(16), nullable=False),
+    Column("envelope", JSON, nullable=False),
+    Column("deleted_at", UtcDateTime(), nullable=False),
+    Column("deleted_by", String(200), nullable=False),
+    Index(None, "stix_id"),
+)
+
+#: The correlating values of records partners disclosed to this node in full (a follow-up's
+#: outcome), so that a STIX object holding one alerts the record's owner across the
+#: federation: the purpose and crime area it was disclosed for, which the alert is released
+#: under, where it came from, and until when its terms let it be kept.
+stix_partner_keys = Table(
+    "stix_partner_keys",
+    metadata,
+    Column("pk", _BIG, primary_key=True, autoincrement=True),
+    Column("owner", String(40), nullable=False),
+    Column("record_id", String(200), nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("partner", String(200), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("crime_area", String(40), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    #: The end of the retention the disclosure's terms set (None: the terms set none).
+    Column("keep_until", UtcDateTime()),
+    Index(None, "kind", "value"),
+    Index(None, "owner", "record_id"),
+)
+
 #: TAXII collections: views over the node's STIX objects (optionally of some types), read
 #: through the agreements by partners' clients, for the purpose and crime area the collection
 #: states; `write_roles` may add objects.

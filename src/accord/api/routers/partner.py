@@ -62,6 +62,7 @@ from accord.federation.protocol import (
     RelayRequest,
     SealedMessage,
     SearchRequest,
+    StixCorrelationAlert,
     encode,
 )
 from accord.node import Node
@@ -74,6 +75,7 @@ from accord.services.followup_owner import receive_follow_up
 from accord.services.message_batches import receive_batch
 from accord.services.messaging import receive_message, receive_receipt
 from accord.services.notice_exchange import receive_alert, receive_notice, receive_status
+from accord.services.stix_exchange import receive_correlation
 from accord.services.witness import partner_consistency, witness_for
 
 __all__ = [
@@ -389,6 +391,17 @@ def alert(request: Request, call: PartnerCallDep) -> Response:
     node = get_node(request)
     with _refusals(node, request):
         status, body = receive_alert(node, call.peer, call.claims, _parse(NoticeAlert, call.body))
+    return _signed(node, call, status, body)
+
+
+@router.post("/stix/correlations")
+def stix_correlation(request: Request, call: PartnerCallDep) -> Response:
+    """A STIX object the partner holds holds a value of a record owned here: an alert for
+    this node's agency (docs/stix.md, "Correlation")."""
+    node = get_node(request)
+    with _refusals(node, request):
+        message = _parse(StixCorrelationAlert, call.body)
+        status, body = receive_correlation(node, call.peer, call.claims, message)
     return _signed(node, call, status, body)
 
 

@@ -322,3 +322,33 @@ def get_versions(
     if page.rows:
         out["versions"] = [r.version or timestamp(r.date_added) for r in page.rows]
     return _json(out, headers=_added_headers(page))
+
+
+@router.delete(
+    "/{api_root}/collections/{collection_id}/objects/{object_id}/",
+    response_class=Response,
+)
+def delete_object(
+    api_root: Root,
+    collection_id: CollectionId,
+    object_id: ObjectId,
+    node: CurrentNode,
+    principal: CurrentPrincipal,
+    accept: Accept = None,
+    match_version: MatchVersion = None,
+    match_spec: MatchSpec = None,
+) -> Response:
+    """Delete an object (TAXII 2.1 §5.7): the versions `match[version]` names (every version
+    when absent) and `match[spec_version]` selects, of the caller's agency's own objects;
+    200 with no body."""
+    _accepts(accept)
+    service.delete_object(
+        node,
+        principal,
+        api_root,
+        collection_id,
+        object_id,
+        versions=match_version,
+        spec_versions=match_spec,
+    )
+    return Response(status_code=200)
