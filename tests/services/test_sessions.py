@@ -104,6 +104,19 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(node: Node) -> None
     assert ledger(node, Event.LOGIN_FAILED)[1]["details"]["username"] == "nobody"
 
 
+def test_a_name_no_user_can_have_fails_like_an_unknown_one_and_is_ledgered(node: Node) -> None:
+    """A NUL or another control character in the name (PostgreSQL's text refuses a NUL) is a
+    failed login, throttled and ledgered like any unknown name, never a server error."""
+    enrolled_user(node, "anna")
+    now = T0 + timedelta(minutes=1)
+    for name in ("anna\x00", "an\u200bna\ud800"):
+        with pytest.raises(Unauthorized, match="invalid username or password"):
+            login(node, name, PASSWORD, code="123456", now=now)
+    assert failures(node) == [("anonymous", "unknown_user")] * 2
+    names = [e["details"]["username"] for e in ledger(node, Event.LOGIN_FAILED)]
+    assert names == ["anna\ufffd", "an\ufffdna\ufffd"]
+
+
 def test_wrong_code_is_refused_and_recorded(node: Node) -> None:
     enrolment, _, _ = enrolled_user(node, "anna")
     now = T0 + timedelta(minutes=1)

@@ -8,6 +8,7 @@ a failed one committed before the request fails."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -139,7 +140,7 @@ def login(
     or an enrolment-only one for a user without MFA yet. Raises Unauthorized (401) on any
     failure and TooManyAttempts (429) while the name is locked; either way the ledger has it."""
     attempt = _Attempt(
-        normalise_username(username)[:200],
+        _storable(normalise_username(username)[:200]),
         password,
         code or None,
         recovery_code or None,
@@ -152,6 +153,15 @@ def login(
     if isinstance(outcome, AccordError):
         raise outcome
     return outcome
+
+
+def _storable(name: str) -> str:
+    """A name as typed at the login, fit for the throttle and the ledger: control, format,
+    surrogate and unassigned characters (a NUL, which PostgreSQL's text refuses) as U+FFFD.
+    No user name holds one, so the login fails as for any unknown name."""
+    if name.isprintable():
+        return name
+    return "".join("\ufffd" if unicodedata.category(c)[0] == "C" else c for c in name)
 
 
 def _fail(
