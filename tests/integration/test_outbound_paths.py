@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -190,6 +191,9 @@ def test_exports_are_decided(federation: Federation, observed: Observed) -> None
 
 def test_notices_and_their_alerts_are_decided(federation: Federation, observed: Observed) -> None:
     de, nl, ua = (federation[a].node for a in ("DE-BKA", "NL-POLITIE", "UA-NPU"))
+    # The federation is shared: what other tests left in NL's outbox goes first, so that
+    # NL's deliveries below are this notice's alerts alone.
+    deliver_due(nl, now=datetime.now(UTC) + timedelta(days=1))
     add_person(nl, "nl-notice-1", "Bohdan Noticed", birthDate="1977-07-17")
     add_person(nl, "nl-notice-inf", "Bohdan Noticed", birthDate="1977-07-17", category="informant")
     token = issue_token(de, "notice-walk", ["investigator"]).secret
