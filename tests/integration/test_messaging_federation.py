@@ -53,7 +53,7 @@ from accord.services.tokens import issue_token
 from accord.services.witness import witness_for
 from accord.store import federation as fed_store
 from accord.store import messaging as msg_store
-from accord.store.tables import federation_outbox, message_attachments
+from accord.store.tables import federation_outbox, message_attachments, messages
 from tests.conftest import BACKENDS, PG_URL, _pg_schema_url
 from tests.federation.cluster import Federation, add_person, ledger
 
@@ -359,6 +359,12 @@ def test_attachments_arrive_intact_and_are_encrypted_at_rest(fed: Federation) ->
     assert delivered(de, 1) == 1
     info, got = get_attachment(nl, nl.operator(), sent["message_id"], described["sha256"])
     assert got == content and info["name"] == "contract.pdf"
+    # The sender reads it back from its own store; its copy of the message holds the file once.
+    _, own = get_attachment(de, de.operator(), sent["message_id"], described["sha256"])
+    assert own == content
+    with de.engine.begin() as conn:
+        (row,) = conn.execute(messages.select().where(messages.c.message_id == sent["message_id"]))
+    assert len(row.sealed) < len(content)
     with nl.engine.begin() as conn:
         (stored,) = conn.execute(
             message_attachments.select().where(message_attachments.c.sha256 == described["sha256"])

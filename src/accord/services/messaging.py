@@ -450,8 +450,18 @@ def compose(
         recipient_key=peer.encryption_key,
         now=now,
     )
+    # This node's own copy leaves the attachments' content out: it is kept apart, sealed at
+    # rest under its address (`_keep_attachments`), and a second seal of a large file would
+    # double the sender's cost.
+    own_copy = payload
+    if payload.attachments:
+        own_copy = payload.model_copy(
+            update={
+                "attachments": [a.model_copy(update={"content": ""}) for a in payload.attachments]
+            }
+        )
     kept = sign_and_seal(
-        plain,
+        own_copy.model_dump_json().encode("utf-8") if own_copy is not payload else plain,
         signing_key=node.keys.signing,
         sender=own,
         recipient=own,
