@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from itertools import pairwise
+
 from accord.graph import Filters, neighbourhood, paths
 from tests.graph.factories import graph_of, ids, rec, vid
 
@@ -85,3 +88,28 @@ def test_a_path_longer_than_the_maximum_is_not_returned() -> None:
     g = graph_of(*chain(8))
     assert paths(g, vid(g, "p0"), vid(g, "p7"), max_hops=4) == []
     assert len(paths(g, vid(g, "p0"), vid(g, "p7"), max_hops=7)[0].edges) == 7
+
+
+def test_every_shortest_path_agrees_with_igraph_with_and_without_filters() -> None:
+    """On a random graph with cycles and parallel links, the walk finds exactly igraph's
+    shortest paths between every sampled pair, unfiltered and under a filter that keeps all
+    (which walks links, so parallel links make paths of their own)."""
+    rnd = random.Random(20261203)
+    people = [rec("Person", f"p{i}", name=f"P{i}") for i in range(70)]
+    links = []
+    for i in range(150):
+        x, y = rnd.sample(range(70), 2)
+        links.append(rec("Associate", f"l{i}", person=f"p{x}", associate=f"p{y}"))
+    g = graph_of(*people, *links)
+    keep_all = Filters.of(schemata=["Person"])
+    for _ in range(60):
+        a, b = (vid(g, f"p{i}") for i in rnd.sample(range(70), 2))
+        expected = {tuple(p) for p in g.graph.get_all_shortest_paths(a, to=b, mode="all")}
+        for filters in (Filters(), keep_all):
+            found = paths(g, a, b, max_hops=12, limit=1000, filters=filters)
+            assert {p.vertices for p in found} == expected
+            if filters.empty:
+                assert len(found) == len(expected)
+            for p in found:
+                for (u, w), e in zip(pairwise(p.vertices), p.edges, strict=True):
+                    assert {g.graph.es[e].source, g.graph.es[e].target} == {u, w}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any
 
 from accord.graph.core import EntityGraph
@@ -127,6 +127,8 @@ def paths(
     them and `max_hops` long; none when `b` is not within reach (another component)."""
     if a == b:
         return [GraphPath((a,), ())]
+    if filters.empty:
+        return _plain_paths(graph, a, b, max_hops=max_hops, limit=limit)
     edge_ok, vertex_ok = _accepts(graph, filters)
     g = graph.graph
     # parents[side][v]: the vertices one step nearer that side's end, with the edge.
@@ -137,29 +139,12 @@ def paths(
     frontiers = ([a], [b])
     meet: set[int] = set()
     steps = 0
-    plain = filters.empty
     while frontiers[0] and frontiers[1] and steps < max_hops and not meet:
-        # Expand the side with fewer links to follow (not fewer vertices: a hub is costly).
-        cost = (sum(g.degree(frontiers[0])), sum(g.degree(frontiers[1])))
-        side = 0 if cost[0] <= cost[1] else 1
+        side = _cheaper_side(g, frontiers)
         mine, theirs = parents[side], parents[1 - side]
         nxt: dict[int, None] = {}
         level: dict[int, list[tuple[int, int]]] = {}
         for v in frontiers[side]:
-            if plain:
-                # No filter: walk vertices in C's order; the edges are picked at the end.
-                for w in g.neighbors(v, mode="all"):
-                    if w in mine:
-                        continue
-                    ups = level.get(w)
-                    if ups is None:
-                        level[w] = [(v, -1)]
-                        nxt[w] = None
-                        if w in theirs:
-                            meet.add(w)
-                    elif ups[-1][0] != v:
-                        ups.append((v, -1))
-                continue
             for e in g.incident(v, mode="all"):
                 if not edge_ok(e):
                     continue
@@ -173,8 +158,60 @@ def paths(
         mine.update(level)
         frontiers = (list(nxt), frontiers[1]) if side == 0 else (frontiers[0], list(nxt))
         steps += 1
-    if not meet:
-        return []
+
+    def ups(side: int, u: int) -> list[tuple[int, int]]:
+        return parents[side].get(u, [])
+
+    return _assemble(graph, meet, ups, limit, plain=False)
+
+
+def _cheaper_side(g: Any, frontiers: tuple[list[int], list[int]]) -> int:
+    """Expand the side with fewer links to follow (not fewer vertices: a hub is costly)."""
+    return 0 if sum(g.degree(frontiers[0])) <= sum(g.degree(frontiers[1])) else 1
+
+
+def _plain_paths(
+    graph: EntityGraph, a: int, b: int, *, max_hops: int, limit: int
+) -> list[GraphPath]:
+    """The walk without filters: igraph lists a whole layer's neighbours in one call (C), and
+    only each vertex's depth is kept; the parents of the few vertices on a shortest path are
+    found afterwards, as their neighbours one layer nearer that end. At a million vertices
+    the layers near the meeting point hold tens of thousands, which a loop per link in
+    Python took seconds over."""
+    g = graph.graph
+    depth: tuple[dict[int, int], dict[int, int]] = ({a: 0}, {b: 0})
+    frontiers = ([a], [b])
+    meet: set[int] = set()
+    steps = 0
+    while frontiers[0] and frontiers[1] and steps < max_hops and not meet:
+        side = _cheaper_side(g, frontiers)
+        mine, theirs = depth[side], depth[1 - side]
+        below = mine[frontiers[side][0]] + 1
+        reached = set(chain.from_iterable(g.neighborhood(frontiers[side], order=1, mindist=1)))
+        fresh = sorted(w for w in reached if w not in mine)
+        mine.update(dict.fromkeys(fresh, below))
+        meet = {w for w in fresh if w in theirs}
+        frontiers = (fresh, frontiers[1]) if side == 0 else (frontiers[0], fresh)
+        steps += 1
+
+    def ups(side: int, u: int) -> list[tuple[int, int]]:
+        known = depth[side]
+        above = known[u] - 1
+        return [(p, -1) for p in sorted(set(g.neighbors(u))) if known.get(p) == above]
+
+    return _assemble(graph, meet, ups, limit, plain=True)
+
+
+def _assemble(
+    graph: EntityGraph,
+    meet: set[int],
+    ups: Callable[[int, int], list[tuple[int, int]]],
+    limit: int,
+    *,
+    plain: bool,
+) -> list[GraphPath]:
+    """The paths through each meeting vertex: every chain back to one end joined with every
+    chain to the other, up to `limit`; without filters the edges are picked at the end."""
     found: list[GraphPath] = []
 
     def halves(v: int, side: int) -> list[list[tuple[int, int]]]:
@@ -182,13 +219,13 @@ def paths(
         out: list[list[tuple[int, int]]] = []
         stack: list[tuple[int, list[tuple[int, int]]]] = [(v, [])]
         while stack and len(out) < limit:
-            u, chain = stack.pop()
-            ups = parents[side].get(u, [])
-            if not ups:
-                out.append(chain)
+            u, chain_ = stack.pop()
+            steps = ups(side, u)
+            if not steps:
+                out.append(chain_)
                 continue
-            for p, e in ups:
-                stack.append((p, [*chain, (p, e)]))
+            for p, e in steps:
+                stack.append((p, [*chain_, (p, e)]))
         return out
 
     for m in sorted(meet):
