@@ -1,7 +1,7 @@
 """The storage contract, run on every backend (SQLite always, PostgreSQL when configured)."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from accord.matching import record_keys
 from accord.model import Record
@@ -9,6 +9,7 @@ from accord.services.node import Node
 from accord.store import records as store
 from accord.store.db import HEAD_REVISION, current_revision, head_revision
 from accord.store.tables import record_keys as keys_table
+from accord.store.tables import records
 from tests.conftest import person
 
 
@@ -137,3 +138,40 @@ def test_lock_record_reads_the_row_deleted_or_not(node: Node) -> None:
 def test_the_known_head_revision_is_alembics_head() -> None:
     # Opening a node compares the database with HEAD_REVISION instead of loading Alembic.
     assert head_revision() == HEAD_REVISION
+
+
+def test_new_records_go_in_at_once_with_keys_and_views_and_existing_ones_are_named(
+    node: Node,
+) -> None:
+    """Ingest's bulk insert (on PostgreSQL one `unnest` and COPY): every column read back as
+    written, the search keys and matching views stored, records already held left alone."""
+    held = person("Held", "p0")
+    _insert(node, held)
+    fresh = [
+        person("Олександр Коваленко", "p1", dob="1981-03-02", accord={"crime_areas": ["thb"]}),
+        person("Zhang Wei 张伟", "p2", accord={"handling": "H2", "tlp": "AMBER"}),
+    ]
+    again = person("Held, changed", "p0")
+    items = [(r, r.caption, record_keys(r.schema, r.properties)) for r in [*fresh, again]]
+    with node.engine.begin() as conn:
+        existing = store.insert_new_records(conn, items)
+    assert existing == {("DE-BKA", "p0")}
+    with node.engine.connect() as conn:
+        stored = {s.record.id: s for s in store.get_records(conn, _pks(conn))}
+        assert stored["p0"].record == held
+        for rec in fresh:
+            assert stored[rec.id].record == rec
+            assert stored[rec.id].record.envelope.created_at.tzinfo is not None
+            keys = conn.execute(
+                select(keys_table.c.kind, keys_table.c.value).where(
+                    keys_table.c.record_pk == stored[rec.id].pk
+                )
+            ).all()
+            assert set(map(tuple, keys)) == record_keys(rec.schema, rec.properties)
+        assert set(store.get_views(conn, [stored[r.id].pk for r in fresh])) == {
+            stored[r.id].pk for r in fresh
+        }
+
+
+def _pks(conn: Connection) -> list[int]:
+    return [r[0] for r in conn.execute(select(records.c.pk))]
