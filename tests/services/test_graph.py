@@ -5,8 +5,10 @@ the policy engine."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import weakref
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,23 @@ def test_the_graph_follows_new_changed_and_deleted_records(node: Node) -> None:
     assert path() == []
     record_service.update_record(node, me, "zed", {"properties": {"phone": ["+4915112345678"]}})
     assert path() == ["zed", "anna"]
+
+
+def test_a_held_graph_is_settled_and_the_one_it_replaces_can_be_collected(node: Node) -> None:
+    """The graph the node holds has its flow indexes ready and is out of the collector's way;
+    once replaced, the old one is freed."""
+    seed(node)
+    held = service.current_graph(node)
+    assert {"flow_groups", "payment_index"} <= held.cache.keys()
+    assert gc.get_freeze_count() > 0
+    gone = weakref.ref(held.graph)  # its igraph graph, freed with it
+    del held
+    record_service.create_record(
+        node, node.operator(), entity("Family", "fam", THING, person="zed", relative="bob")
+    )
+    service.current_graph(node)
+    gc.collect()
+    assert gone() is None
 
 
 def test_ingest_update_and_delete_show_in_neighbourhood_paths_and_rings_at_once(

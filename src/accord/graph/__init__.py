@@ -12,7 +12,14 @@ from accord.graph.build import DEFAULT_MAX_SHARED, GraphBuilder, GraphRecord, Sa
 from accord.graph.core import EdgeKind, EdgeView, EntityGraph, GraphStats, Ref, Summary, VertexView
 from accord.graph.export import EXPORT_FORMATS, I2_COLUMNS, export
 from accord.graph.filters import Filters
-from accord.graph.money import ACCOUNT_SCHEMATA, TracedPayment, Trail, flow_groups, trace
+from accord.graph.money import (
+    ACCOUNT_SCHEMATA,
+    TracedPayment,
+    Trail,
+    flow_groups,
+    prepare_flows,
+    trace,
+)
 from accord.graph.rings import DEFAULT_RING_KINDS, Ring, rings
 from accord.graph.schema import IDENTIFIER_KINDS, identifier_value, links_of
 from accord.graph.walk import GraphPath, Neighbourhood, neighbourhood, paths
@@ -51,6 +58,7 @@ __all__ = [
     "links_of",
     "neighbourhood",
     "paths",
+    "prepare_flows",
     "rings",
     "trace",
 ]

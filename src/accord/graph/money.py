@@ -27,7 +27,7 @@ from typing import Any
 
 from accord.graph.core import NO_DAY, EdgeKind, EntityGraph, day_of, iso_day, kind_code
 
-__all__ = ["ACCOUNT_SCHEMATA", "TracedPayment", "Trail", "flow_groups", "trace"]
+__all__ = ["ACCOUNT_SCHEMATA", "TracedPayment", "Trail", "flow_groups", "prepare_flows", "trace"]
 
 #: Schemata whose records hold money.
 ACCOUNT_SCHEMATA = frozenset({"BankAccount", "CryptoWallet"})
@@ -68,6 +68,13 @@ def flow_groups(graph: EntityGraph) -> list[int]:
             members.setdefault(g, [g]).append(v)
     graph.cache["flow_members"] = members
     return groups
+
+
+def prepare_flows(graph: EntityGraph) -> None:
+    """Compute now what every trace of this graph reads (its flow groups and payment index),
+    instead of in the first trace."""
+    flow_groups(graph)
+    _payment_index(graph)
 
 
 def _payment_index(graph: EntityGraph) -> tuple[dict[int, list[int]], dict[int, list[int]]]:

@@ -12,6 +12,7 @@ export for another agency goes through `disclosure.release`, the one door out of
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from accord.graph import (
     export,
     neighbourhood,
     paths,
+    prepare_flows,
     rings,
     trace,
 )
@@ -111,14 +113,27 @@ class _Held:
                     for lo, li, ro, ri, score, judged in store.match_links(conn)
                     if judged != "different"
                 ]
+        gc.unfreeze()  # the graph this one replaces may be collected again
         builder = GraphBuilder()
         for pk in sorted(self.records):
             builder.add(self.records[pk][1])
         for link in self.links:
             builder.add_same_as(link)
-        self.graph = builder.build()
+        self.graph = settle(builder.build())
         self.mark = mark
         return self.graph
+
+
+def settle(graph: EntityGraph) -> EntityGraph:
+    """Make a graph just built ready to be held: what every trace reads computed now, and
+    every object the process holds by then put out of the garbage collector's way
+    (`gc.freeze`). A graph of a million records is tens of millions of list items, none of
+    which can be garbage while it is held; each full collection walked them all, half a
+    second every few dozen analyses at that size. The next refresh unfreezes first."""
+    prepare_flows(graph)
+    gc.collect()
+    gc.freeze()
+    return graph
 
 
 def load_graph(node: Node) -> EntityGraph:
