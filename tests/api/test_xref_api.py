@@ -58,6 +58,7 @@ def test_a_run_stores_links_to_list_show_and_judge(node: Node, loaded: TestClien
     assert res.status_code == 201, res.text
     run = res.json()
     assert run["engine"] == "accord" and run["against"] == "all"
+    assert run["among_partners"] is False
     assert run["counts"] == {**run["counts"], "own": 1, "other": 2, "proposed": 1, "new": 1}
     page = loaded.get("/api/v1/xref", params={"state": "new"}).json()
     (link,) = page["links"]
@@ -133,6 +134,12 @@ def test_a_bad_judgement_is_422_naming_the_field_and_writes_nothing(
         ("post", "/api/v1/xref/runs", {"json": {"against": "FR-DGSI"}}, "against"),
         ("post", "/api/v1/xref/runs", {"json": {"since": "yesterday"}}, "since"),
         ("post", "/api/v1/xref/runs", {"json": {"engine": "fast"}}, "engine"),
+        (
+            "post",
+            "/api/v1/xref/runs",
+            {"json": {"against": "UA-NPU", "among_partners": True}},
+            "among_partners",
+        ),
         ("get", "/api/v1/xref", {"params": {"state": "pending"}}, "state"),
         ("get", "/api/v1/xref", {"params": {"agency": "nobody"}}, "agency"),
         ("get", "/api/v1/xref", {"params": {"limit": 501}}, "limit"),

@@ -63,6 +63,8 @@ def test_refusals_are_messages_with_exit_codes(env: dict[str, str]) -> None:
     assert code == 2 and "maybe" in out
     code, out = invoke(env, "xref", "--against", "DE-BKA")
     assert code == 2 and "--against: DE-BKA is this node's own agency" in out
+    code, out = invoke(env, "xref", "--against", "UA-NPU", "--among-partners")
+    assert code == 2 and "--among-partners: links every partner with every other" in out
     code, out = invoke(env, "xref", "--since", "soon")
     assert code == 2 and "--since: an ISO 8601 date" in out
     code, out = invoke(env, "xref", "list", "--limit", "0")

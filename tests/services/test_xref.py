@@ -89,6 +89,24 @@ def test_relatives_sharing_a_surname_do_not_link(node: Node, engine: str) -> Non
     assert not linked & {"ua-2", "ua-3"}
 
 
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_among_partners_links_a_person_two_partners_hold(node: Node, engine: str) -> None:
+    hold(node, *KOVALENKO)
+    run_xref(node, ANALYST, engine=engine)
+    assert frozenset({"ua-1", "nl-1"}) not in set(map(frozenset, pairs(node)))
+    report = run_xref(node, ANALYST, engine=engine, among_partners=True)
+    assert report.among_partners and report.counts["new"] == 1
+    assert set(map(frozenset, pairs(node))) == {
+        frozenset({"de-1", "ua-1"}),
+        frozenset({"de-1", "nl-1"}),
+        frozenset({"ua-1", "nl-1"}),
+    }
+    (run, again) = ledger(node, "xref_run")
+    assert not run["details"]["among_partners"] and again["details"]["among_partners"]
+    # The records the partners hold of relatives stay apart among partners too.
+    assert not {rid for pair in pairs(node) for rid in pair} & {"ua-2", "ua-3"}
+
+
 def test_against_one_agency_links_only_its_records(node: Node) -> None:
     hold(node, *KOVALENKO)
     report = run_xref(node, ANALYST, against="UA-NPU")
@@ -238,6 +256,7 @@ def test_bad_run_parameters_are_named(node: Node) -> None:
         ({"against": "FR-DGSI"}, "against"),
         ({"engine": "fast"}, "engine"),
         ({"since": "last tuesday"}, "since"),
+        ({"against": "UA-NPU", "among_partners": True}, "among_partners"),
     ]
     for kwargs, field in cases:
         with pytest.raises(ValidationError) as err:

@@ -69,6 +69,14 @@ def xref(
     against: Annotated[
         str, typer.Option(help="An agency whose records this node holds (CC-NAME), or all.")
     ] = "all",
+    among_partners: Annotated[
+        bool,
+        typer.Option(
+            "--among-partners",
+            help="With --against all: link the partners' records with one another too "
+            "(a person two partners hold).",
+        ),
+    ] = False,
     since: Annotated[
         str | None,
         typer.Option(help="Only pairs with a record changed since then (ISO 8601 date or time)."),
@@ -121,7 +129,13 @@ def xref(
 
         try:
             report = run_xref(
-                node, actor, against=against, since=since, engine=engine.value, progress=progress
+                node,
+                actor,
+                against=against,
+                since=since,
+                engine=engine.value,
+                among_partners=among_partners,
+                progress=progress,
             )
         except ValidationError as exc:
             raise _options(exc) from None

@@ -270,10 +270,10 @@ def _blocking_rule(rule: Blocking, fresh_only: bool) -> BlockingRuleCreator:
     return CustomRule(sql, arrays_to_explode=[col])
 
 
-def prior(spec: Spec, left: int, right: int) -> float:
+def prior(spec: Spec, *sizes: int) -> float:
     """The prior probability that two records of a run match: the expected overlap over the
-    size of the larger side (each record of the smaller side has at most one match there)."""
-    return min(1.0, spec.expected_overlap / max(1, left, right))
+    size of the largest dataset (each record of a smaller one has at most one match there)."""
+    return min(1.0, spec.expected_overlap / max(1, *sizes))
 
 
 def splink_settings(spec: Spec, *, probability: float, fresh_only: bool = False) -> SettingsCreator:

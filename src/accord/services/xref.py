@@ -1,6 +1,7 @@
 """Cross-referencing as use cases: link the node's own person records with those of another
-agency it holds (or of all of them), store the candidate links for analysts, and take their
-judgements.
+agency it holds (or of all of them, and with `among_partners` the partners' records with one
+another too: two partners' records of one person), store the candidate links for analysts,
+and take their judgements.
 
 A run reads both sides, gets candidate pairs from an engine (`accord.services.xref_engines`),
 leaves out every pair an analyst judged `different`, scores each remaining candidate with the
@@ -113,22 +114,28 @@ class RunReport:
     since: datetime | None
     parameters: dict[str, Any]
     counts: dict[str, int]
+    among_partners: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "run": self.run_id,
             "engine": self.engine,
             "against": self.against,
+            "among_partners": self.among_partners,
             "since": self.since.isoformat() if self.since else None,
             "parameters": self.parameters,
             "counts": self.counts,
         }
 
 
-def _check_run(node: Node, against: str, engine: str) -> None:
+def _check_run(node: Node, against: str, engine: str, among_partners: bool) -> None:
     errors = []
     if engine not in ENGINES:
         errors.append(FieldError("engine", f"one of {', '.join(ENGINES)}"))
+    if among_partners and against != "all":
+        errors.append(
+            FieldError("among_partners", "links every partner with every other: only with all")
+        )
     if against != "all":
         if not is_agency_code(against):
             errors.append(FieldError("against", "an agency code (CC-NAME) or all"))
@@ -160,13 +167,16 @@ def run_xref(
     against: str = "all",
     since: str | datetime | None = None,
     engine: str = "auto",
+    among_partners: bool = False,
     progress: Progress = _quiet,
 ) -> RunReport:
     """Link the node's own person records with those of `against` (an agency whose records
-    the node holds, or `all` of them); with `since`, only pairs with a record changed since
-    then. Returns what the run stored; the ledger has the same."""
+    the node holds, or `all` of them); with `among_partners` (and `all`), every partner's
+    records with every other partner's as well, so that a person two partners hold is linked
+    however neither spelling matches the node's own; with `since`, only pairs with a record
+    changed since then. Returns what the run stored; the ledger has the same."""
     against = against.strip() if against.strip().lower() != "all" else "all"
-    _check_run(node, against, engine)
+    _check_run(node, against, engine, among_partners)
     changed_since = parse_since(since)
     _require(principal, _RUN, "cross-reference records")
     if engine == "spark":
@@ -182,7 +192,8 @@ def run_xref(
             FieldError("against", f"this node holds no person records of {against}")
         )
     own_total = held.get(node.agency, 0)
-    other_total = sum(n for o, n in held.items() if o != node.agency and other.admits(o))
+    partners = sorted(o for o in held if o != node.agency and other.admits(o))
+    other_total = sum(held[o] for o in partners)
     mine = _read(node, own, own_total + other_total, progress, 0)
     theirs = _read(node, other, own_total + other_total, progress, len(mine))
     by_pk = {r.pk: r for r in (*mine, *theirs)}
@@ -197,18 +208,31 @@ def run_xref(
     model: dict[str, Any] = {}
     if chosen == "accord":
         # Every own record asks the index for its candidates on the other side; with
-        # `since`, the other side's changed records also ask for theirs among the own.
-        queries = [(r, True) for r in mine if fresh(r)]
+        # `since`, the other side's changed records also ask for theirs among the own; among
+        # partners, each partner's records ask among the other partners'.
+        queries: list[tuple[PersonRow, Side]] = [(r, other) for r in mine if fresh(r)]
         if changed_since is not None:
-            queries += [(r, False) for r in theirs if fresh(r)]
+            queries += [(r, own) for r in theirs if fresh(r)]
+        if among_partners and len(partners) > 1:
+            elsewhere = {o: Side(owners=tuple(p for p in partners if p != o)) for o in partners}
+            queries += [(r, elsewhere[r.owner]) for r in theirs if fresh(r)]
         with node.engine.connect() as conn:
-            found = accord_candidates(conn, queries, own, other, settings.xref_candidates, progress)
+            found = accord_candidates(conn, queries, settings.xref_candidates, progress)
     else:
-        items = [(r, OWN, fresh(r)) for r in mine] + [(r, OTHER, fresh(r)) for r in theirs]
+        # One source dataset a side, or among partners one an agency: Splink pairs records
+        # across datasets, never within one.
+        def dataset(row: PersonRow) -> str:
+            if row.owner == node.agency:
+                return OWN
+            return row.owner if among_partners else OTHER
+
+        items = [(r, dataset(r), fresh(r)) for r in (*mine, *theirs)]
         prepared = prepare_rows(items, progress)
+        groups: dict[str, list[Any]] = {}
+        for p in prepared:
+            groups.setdefault(p.source_dataset, []).append(p)
         found, model = splink_candidates(
-            [p for p in prepared if p.source_dataset == OWN],
-            [p for p in prepared if p.source_dataset == OTHER],
+            [groups.get(OWN, []), *(rows for name, rows in sorted(groups.items()) if name != OWN)],
             spec,
             backend=chosen,
             work_dir=Path(settings.home) / "xref",
@@ -226,6 +250,7 @@ def run_xref(
         "algorithm": load_weights().algorithm,
         "threshold": settings.xref_threshold,
         "probability": settings.xref_probability,
+        "among_partners": among_partners,
         **({"model": model} if model else {}),
     }
     counts = {
@@ -265,7 +290,7 @@ def run_xref(
             },
         )
     progress("store", len(links), len(links))
-    return RunReport(run_id, chosen, against, changed_since, parameters, counts)
+    return RunReport(run_id, chosen, against, changed_since, parameters, counts, among_partners)
 
 
 def _features(result: MatchResult, proposed_by: list[str]) -> dict[str, Any]:

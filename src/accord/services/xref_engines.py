@@ -64,7 +64,8 @@ def _quiet(phase: str, done: int, total: int | None) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """Two records (primary keys: one of the own side, one of the other) worth scoring."""
+    """Two records (primary keys: one of the query side, one of the side it was compared
+    with) worth scoring."""
 
     own: int
     other: int
@@ -76,22 +77,19 @@ class Candidate:
 
 def accord_candidates(
     conn: Connection,
-    queries: Sequence[tuple[PersonRow, bool]],
-    own: Side,
-    other: Side,
+    queries: Sequence[tuple[PersonRow, Side]],
     cap: int,
     progress: Progress = _quiet,
 ) -> list[Candidate]:
-    """The candidates of each query record (row, whether it is on the own side) on the
-    opposite side, from the candidate index."""
+    """The candidates of each query record (row, the side to look on) from the candidate
+    index; a pair found from both of its records is one candidate."""
     found: dict[tuple[int, int], Candidate] = {}
     progress("candidates", 0, len(queries))
     keys = store.match_keys_of(conn, [row.pk for row, _ in queries])
-    for done, (row, is_own) in enumerate(queries, start=1):
-        opposite = other if is_own else own
+    for done, (row, opposite) in enumerate(queries, start=1):
         for pk in store.find_side_candidates(conn, sorted(keys[row.pk]), opposite, cap):
-            pair = (row.pk, pk) if is_own else (pk, row.pk)
-            found.setdefault(pair, Candidate(*pair))
+            if pk != row.pk:
+                found.setdefault((min(row.pk, pk), max(row.pk, pk)), Candidate(row.pk, pk))
         if done % 100 == 0 or done == len(queries):
             progress("candidates", done, len(queries))
     return list(found.values())
@@ -232,8 +230,7 @@ def _train(linker: Linker, spec: Spec, info: dict[str, Any]) -> None:
 
 
 def splink_candidates(
-    own: Sequence[PreparedRecord],
-    other: Sequence[PreparedRecord],
+    datasets: Sequence[Sequence[PreparedRecord]],
     spec: Spec,
     *,
     backend: str,
@@ -242,10 +239,12 @@ def splink_candidates(
     spark_master: str = "local[*]",
     progress: Progress = _quiet,
 ) -> tuple[list[Candidate], dict[str, Any]]:
-    """Splink's pairs at or above the spec's review floor, and what the run should record
-    of the model (prior, whether and what it trained)."""
-    info: dict[str, Any] = {"trained": [], "prior": prior(spec, len(own), len(other))}
-    if not own or not other:
+    """Splink's pairs across `datasets` (each a source dataset of its own; pairs within one
+    are never made) at or above the spec's review floor, and what the run should record of
+    the model (prior, whether and what it trained)."""
+    sizes = sorted((len(d) for d in datasets), reverse=True)
+    info: dict[str, Any] = {"trained": [], "prior": prior(spec, *sizes)}
+    if len(sizes) < 2 or not sizes[1]:
         return [], info
     work_dir.mkdir(parents=True, exist_ok=True)
     splink_log = logging.getLogger("splink")
@@ -259,12 +258,13 @@ def splink_candidates(
                 from splink import Linker
 
                 tables = [
-                    db.register(_arrow(own), table_name="xref_own"),
-                    db.register(_arrow(other), table_name="xref_other"),
+                    db.register(_arrow(rows), table_name=f"xref_{i}")
+                    for i, rows in enumerate(datasets)
+                    if rows
                 ]
                 settings = splink_settings(spec, probability=info["prior"], fresh_only=fresh_only)
                 linker = Linker(tables, settings, log_level=None)
-                if min(len(own), len(other)) >= spec.training.min_records:
+                if sizes[1] >= spec.training.min_records:
                     progress("train", 0, None)
                     _train(linker, spec, info)
                 progress("predict", 0, None)

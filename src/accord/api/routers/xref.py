@@ -27,6 +27,11 @@ class XrefRunIn(BaseModel):
         max_length=40,
         description="An agency whose records this node holds (CC-NAME), or `all`.",
     )
+    among_partners: bool = Field(
+        default=False,
+        description="With `all`: link the partners' records with one another too (a person "
+        "two partners hold), not only with this node's own.",
+    )
     since: str | None = Field(
         default=None,
         max_length=40,
@@ -43,6 +48,7 @@ class XrefRunOut(BaseModel):
     run: int
     engine: str
     against: str
+    among_partners: bool
     since: str | None
     parameters: dict[str, Any]
     counts: dict[str, int]
@@ -139,7 +145,12 @@ def run(body: XrefRunIn, node: CurrentNode, principal: CurrentPrincipal) -> Any:
     candidate links (the answer comes when the run has finished; `accord xref` shows a
     progress bar). The run, its parameters and counts go to the ledger."""
     report = service.run_xref(
-        node, principal, against=body.against, since=body.since, engine=body.engine
+        node,
+        principal,
+        against=body.against,
+        since=body.since,
+        engine=body.engine,
+        among_partners=body.among_partners,
     )
     return report.to_dict()
 
