@@ -33,8 +33,15 @@ export class ApiError extends Error {
   }
 }
 
-/** The API's answer to one call; with `raw`, a successful answer's text as it came (a file). */
-export async function call(method, path, body, contentType = "application/json", { raw = false } = {}) {
+/** The API's answer to one call; with `raw`, a successful answer's text as it came (a file);
+ * with `timeoutMs`, a call that has not been answered by then fails as the network would. */
+export async function call(
+  method,
+  path,
+  body,
+  contentType = "application/json",
+  { raw = false, timeoutMs = 0 } = {},
+) {
   const headers = { Accept: raw ? "*/*" : "application/json" };
   if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
   let payload;
@@ -43,15 +50,20 @@ export async function call(method, path, body, contentType = "application/json",
     payload = contentType === "application/json" ? JSON.stringify(body) : body;
   }
   let response;
+  const abort = timeoutMs > 0 ? new AbortController() : null;
+  const timer = abort ? setTimeout(() => abort.abort(), timeoutMs) : null;
   try {
     response = await fetch(`/api/v1${path}`, {
       method,
       headers,
       body: payload,
       credentials: "same-origin",
+      signal: abort ? abort.signal : undefined,
     });
   } catch {
     throw new ApiError(0, { code: "network", message: "the node cannot be reached" });
+  } finally {
+    clearTimeout(timer);
   }
   if (response.status === 204) return null;
   if (raw && response.ok) return response.text();
