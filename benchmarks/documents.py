@@ -5,12 +5,15 @@
    each chunk one transaction with one ledger entry): reports/s, the database's size on disk
    and this process's peak memory.
 2. Single checks over HTTP: the node's app under uvicorn in `--workers` subprocesses (2, then
-   1) sharing one port, called by a document checker's token over keep-alive connections
-   (a lean HTTP/1.1 client, `KeepAlive`), 4 and then 16 at a time, for `--seconds` each:
-   checks/s and p50/p99 latency (targets: p99 < 10 ms, >= 2,000 checks/s on 2 cores).
-   The mix holds `--hit-share` reported documents.
+   1), called by a document checker's token over keep-alive connections (a lean HTTP/1.1
+   client, `KeepAlive`), 4 and then 16 at a time, for `--seconds` each: checks/s and p50/p99
+   latency (targets: p99 < 10 ms, >= 2,000 checks/s on 2 cores). The connections are spread
+   over the processes in turn, as a load balancer in front of them would (each process also
+   listens on a port of its own): the kernel's hashing of a few connections between
+   processes sharing one port (SO_REUSEPORT) often gives one process all of them and leaves
+   the other idle. The mix holds `--hit-share` reported documents.
 3. Batch checks: POST /api/v1/documents/check-batch of 10,000 items each, one client per
-   server process at once: documents/s (target >= 100,000).
+   server process at once, spread the same way: documents/s (target >= 100,000).
 
 Every check reaches the ledger (one entry per request or group of concurrent requests), each
 hit the hits table: the figures include them. Writes benchmarks/results/documents.json.
@@ -140,11 +143,12 @@ def load(home: Path, n: int, seed: int) -> tuple[dict[str, Any], list[str]]:
     return {**figures, "token": token}, sample
 
 
-def serve(home: Path, port: int) -> None:
-    """One server process (`--serve`): the node's app under uvicorn on a listening socket of
-    its own, bound with SO_REUSEPORT so that the kernel shares connections between the
-    processes. (uvicorn's own `--workers` passes a socket whose accepted connections miss
-    TCP_NODELAY, and keep-alive requests then wait on delayed ACKs, 40 ms each.)"""
+def serve(home: Path, port: int, own_port: int) -> None:
+    """One server process (`--serve`): the node's app under uvicorn on a listening socket
+    bound with SO_REUSEPORT, so that the kernel shares connections between the processes, and
+    on `own_port`, this process's alone (where a load balancer would send its share). (uvicorn's
+    own `--workers` passes a socket whose accepted connections miss TCP_NODELAY, and keep-alive
+    requests then wait on delayed ACKs, 40 ms each.)"""
     import uvicorn
 
     from accord.api import create_app
@@ -155,11 +159,14 @@ def serve(home: Path, port: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(("127.0.0.1", port))
     sock.listen(1024)
+    own = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    own.bind(("127.0.0.1", own_port))
+    own.listen(1024)
     app = create_app(open_node(Settings(home=home)))
     config = uvicorn.Config(
         app, log_config=None, access_log=False, lifespan="off", ws="none", log_level="warning"
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(config).run(sockets=[sock, own])
 
 
 def free_port() -> int:
@@ -168,26 +175,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(home: Path, workers: int) -> tuple[list[subprocess.Popen[bytes]], str]:
+def start_server(home: Path, workers: int) -> tuple[list[subprocess.Popen[bytes]], str, list[str]]:
+    """The server processes, the port they share and each one's own."""
     port = free_port()
+    own = [free_port() for _ in range(workers)]
     env = {**os.environ, "ACCORD_LOG_LEVEL": "WARNING"}
     procs = [
         subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port), "--home", str(home)], env=env
+            [
+                *(sys.executable, __file__, "--serve", str(port)),
+                *("--own-port", str(mine), "--home", str(home)),
+            ],
+            env=env,
         )
-        for _ in range(workers)
+        for mine in own
     ]
     base = f"http://127.0.0.1:{port}"
+    bases = [f"http://127.0.0.1:{mine}" for mine in own]
     for _ in range(600):
         try:
             # Every process up: as many fresh connections answered as there are processes.
             seen = 0
-            for _ in range(workers * 4):
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+            for url in [base] * workers + bases:
+                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
                     seen += 1
-            if seen == workers * 4:
+            if seen == workers * 2:
                 time.sleep(1.0)
-                return procs, base
+                return procs, base, bases
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
@@ -236,15 +250,20 @@ class KeepAlive:
             self.writer.close()
 
 
+def host_port(base: str) -> tuple[str, int]:
+    host, port = base.removeprefix("http://").split(":")
+    return host, int(port)
+
+
 async def single_checks(
-    base: str, token: str, bodies: list[dict[str, Any]], clients: int, seconds: float
+    bases: list[str], token: str, bodies: list[dict[str, Any]], clients: int, seconds: float
 ) -> dict[str, Any]:
-    """`clients` keep-alive connections checking one document after another for `seconds`."""
+    """`clients` keep-alive connections (spread over `bases` in turn) checking one document
+    after another for `seconds`."""
     latencies: list[float] = []
     hits = 0
-    host, port = base.removeprefix("http://").split(":")
     encoded = [json.dumps(b).encode() for b in bodies]
-    conns = [KeepAlive(host, int(port), token) for _ in range(clients)]
+    conns = [KeepAlive(*host_port(bases[k % len(bases)]), token) for k in range(clients)]
     for conn in conns:
         await conn.open()
     stop = time.perf_counter() + seconds
@@ -285,7 +304,7 @@ async def single_checks(
 
 def single_run(
     procs: list[subprocess.Popen[bytes]],
-    base: str,
+    bases: list[str],
     token: str,
     bodies: list[dict[str, Any]],
     clients: int,
@@ -295,7 +314,7 @@ def single_run(
     this client (both on the same two cores): figures apart from the machine's load."""
     server_before = sum(cpu_seconds(p.pid) for p in procs)
     client_before = time.process_time()
-    run = asyncio.run(single_checks(base, token, bodies, clients, seconds))
+    run = asyncio.run(single_checks(bases, token, bodies, clients, seconds))
     server = sum(cpu_seconds(p.pid) for p in procs) - server_before
     return {
         "workers": len(procs),
@@ -308,11 +327,12 @@ def single_run(
 
 
 def batch_checks(
-    base: str, token: str, bodies: list[dict[str, Any]], batches: int, clients: int = 1
+    bases: list[str], token: str, bodies: list[dict[str, Any]], batches: int, clients: int = 1
 ) -> dict[str, Any]:
     """`batches` batches of 10,000 from each of `clients` clients at once (one per server
-    process: a border authority's systems send their batches side by side), after one batch
-    each to warm up: documents/s over the wall time of all of them."""
+    process, spread over `bases` in turn: a border authority's systems send their batches
+    side by side), after one batch each to warm up: documents/s over the wall time of all of
+    them."""
     headers = {"Authorization": f"Bearer {token}"}
     payloads = [
         json.dumps(
@@ -323,6 +343,7 @@ def batch_checks(
 
     def client_run(offset: int, measured: bool) -> tuple[list[float], int]:
         times, hits = [], 0
+        base = bases[offset % len(bases)]
         with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
             for b in range(1, batches + 1) if measured else (0,):
                 body = payloads[(b + offset) % len(payloads)]
@@ -373,9 +394,10 @@ def main() -> None:
         "--reuse", action="store_true", help="Check the registry an earlier run left in --home."
     )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--own-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.home, args.serve)
+        serve(args.home, args.serve, args.own_port)
         return
     if args.quick:
         args.documents, args.seconds, args.batches = 100_000, 5.0, 3
@@ -407,14 +429,14 @@ def main() -> None:
 
     single: list[dict[str, Any]] = []
     for workers in args.workers:
-        procs, base = start_server(home, workers)
+        procs, _shared, bases = start_server(home, workers)
         try:
             for clients in (4, 16):
-                single.append(single_run(procs, base, token, bodies, clients, args.seconds))
+                single.append(single_run(procs, bases, token, bodies, clients, args.seconds))
                 print(json.dumps(single[-1]), flush=True)
             if workers == args.workers[0]:
                 server_before = sum(cpu_seconds(p.pid) for p in procs)
-                batch = batch_checks(base, token, bodies, args.batches, clients=workers)
+                batch = batch_checks(bases, token, bodies, args.batches, clients=workers)
                 server = sum(cpu_seconds(p.pid) for p in procs) - server_before
                 batch["workers"] = workers
                 batch["server_cpu_ms_per_document"] = round(
