@@ -3,8 +3,9 @@
 **Accuracy** (`--part accuracy`). A synthetic world (seed 606060, never looked at while the
 graph was changed: that was done on seed 424242; the first figures were on 515151; 10,000
 persons, every agency) is loaded into one SQLite node (DE-BKA's records
-as its own, the others' as records it received), `accord xref` links DE-BKA's persons with
-everyone else's (the matcher's same-as links), and the graph is built from the store as the
+as its own, the others' as records it received), `accord xref --among-partners` links
+DE-BKA's persons with everyone else's and the partners' with one another (the matcher's
+same-as links), and the graph is built from the store as the
 service builds it (`accord.services.graph.load_graph`, timed: the rebuild a change costs).
 For each storyline: the best community (Leiden) or ring is the one holding most of the
 storyline members' person records (ties: the purer); *recall* is the share of the members'
@@ -266,10 +267,9 @@ def missed(
 ) -> dict[str, int]:
     """Why each of a storyline's person records outside its best group is missed: in the
     group's connected component but cut off by the communities; another record of the same
-    person is in the group, but no link ties the two (no same-as link: the matcher links the
-    node's own records with partners', not two partners' records with each other, and a
-    person checked under a stolen identity looks like its holder); or no record links it to
-    the group at all."""
+    person is in the group, but no link ties the two (no same-as link: the matcher did not
+    find the pair, or a person checked under a stolen identity looks like its holder); or no
+    record links it to the group at all."""
     held = {component_of.get(r) for r in group} - {None}
     in_group = {identity_of.get(r) for r in group & story["persons"]}
     out = {"community_cut": 0, "same_person_unlinked": 0, "no_link_in_records": 0}
@@ -648,12 +648,11 @@ def _nx_ops(
     its budget keeps what finished."""
     import networkx as nx
 
-    before = rss_mib()
     t = time.perf_counter()
     g = nx.Graph()
     g.add_nodes_from(range(n))
     g.add_edges_from(edges)
-    queue.put(("build", time.perf_counter() - t, rss_mib() - before))
+    queue.put(("build", time.perf_counter() - t, None))
     for v in starts:
         t = time.perf_counter()
         nx.single_source_shortest_path_length(g, v, cutoff=2)
@@ -704,10 +703,10 @@ def nx_side(
     gc.collect()
     got, finished = _budgeted(_nx_ops, (edge_list, und.vcount(), starts, pairs), budget)
     out: dict[str, Any] = {"budget_s": budget, "finished": finished}
-    for op, took, extra in got:
+    for op, took, _ in got:
         if op == "build":
             out["build_s"] = round(took, 1)
-            out["rss_mib_graph"] = round(extra)
+            # Not its memory: a forked child's resident size counts the parent's pages.
     for op, wanted in (("neighbourhood_2", len(starts)), ("shortest_path", len(pairs))):
         times = [took for name, took, _ in got if name == op]
         out[op] = {**(ms(times) if times else {}), "samples": len(times), "of": wanted}
