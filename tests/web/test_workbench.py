@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from accord.api.cookies import CSRF_COOKIE, SESSION_COOKIE
 from accord.services.notices import create_notice, publish_notice
@@ -292,12 +292,12 @@ def test_an_expired_session_returns_to_login_and_keeps_what_was_typed(
     log_in(page, de, user)
     page.get_by_label("Name, document number, phone, e-mail or IBAN").fill("Коваленко")
     page.get_by_label("Case reference or justification").fill("BKA-2026-0042")
+    page.get_by_label("Crime area").select_option("thb")
     # The session ends on the node's side (as an idle one does when its token expires).
     secret = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     from accord.services.sessions import logout
 
     logout(de.node, secret)
-    page.get_by_label("Crime area").select_option("thb")
     page.get_by_role("button", name="Search").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("heading")).to_have_text("Your session has ended: log in again")
@@ -310,6 +310,42 @@ def test_an_expired_session_returns_to_login_and_keeps_what_was_typed(
     query = page.get_by_label("Name, document number, phone, e-mail or IBAN")
     expect(query).to_have_value("Коваленко")
     expect(page.get_by_label("Case reference or justification")).to_have_value("BKA-2026-0042")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".hit").first).to_contain_text("Олександр Коваленко")
+
+
+def test_code_lists_refused_for_an_ended_session_are_asked_for_again_after_login(
+    page: Page, nodes: dict[str, Member]
+) -> None:
+    """The session ends while the form's code lists are on their way: the node refuses them,
+    the login asks again, and after it the form has its purposes and crime areas."""
+    from accord.services.sessions import logout
+
+    de = nodes["DE-BKA"]
+    user = new_user(de, "analyst")
+    ended: list[str] = []
+
+    def end_the_session_first(route: Route) -> None:
+        if not ended:
+            secret = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+            logout(de.node, secret)
+            ended.append(secret)
+        route.continue_()
+
+    page.route("**/api/v1/codes", end_the_session_first)
+    log_in(page, de, user)
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading")).to_have_text("Your session has ended: log in again")
+    dialog.get_by_label("User name").fill(user.username)
+    dialog.get_by_label("Password").fill(PASSWORD)
+    dialog.get_by_role("button", name="Use a recovery code instead").click()
+    dialog.get_by_label("Recovery code").fill(user.recovery_codes.pop())
+    dialog.get_by_role("button", name="Log in").click()
+    expect(dialog).to_have_count(0)
+    assert ended, "the code lists were never asked for"
+    page.get_by_label("Crime area").select_option("thb")
+    page.get_by_label("Name, document number, phone, e-mail or IBAN").fill("Коваленко")
+    page.get_by_label("Case reference or justification").fill("BKA-2026-0042")
     page.get_by_role("button", name="Search").click()
     expect(page.locator(".hit").first).to_contain_text("Олександр Коваленко")
 

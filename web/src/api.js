@@ -3,11 +3,23 @@
 // everything; an error comes back as an ApiError naming the fields at fault.
 
 const listeners = new Set();
+const returning = new Set();
 
 /** Called with no argument when the API says the session is gone (401). */
 export function onSessionLost(listener) {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+/** Called with no argument once the user has logged in again after a lost session. */
+export function onSessionBack(listener) {
+  returning.add(listener);
+  return () => returning.delete(listener);
+}
+
+/** Said by the login when a session is there again: what waited for one asks again. */
+export function sessionBack() {
+  for (const listener of [...returning]) listener();
 }
 
 function csrfToken() {

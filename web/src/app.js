@@ -3,7 +3,7 @@
 // When the session ends (idle, or expired), the login is shown over the screen, which keeps
 // what the user had typed; logging in again carries on where they were.
 import { useEffect, useState } from "preact/hooks";
-import { get, onSessionLost, post } from "./api.js";
+import { get, onSessionLost, post, sessionBack } from "./api.js";
 import { LANGUAGES, language, restoreLanguage, setLanguage, t } from "./i18n.js";
 import { useSignal } from "./state.js";
 import { html } from "./ui.js";
@@ -64,6 +64,8 @@ export function App() {
       restoreLanguage(found.subject);
       setMe(found);
       setLost(false);
+      if (found.scopes.includes("mfa:enrol")) return;
+      sessionBack();
     } catch {
       setMe(null);
     }
