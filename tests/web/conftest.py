@@ -36,6 +36,10 @@ from tests.federation.cluster import EXAMPLES, add_person
 SHOTS = os.environ.get("ACCORD_WEB_SCREENSHOTS")
 PASSWORD = "a long passphrase for the workbench"
 _names = itertools.count(1)
+# What a screen shows after one request to the node: on a shared machine running the suite in
+# two processes, each with its browser, one request now and then takes longer than the default
+# 5 s. Ten is still far below anything a user would wait for.
+expect.set_options(timeout=10_000)
 
 
 @dataclass

@@ -124,15 +124,22 @@ class _Held:
         return self.graph
 
 
+#: From this many records on, a graph just built is put out of the garbage collector's way.
+FREEZE_FROM = 50_000
+
+
 def settle(graph: EntityGraph) -> EntityGraph:
-    """Make a graph just built ready to be held: what every trace reads computed now, and
-    every object the process holds by then put out of the garbage collector's way
-    (`gc.freeze`). A graph of a million records is tens of millions of list items, none of
-    which can be garbage while it is held; each full collection walked them all, half a
-    second every few dozen analyses at that size. The next refresh unfreezes first."""
+    """Make a graph just built ready to be held: what every trace reads computed now, and,
+    for a large graph, every object the process holds by then put out of the garbage
+    collector's way (`gc.freeze`). A graph of a million records is tens of millions of list
+    items, none of which can be garbage while it is held; each full collection walked them
+    all, half a second every few dozen analyses at that size. The next refresh unfreezes
+    first. A small graph is left to the collector: the full collection that must come before
+    a freeze walks the whole process, which costs more than a small graph ever would."""
     prepare_flows(graph)
-    gc.collect()
-    gc.freeze()
+    if graph.vertex_count >= FREEZE_FROM:
+        gc.collect()
+        gc.freeze()
     return graph
 
 
