@@ -8,7 +8,7 @@ on the watchlist as publishing does (their matcher keys in `notice_keys`), in bu
 the ledger entry per notice that publishing writes. Each (backend, notices) runs in a child
 process of its own. Writes benchmarks/results/watchlist.json.
 
-    .venv/bin/python benchmarks/watchlist.py            # 100k notices, 20k records, SQLite
+    .venv/bin/python benchmarks/watchlist.py            # 100k notices, 200k records, SQLite
     .venv/bin/python benchmarks/watchlist.py --quick    # 10k notices, 10k records
 """
 
@@ -198,6 +198,7 @@ def child(backend: str, n_notices: int, data: Path, workdir: Path) -> dict[str, 
         "active_notices": n_notices,
         "notice_keys": keys,
         "records": records,
+        "ingest_workers": settings.ingest_workers,
         "seconds": round(elapsed, 2),
         "records_per_s": round(records / elapsed),
         "alerts": raised,
@@ -211,7 +212,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--notices", type=int, default=100_000)
-    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--backends", default="sqlite")
     parser.add_argument("--quick", action="store_true", help="10k notices, 10k records")
     parser.add_argument(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
     )
     max_line_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Longest ingest line accepted, in bytes."
+    )
+    ingest_workers: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1),
+        ge=0,
+        le=64,
+        description="Processes that validate and index a large file's lines while the ingest "
+        "writes (0: all in the ingest's own process).",
     )
     # The HTTP API's limits and its metrics (docs/settings.md, "HTTP API"). Checked in a raw
     # ASGI middleware before a route reads anything (accord.api.guard).

@@ -139,10 +139,9 @@ def parse_json_line(raw: bytes) -> dict[str, Any] | BadLine:
     return obj
 
 
-def read_json_lines(
-    stream: IO[bytes], max_bytes: int
-) -> Iterator[tuple[int, int, dict[str, Any] | BadLine]]:
-    """Yield (line number, bytes consumed so far, parsed object or BadLine). Blank lines skip."""
+def read_json_raw(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[int, int, bytes | BadLine]]:
+    """Yield (line number, bytes consumed so far, the line's bytes to `parse_json_line`, or
+    BadLine): blank lines skip, a byte-order mark before the first line goes."""
     for number, consumed, raw in read_raw_lines(stream, max_bytes):
         if isinstance(raw, BadLine):
             yield number, consumed, raw
@@ -151,4 +150,12 @@ def read_json_lines(
             raw = raw[len(_BOM) :]
         if not raw.strip():
             continue
-        yield number, consumed, parse_json_line(raw)
+        yield number, consumed, raw
+
+
+def read_json_lines(
+    stream: IO[bytes], max_bytes: int
+) -> Iterator[tuple[int, int, dict[str, Any] | BadLine]]:
+    """Yield (line number, bytes consumed so far, parsed object or BadLine). Blank lines skip."""
+    for number, consumed, raw in read_json_raw(stream, max_bytes):
+        yield number, consumed, raw if isinstance(raw, BadLine) else parse_json_line(raw)

@@ -19,10 +19,11 @@ the agency's stream and every hit is in the ledger."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, or_, select
 
@@ -50,6 +51,8 @@ __all__ = [
     "alert_payload",
     "check_notice",
     "check_records",
+    "confirm_hits",
+    "find_hits",
     "matching_properties",
     "notice_watch_keys",
     "raise_alerts",
@@ -73,12 +76,30 @@ _PERSON_KINDS = frozenset({KIND_MATCH_NAME, KIND_MATCH_ID})
 _DOCUMENT_PROPERTY = {"Passport": "passportNumber"}
 
 
+class LazyRecord(Protocol):
+    """A record prepared in another process (`accord.services.ingest`): its schema and
+    properties at hand, the whole record built when called."""
+
+    @property
+    def schema(self) -> str: ...
+
+    @property
+    def properties(self) -> Mapping[str, list[str]]: ...
+
+    def __call__(self) -> Record: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A record to match: the record, its version and its search keys."""
+    """A record to match by its search keys: the record, or a lazy one. Only a record whose
+    keys meet a notice's is scored, by its properties, and only a hit needs the record."""
 
-    record: Record
+    source: Record | LazyRecord
     keys: frozenset[tuple[str, str]]
+
+    @property
+    def record(self) -> Record:
+        return self.source if isinstance(self.source, Record) else self.source()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,28 +164,27 @@ def _weights(counts: Mapping[tuple[str, str], int]) -> dict[tuple[str, str], flo
     return {key: math.log1p(_IDF_SIZE / n) for key, n in counts.items()}
 
 
-def _score(notice: NoticeRow, record: Record, identified: bool) -> Hit | None:
+def _score(
+    notice: NoticeRow, cand: Candidate, identified: bool, subjects: dict[int, Any]
+) -> tuple[float, dict[str, Any]] | None:
     """A person against a person: the matcher's score. Otherwise a hit needs an identifier
-    the two share (`identified`), and scores 1."""
-    if notice.subject_schema in MATCHED_SCHEMATA and record.schema in MATCHED_SCHEMATA:
+    the two share (`identified`), and scores 1. `subjects` keeps each notice's subject as the
+    matcher reads it, for the other records of the batch."""
+    schema = cand.source.schema
+    if notice.subject_schema in MATCHED_SCHEMATA and schema in MATCHED_SCHEMATA:
         from accord.matching.score import load_weights, score, subject_of
 
-        props = matching_properties(
-            notice.subject_schema, notice.subject["properties"], notice.documents
-        )
-        result = score(
-            subject_of(notice.subject_schema, props),
-            subject_of(record.schema, record.properties),
-            load_weights(),
-        )
-        return Hit(
-            notice,
-            record,
-            result.score,
-            {"match": "name", "algorithm": result.algorithm, "features": result.explain()},
-        )
+        subject = subjects.get(notice.pk)
+        if subject is None:
+            props = matching_properties(
+                notice.subject_schema, notice.subject["properties"], notice.documents
+            )
+            subject = subjects[notice.pk] = subject_of(notice.subject_schema, props)
+        result = score(subject, subject_of(schema, cand.source.properties), load_weights())
+        features = result.explain()
+        return result.score, {"match": "name", "algorithm": result.algorithm, "features": features}
     if identified:
-        return Hit(notice, record, 1.0, {"match": "identifier", "algorithm": None, "features": {}})
+        return 1.0, {"match": "identifier", "algorithm": None, "features": {}}
     return None
 
 
@@ -173,48 +193,106 @@ def check_records(
 ) -> list[Hit]:
     """Match records against the watchlist and raise the alerts of every hit (in the caller's
     transaction); returns the hits."""
+    found = find_hits(
+        conn,
+        candidates,
+        cap=node.settings.watchlist_candidates,
+        threshold=node.settings.match_threshold,
+        now=now,
+    )
+    hits = [
+        Hit(notice, cand.record, score, match)
+        for cand, scored in zip(candidates, found, strict=True)
+        for notice, score, match in scored
+    ]
+    if hits:
+        raise_alerts(conn, node, hits, now, actor)
+    return hits
+
+
+def find_hits(
+    conn: Connection,
+    candidates: Sequence[Candidate],
+    *,
+    cap: int,
+    threshold: float,
+    now: datetime,
+) -> list[list[tuple[NoticeRow, float, dict[str, Any]]]]:
+    """For each candidate, the active notices it hits with their scores and features. Reads
+    only the watchlist: an ingest's worker process runs it on its own connection
+    (`confirm_hits` then raises the alerts in the ingest's transaction)."""
+    out: list[list[tuple[NoticeRow, float, dict[str, Any]]]] = [[] for _ in candidates]
     if not candidates or not store.has_keys(conn):
-        return []
+        return out
     wanted = {key for c in candidates for key in c.keys}
-    counts = store.key_counts(conn, wanted)
-    if not counts:
-        return []
-    rare = {k: n for k, n in counts.items() if n <= COMMON_KEY_NOTICES}
-    weights = _weights(rare)
-    posted = store.postings(conn, rare)
-    cap = node.settings.watchlist_candidates
-    chosen: list[tuple[Candidate, list[tuple[int, bool]]]] = []
-    for cand in candidates:
-        tally: dict[int, float] = {}
-        count: dict[int, int] = {}
-        by_id: set[int] = set()
-        for key in cand.keys:
-            posts = posted.get(key)
-            if not posts:
-                continue
-            weight = weights[key]
-            for pk in posts:
-                tally[pk] = tally.get(pk, 0.0) + weight
-                count[pk] = count.get(pk, 0) + 1
-            if key[0] in _IDENTIFIER_KINDS:
-                by_id.update(posts)
-        strong = [pk for pk, n in count.items() if n >= MIN_SHARED_KEYS or pk in by_id]
+    posted = store.rare_postings(conn, wanted, COMMON_KEY_NOTICES)
+    if not posted:
+        return out
+    weights = _weights({key: len(posts) for key, posts in posted.items()})
+    chosen: list[tuple[int, list[tuple[int, bool]]]] = []
+    for at, cand in enumerate(candidates):
+        keyed = [(key, posts) for key in cand.keys if (posts := posted.get(key))]
+        identifying = [posts for key, posts in keyed if key[0] in _IDENTIFIER_KINDS]
+        if len(keyed) < MIN_SHARED_KEYS and not identifying:
+            continue  # no notice can share enough keys with it
+        # Counted in C (`Counter.update`, `most_common`): a record's keys may be held by
+        # thousands of notices between them, and a Python loop over each cost more than the
+        # rest of the record's ingest.
+        count: Counter[int] = Counter()
+        for _, posts in keyed:
+            count.update(posts)
+        by_id: set[int] = set().union(*identifying)
+        strong = set(by_id)
+        for pk, n in count.most_common():
+            if n < MIN_SHARED_KEYS:
+                break
+            strong.add(pk)
         if strong:
+            tally = dict.fromkeys(strong, 0.0)
+            for key, posts in keyed:
+                weight = weights[key]
+                for pk in strong.intersection(posts):
+                    tally[pk] += weight
             ranked = sorted(strong, key=lambda pk: (-tally[pk], pk))[:cap]
-            chosen.append((cand, [(pk, pk in by_id) for pk in ranked]))
+            chosen.append((at, [(pk, pk in by_id) for pk in ranked]))
     if not chosen:
-        return []
+        return out
     rows = store.notices_by_pk(conn, {pk for _, best in chosen for pk, _ in best})
-    threshold = node.settings.match_threshold
-    hits: list[Hit] = []
-    for cand, best in chosen:
+    subjects: dict[int, Any] = {}
+    for at, best in chosen:
         for pk, identified in best:
             notice = rows.get(pk)
-            if notice is None or notice.status != ACTIVE or notice.valid_until <= now:
+            if not _alive(notice, now):
                 continue
-            hit = _score(notice, cand.record, identified)
-            if hit is not None and hit.score >= threshold:
-                hits.append(hit)
+            assert notice is not None
+            found = _score(notice, candidates[at], identified, subjects)
+            if found is not None and found[0] >= threshold:
+                out[at].append((notice, found[0], found[1]))
+    return out
+
+
+def _alive(notice: NoticeRow | None, now: datetime) -> bool:
+    return notice is not None and notice.status == ACTIVE and notice.valid_until > now
+
+
+def confirm_hits(
+    conn: Connection,
+    node: Node,
+    found: Sequence[tuple[Candidate, int, float, dict[str, Any]]],
+    now: datetime,
+    actor: str,
+) -> list[Hit]:
+    """Raise the alerts of hits found elsewhere (`find_hits` in an ingest's worker): each
+    (candidate, notice pk, score, features) whose notice is still active as this transaction
+    sees it. A notice cancelled since stops alerting at once."""
+    if not found:
+        return []
+    rows = store.notices_by_pk(conn, {pk for _, pk, _, _ in found})
+    hits = [
+        Hit(notice, cand.record, score, match)
+        for cand, pk, score, match in found
+        if _alive(notice := rows.get(pk), now) and notice is not None
+    ]
     if hits:
         raise_alerts(conn, node, hits, now, actor)
     return hits
@@ -242,13 +320,14 @@ def check_notice(conn: Connection, node: Node, notice: NoticeRow, now: datetime)
     threshold = node.settings.match_threshold
     ids = {k for k in keys if k[0] == KIND_ID}
     hits: list[Hit] = []
+    subjects: dict[int, Any] = {}
     for stored in record_store.get_records(conn, pks):
         record = stored.record
         persons = record.schema in MATCHED_SCHEMATA and notice.subject_schema in MATCHED_SCHEMATA
         identified = not persons and bool(ids & record_keys(record.schema, record.properties))
-        hit = _score(notice, record, identified)
-        if hit is not None and hit.score >= threshold:
-            hits.append(hit)
+        found = _score(notice, Candidate(record, frozenset()), identified, subjects)
+        if found is not None and found[0] >= threshold:
+            hits.append(Hit(notice, record, found[0], found[1]))
     if hits:
         raise_alerts(conn, node, hits, now, f"system:watchlist@{node.agency}")
     return hits

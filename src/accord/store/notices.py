@@ -49,6 +49,7 @@ __all__ = [
     "notices_by_pk",
     "postings",
     "put_keys",
+    "rare_postings",
     "recipients",
     "transitions",
 ]
@@ -273,14 +274,41 @@ def key_counts(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[
 
 def postings(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
     """The active notices holding each of these keys."""
-    k = notice_keys.c
+    return rare_postings(conn, keys, None)
+
+
+def rare_postings(
+    conn: Connection, keys: Iterable[tuple[str, str]], most: int | None
+) -> dict[tuple[str, str], list[int]]:
+    """The active notices holding each of these keys, for the keys held by no more than
+    `most` notices (all with None). One row a key, its notices joined by the database
+    (`group_concat`, `string_agg`), straight from the driver: an ingest reads hundreds of
+    thousands of postings, and a row object each cost more than the database's read."""
     found: dict[tuple[str, str], list[int]] = {}
-    for kind, values in _by_kind(keys).items():
-        for start in range(0, len(values), _CHUNK):
-            chunk = values[start : start + _CHUNK]
-            stmt = select(k.value, k.notice_pk).where(k.kind == kind, k.value.in_(chunk))
-            for value, pk in conn.execute(stmt):
-                found.setdefault((kind, value), []).append(int(pk))
+    mark = placeholder(conn)
+    joined = (
+        "string_agg(notice_pk::text, ',')"
+        if conn.dialect.name == "postgresql"
+        else "group_concat(notice_pk)"
+    )
+    having = "" if most is None else f" HAVING count(*) <= {int(most)}"
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for kind, values in _by_kind(keys).items():
+            for start in range(0, len(values), _CHUNK):
+                chunk = values[start : start + _CHUNK]
+                marks = ", ".join(mark for _ in chunk)
+                cursor.execute(
+                    # Only placeholders, the aggregate's name and an int are interpolated;
+                    # kind and values are parameters.
+                    f"SELECT value, {joined} FROM notice_keys "  # noqa: S608
+                    f"WHERE kind = {mark} AND value IN ({marks}) GROUP BY value{having}",
+                    (kind, *chunk),
+                )
+                for value, pks in cursor.fetchall():
+                    found[(kind, value)] = [int(pk) for pk in pks.split(",")]
+    finally:
+        cursor.close()
     return found
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Connection,
+    Dialect,
     Float,
     Row,
     String,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     update,
     values,
 )
+from sqlalchemy.engine import make_url
 
 from accord.model import (
     TLP,
@@ -42,12 +44,14 @@ from accord.model import (
     SubjectCategory,
     content_hash,
 )
-from accord.store.db import bulk_insert, dialect_insert
+from accord.store.db import bulk_insert
 from accord.store.tables import match_views, record_history, record_keys, records
 
 __all__ = [
     "MAX_OFFSET",
     "Existing",
+    "NewRow",
+    "RowBinder",
     "StaleRecord",
     "StoredRecord",
     "find_by_keys",
@@ -59,6 +63,7 @@ __all__ = [
     "get_views",
     "history",
     "insert_new_records",
+    "insert_new_rows",
     "insert_records",
     "list_records",
     "live_batch",
@@ -68,6 +73,7 @@ __all__ = [
     "replace_keys",
     "replace_record",
     "replace_views",
+    "row_binder",
 ]
 
 _LOOKUP_CHUNK = 500
@@ -195,66 +201,167 @@ def insert_records(
     return pks
 
 
+#: The records table's columns a new row states (the primary key is the database's).
+_ROW_COLUMNS = tuple(c for c in records.c if c.name != "pk")
+ROW_COLUMNS = tuple(c.name for c in _ROW_COLUMNS)
+_HASH_AT = ROW_COLUMNS.index("content_hash")
+_CAPTION_AT = ROW_COLUMNS.index("caption")
+#: Where a row holds the record's properties, as JSON text on either database.
+PROPERTIES_AT = ROW_COLUMNS.index("properties")
+
+
+@dataclass(frozen=True, slots=True)
+class NewRow:
+    """A record ready to be written: its row of the records table as the database driver
+    takes it (`RowBinder`), its search keys and its matching view. Plain values only, so
+    that another process can prepare it (`accord.services.ingest`)."""
+
+    owner: str
+    entity_id: str
+    values: tuple[Any, ...]
+    keys: tuple[tuple[str, str], ...]
+    view: str | None
+
+    @property
+    def content_hash(self) -> str:
+        return str(self.values[_HASH_AT])
+
+    @property
+    def caption(self) -> str:
+        return str(self.values[_CAPTION_AT])
+
+
+class RowBinder:
+    """Turns a record into its row of the records table, each value bound as the dialect's
+    own INSERT would bind it (a date as SQLite's text, JSON serialised), so that the row can
+    go to the driver without SQLAlchemy's per-row statement work. A binder is made from the
+    dialect's name and driver alone (`for_dialect`), in any process."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.name = dialect.name
+        self.driver = dialect.driver
+        serialise = getattr(dialect, "_json_serializer", None) or json.dumps
+        binders: list[Any] = []
+        for col in _ROW_COLUMNS:
+            if self.name == "postgresql" and isinstance(col.type, JSON):
+                # unnest's arrays carry JSON as text; the driver adapts JSON only on its own.
+                binders.append(serialise)
+            else:
+                binders.append(col.type.dialect_impl(dialect).bind_processor(dialect))
+        self._binders = binders
+
+    @classmethod
+    def for_dialect(cls, name: str, driver: str) -> RowBinder:
+        dialect = make_url(f"{name}+{driver}://").get_dialect()()
+        return cls(dialect)
+
+    def row(self, record: Record, caption: str) -> tuple[Any, ...]:
+        plain = _row(record, caption)
+        return tuple(
+            plain[name] if bind is None else bind(plain[name])
+            for name, bind in zip(ROW_COLUMNS, self._binders, strict=True)
+        )
+
+    def new_row(self, record: Record, caption: str, keys: Iterable[tuple[str, str]]) -> NewRow:
+        """The record with its row, search keys and matching view."""
+        # The matcher's modules load its romanisation tables: only where records are written.
+        from accord.matching.view import VIEWED_SCHEMATA, view_of
+
+        view = (
+            view_of(record.schema, record.properties) if record.schema in VIEWED_SCHEMATA else None
+        )
+        return NewRow(record.owner, record.id, self.row(record, caption), tuple(keys), view)
+
+
+def row_binder(conn: Connection) -> RowBinder:
+    """The binder of this connection's dialect (one per dialect, kept)."""
+    dialect = conn.dialect
+    key = (dialect.name, dialect.driver)
+    found: RowBinder | None = _BINDERS.get(key)
+    if found is None:
+        found = _BINDERS[key] = RowBinder(dialect)
+    return found
+
+
+_BINDERS: dict[tuple[str, str], RowBinder] = {}
+
+
 def insert_new_records(
     conn: Connection, items: Sequence[tuple[Record, str, set[tuple[str, str]]]]
 ) -> set[tuple[str, str]]:
     """Insert the records whose (owner, entity id) is not stored yet, with their search keys.
+    Returns the (owner, entity id) pairs that were NOT inserted because they exist."""
+    binder = row_binder(conn)
+    return insert_new_rows(
+        conn, [binder.new_row(rec, caption, keys) for rec, caption, keys in items]
+    )
 
-    Returns the (owner, entity id) pairs that were NOT inserted because they exist. One
-    INSERT .. ON CONFLICT DO NOTHING instead of a look-up first: new data, the common case,
-    costs no read (and PostgreSQL's planner cannot misjudge a table growing inside the
-    transaction)."""
-    if not items:
+
+def insert_new_rows(conn: Connection, rows: Sequence[NewRow]) -> set[tuple[str, str]]:
+    """Insert the rows whose (owner, entity id) is not stored yet, with their search keys
+    and views; returns the (owner, entity id) pairs that were NOT inserted because they exist.
+
+    One INSERT .. ON CONFLICT DO NOTHING instead of a look-up first: new data, the common
+    case, costs no read (and PostgreSQL's planner cannot misjudge a table growing inside the
+    transaction). Rows go to the driver as they are (`RowBinder`)."""
+    if not rows:
         return set()
-    rows = [_row(rec, caption) for rec, caption, _ in items]
     if conn.dialect.name == "postgresql":
-        inserted = _insert_new_pg(conn, rows)
+        inserted = _insert_new_pg(conn, [r.values for r in rows])
     else:
-        stmt = (
-            dialect_insert(conn, records)
-            .on_conflict_do_nothing(index_elements=["owner", "entity_id"])
-            .returning(records.c.pk, records.c.owner, records.c.entity_id)
-        )
-        inserted = {(r.owner, r.entity_id): r.pk for r in conn.execute(stmt, rows)}
-    _insert_keys(
+        inserted = _insert_new_sqlite(conn, [r.values for r in rows])
+    fresh = [
+        (inserted[(r.owner, r.entity_id)], r) for r in rows if (r.owner, r.entity_id) in inserted
+    ]
+    _insert_keys(conn, [(pk, kind, value) for pk, r in fresh for kind, value in r.keys])
+    bulk_insert(
         conn,
-        [
-            (inserted[(rec.owner, rec.id)], kind, value)
-            for rec, _, keys in items
-            if (rec.owner, rec.id) in inserted
-            for kind, value in keys
-        ],
+        "match_views",
+        ("record_pk", "view"),
+        [(pk, r.view) for pk, r in fresh if r.view is not None],
     )
-    _insert_views(
-        conn,
-        [
-            (inserted[(rec.owner, rec.id)], rec)
-            for rec, _, _ in items
-            if (rec.owner, rec.id) in inserted
-        ],
-    )
-    return {(rec.owner, rec.id) for rec, _, _ in items} - set(inserted)
+    return {(r.owner, r.entity_id) for r in rows} - set(inserted)
 
 
-def _insert_new_pg(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+_OWNER_AT = ROW_COLUMNS.index("owner")
+_ID_AT = ROW_COLUMNS.index("entity_id")
+
+
+def _insert_new_sqlite(conn: Connection, rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], int]:
+    """SQLite: the driver's executemany of INSERT .. ON CONFLICT DO NOTHING, then the rows it
+    inserted read back as the newest ones. SQLite gives a new row the largest rowid yet, and
+    this transaction holds the database's write lock from the first row on, so the rows
+    inserted are exactly the `rowcount` newest (the driver returns no rows from an
+    executemany, and SQLAlchemy's multi-row INSERT .. RETURNING cost a third of ingest)."""
+    names = ", ".join(ROW_COLUMNS)
+    marks = ", ".join("?" for _ in ROW_COLUMNS)
+    # Only this table's column names are interpolated; the values are parameters.
+    cursor = conn.exec_driver_sql(
+        f"INSERT INTO records ({names}) VALUES ({marks}) "  # noqa: S608
+        "ON CONFLICT (owner, entity_id) DO NOTHING",
+        rows,
+    )
+    count = cursor.rowcount
+    if count <= 0:
+        return {}
+    newest = conn.exec_driver_sql(
+        "SELECT pk, owner, entity_id FROM records ORDER BY pk DESC LIMIT ?", (count,)
+    )
+    found = {(owner, entity_id): pk for pk, owner, entity_id in newest}
+    if len(found) != count or not found.keys() <= {(r[_OWNER_AT], r[_ID_AT]) for r in rows}:
+        raise RuntimeError("the records inserted are not the newest rows")  # pragma: no cover
+    return found
+
+
+def _insert_new_pg(conn: Connection, rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], int]:
     """PostgreSQL: the rows as one array per column, `unnest`ed into one INSERT .. ON
     CONFLICT DO NOTHING RETURNING. A multi-row VALUES of thousands of rows is a statement the
     driver parses placeholder by placeholder (a quarter of ingest's time); this one is short
-    and its arrays travel as parameters. Each value goes through its column's own bind
-    processing, as SQLAlchemy's INSERT would do it."""
+    and its arrays travel as parameters. The values are bound already (`RowBinder`)."""
     dialect = conn.dialect
-    dumps = getattr(dialect, "_json_serializer", None) or json.dumps
-    columns = [c for c in records.c if c.name != "pk"]
-    casts, arrays = [], []
-    for col in columns:
-        values = [row[col.name] for row in rows]
-        if isinstance(col.type, JSON):  # the driver adapts a JSON value itself, not in arrays
-            values = [None if v is None else dumps(v) for v in values]
-        elif (process := col.type.bind_processor(dialect)) is not None:
-            values = [process(v) for v in values]
-        arrays.append(values)
-        casts.append(f"%s::{col.type.compile(dialect=dialect)}[]")
-    names = ", ".join(c.name for c in columns)
+    arrays = [list(column) for column in zip(*rows, strict=True)]
+    casts = [f"%s::{col.type.compile(dialect=dialect)}[]" for col in _ROW_COLUMNS]
+    names = ", ".join(ROW_COLUMNS)
     # Only this table's column names and types are interpolated; the values are parameters.
     sql = (
         f"INSERT INTO records ({names}) SELECT * FROM unnest({', '.join(casts)}) "  # noqa: S608
