@@ -152,6 +152,7 @@ def serve(home: Path, port: int, own_port: int) -> None:
     import uvicorn
 
     from accord.api import create_app
+    from accord.api.server import settle_process
     from accord.services.node import open_node
     from accord.settings import Settings
 
@@ -163,6 +164,7 @@ def serve(home: Path, port: int, own_port: int) -> None:
     own.bind(("127.0.0.1", own_port))
     own.listen(1024)
     app = create_app(open_node(Settings(home=home)))
+    settle_process()  # as `accord serve` does
     config = uvicorn.Config(
         app, log_config=None, access_log=False, lifespan="off", ws="none", log_level="warning"
     )

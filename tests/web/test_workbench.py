@@ -16,6 +16,7 @@ from tests.services.notices_factories import red
 from tests.web.conftest import (
     PASSWORD,
     Member,
+    User,
     api_token,
     auth,
     log_in,
@@ -284,6 +285,18 @@ def test_the_administrator_sees_users_tokens_and_partners(
     shot(page, "admin")
 
 
+def log_in_again(page: Page, user: User) -> None:
+    """The login that a lost session shows over the screen, with a recovery code."""
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading")).to_have_text("Your session has ended: log in again")
+    dialog.get_by_label("User name").fill(user.username)
+    dialog.get_by_label("Password").fill(PASSWORD)
+    dialog.get_by_role("button", name="Use a recovery code instead").click()
+    dialog.get_by_label("Recovery code").fill(user.recovery_codes.pop())
+    dialog.get_by_role("button", name="Log in").click()
+    expect(dialog).to_have_count(0)
+
+
 def test_an_expired_session_returns_to_login_and_keeps_what_was_typed(
     page: Page, nodes: dict[str, Member]
 ) -> None:
@@ -299,14 +312,7 @@ def test_an_expired_session_returns_to_login_and_keeps_what_was_typed(
 
     logout(de.node, secret)
     page.get_by_role("button", name="Search").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading")).to_have_text("Your session has ended: log in again")
-    dialog.get_by_label("User name").fill(user.username)
-    dialog.get_by_label("Password").fill(PASSWORD)
-    dialog.get_by_role("button", name="Use a recovery code instead").click()
-    dialog.get_by_label("Recovery code").fill(user.recovery_codes.pop())
-    dialog.get_by_role("button", name="Log in").click()
-    expect(dialog).to_have_count(0)
+    log_in_again(page, user)
     query = page.get_by_label("Name, document number, phone, e-mail or IBAN")
     expect(query).to_have_value("Коваленко")
     expect(page.get_by_label("Case reference or justification")).to_have_value("BKA-2026-0042")
@@ -334,14 +340,7 @@ def test_code_lists_refused_for_an_ended_session_are_asked_for_again_after_login
 
     page.route("**/api/v1/codes", end_the_session_first)
     log_in(page, de, user)
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading")).to_have_text("Your session has ended: log in again")
-    dialog.get_by_label("User name").fill(user.username)
-    dialog.get_by_label("Password").fill(PASSWORD)
-    dialog.get_by_role("button", name="Use a recovery code instead").click()
-    dialog.get_by_label("Recovery code").fill(user.recovery_codes.pop())
-    dialog.get_by_role("button", name="Log in").click()
-    expect(dialog).to_have_count(0)
+    log_in_again(page, user)
     assert ended, "the code lists were never asked for"
     page.get_by_label("Crime area").select_option("thb")
     page.get_by_label("Name, document number, phone, e-mail or IBAN").fill("Коваленко")

@@ -338,8 +338,12 @@ def serve(
     # log_config=None: uvicorn's loggers keep the configuration of accord.logs. Open event
     # streams do not hold a shutdown up for longer than the grace (clients reconnect).
     level = node.settings.log_level.lower()
+    app = create_app(node)
+    from accord.api.server import settle_process
+
+    settle_process()
     uvicorn.run(
-        create_app(node),
+        app,
         host=host,
         port=port,
         log_level=level,

@@ -82,6 +82,7 @@ class _Held:
         self.links: list[SameAs] = []
         self.summaries: dict[tuple[Any, ...], Summary] = {}
         self.read = 0  # records read from the store by the last refresh
+        self.froze = False  # whether the graph held was frozen (`settle`)
 
     def _record(self, row: store.GraphRow) -> GraphRecord:
         owner, rid, schema, caption, props, hand, tlp, rel, ass, cat, areas = row
@@ -113,13 +114,15 @@ class _Held:
                     for lo, li, ro, ri, score, judged in store.match_links(conn)
                     if judged != "different"
                 ]
-        gc.unfreeze()  # the graph this one replaces may be collected again
+        if self.froze:
+            gc.unfreeze()  # the graph this one replaces may be collected again
         builder = GraphBuilder()
         for pk in sorted(self.records):
             builder.add(self.records[pk][1])
         for link in self.links:
             builder.add_same_as(link)
         self.graph = settle(builder.build())
+        self.froze = gc.get_freeze_count() > 0 and self.graph.vertex_count >= FREEZE_FROM
         self.mark = mark
         return self.graph
 
