@@ -11,7 +11,7 @@ from datetime import date
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.web.conftest import Member, api_token, auth, log_in, new_user, shot
 
@@ -159,3 +159,54 @@ def test_the_partners_offered_are_told_only_to_those_who_may_write_to_them(
 
     assert partners("liaison_officer") == ["UA-NPU"]
     assert partners("document_checker") == []
+
+
+def test_a_message_arriving_before_the_screens_event_stream_opens_still_shows(
+    page: Page, other: Page, nodes: dict[str, Member]
+) -> None:
+    """The inbox loads its list, then opens its event stream; a message that arrives in
+    between is on no stream (a first connection starts from now). The screen loads again
+    when its stream opens."""
+    import time
+
+    from accord.services.messaging import list_messages, send_message
+
+    de, ua = nodes["DE-BKA"], nodes["UA-NPU"]
+    subject = f"Between the list and the stream {next(_subjects)}"
+    held: list[Route] = []
+    other.route("**/api/v1/events", lambda route: held.append(route))
+    log_in(other, ua, new_user(ua, "liaison_officer"))
+    other.goto(f"{ua.url}/#/messages")
+    expect(other.get_by_role("button", name="Refresh")).to_be_visible()
+    for _ in range(100):
+        if held:
+            break
+        other.wait_for_timeout(50)
+    assert held, "the inbox never asked for its event stream"
+
+    send_message(
+        de.node,
+        de.node.operator(),
+        {
+            "kind": "rfi",
+            "recipient": "UA-NPU",
+            "subject": subject,
+            "body": "Who is the keeper of AA 5678 BB?",
+            "language": "en",
+            "priority": "routine",
+            "case_reference": "BKA-2026-0042",
+            "crime_area": "thb",
+        },
+    )
+    deadline = time.monotonic() + ARRIVAL_MS / 1000
+    while not any(
+        m.payload is not None and m.payload.subject == subject
+        for m in list_messages(ua.node, ua.node.operator())
+    ):
+        assert time.monotonic() < deadline, "the message never reached UA-NPU"
+        time.sleep(0.1)
+    expect(other.locator(".thread", has_text=subject)).to_have_count(0)
+    for route in held:
+        route.continue_()
+    other.unroute("**/api/v1/events")
+    expect(other.locator(".thread", has_text=subject)).to_be_visible()

@@ -18,7 +18,10 @@ export function Notices({ allowed }) {
     if (allowed.has("GET /api/v1/notices")) get("/notices").then(setNotices, setError);
     if (!allowed.has("GET /api/v1/events")) return undefined;
     const stream = new EventSource("/api/v1/events");
-    stream.onopen = () => setLive("open");
+    stream.onopen = () => {
+      setLive("open");
+      loadAlerts(); // what arrived before the stream was open is not sent on it
+    };
     stream.onerror = () => setLive("reconnecting");
     stream.addEventListener("alert", (event) => {
       const alert = JSON.parse(event.data);
