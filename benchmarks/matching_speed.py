@@ -114,6 +114,7 @@ def api_latency(home: Path, queries: Sequence[dict[str, list[str]]]) -> dict[str
     from fastapi.testclient import TestClient
 
     from accord.api import create_app
+    from accord.api.server import settle_process
     from accord.services.node import open_node
     from accord.services.tokens import issue_token
     from accord.settings import Settings
@@ -125,6 +126,7 @@ def api_latency(home: Path, queries: Sequence[dict[str, list[str]]]) -> dict[str
     times: list[float] = []
     hits = 0
     with TestClient(create_app(node)) as client:
+        settle_process()  # as `accord serve` does once the app is made
         client.headers["Authorization"] = f"Bearer {token.secret}"
         body = {"reference": "speed benchmark", "crime_area": "thb"}
         for warm in queries[:20]:  # load the romanisation tables and the SQLite page cache

@@ -112,3 +112,49 @@ def test_screening_keeps_exactly_the_candidates_the_full_score_keeps(threshold: 
                 assert screened == full, (q, c)
             else:
                 assert screened is None, (q, c)
+
+
+def test_the_prepared_bound_is_every_feature_summed_with_names_at_their_best() -> None:
+    # The bound a query prepares once must be the number the features give one by one:
+    # a feature it leaves out for the query (`NEEDS`) adds nothing, and no other is dropped.
+    import math
+
+    from accord.matching.score import NAME_FEATURES, NEEDS, upper_bound
+
+    weights = load_weights()
+    queries = [
+        *_PEOPLE,
+        {"name": ["Anna Schmidt"]},
+        {"name": ["Anna Schmidt"], "gender": ["female"]},
+    ]
+    for q in queries:
+        query = subject_of("Person", q)
+        bound = upper_bound(query, weights)
+        for c in _PEOPLE:
+            candidate = subject_of("Person", c)
+            logit = weights.bias
+            for name, feature in FEATURES.items():
+                weight = weights.weights.get(name, 0.0)
+                if name in NAME_FEATURES:
+                    low, high = NAME_FEATURES[name]
+                    logit += max(weight * low, weight * high)
+                else:
+                    value = feature(query, candidate)[0]
+                    if name in NEEDS and not NEEDS[name](query):
+                        assert value == 0.0, (name, q, c)
+                    logit += weight * value
+            expected = round(1.0 / (1.0 + math.exp(-(logit + 1e-9))), 4)
+            assert bound(candidate) == expected, (q, c)
+            assert bound(candidate) >= score(query, candidate, weights).score - 1e-4
+
+
+def test_a_prepared_score_is_the_explained_score() -> None:
+    from accord.matching.score import Prepared
+
+    weights = load_weights()
+    for q in [*_PEOPLE, {"name": ["Wei Zhang"], "gender": ["male"]}]:
+        query = subject_of("Person", q)
+        prepared = Prepared(query, weights)
+        for c in _PEOPLE:
+            candidate = subject_of("Person", c)
+            assert prepared.value(candidate) == score(query, candidate, weights).score, (q, c)

@@ -38,9 +38,28 @@ def test_any_names_read_back(names: list[str]) -> None:
 def test_a_view_of_another_version_is_not_read() -> None:
     text = view_of("Person", PEOPLE[0])
     assert text is not None
-    body = json.loads(text)
+    head, names = text.split("\n")
+    body = json.loads(head)
     body["v"] = VIEW_VERSION + 1
-    assert decode_view("Person", json.dumps(body)) is None
+    assert decode_view("Person", json.dumps(body) + "\n" + names) is None
+
+
+@pytest.mark.parametrize("props", PEOPLE)
+def test_a_view_in_the_one_line_layout_still_reads_back(props: dict[str, list[str]]) -> None:
+    # Views written before the names moved to a line of their own hold the same content
+    # under "n"; a node upgraded without `accord reindex` still matches from them.
+    subject = subject_of("Person", props)
+    head, names = encode_view(subject).split("\n")
+    old = json.dumps({**json.loads(head), "n": json.loads(names)}, ensure_ascii=False)
+    assert "\n" not in old
+    assert decode_view("Person", old) == subject
+
+
+def test_names_with_line_breaks_keep_the_view_on_two_lines() -> None:
+    subject = subject_of("Person", {"name": ["Anna\nKovalenko", "Олена\r\nШевченко"]})
+    text = encode_view(subject)
+    assert text.count("\n") == 1
+    assert decode_view("Person", text) == subject
 
 
 def test_only_matched_schemata_have_views() -> None:

@@ -221,7 +221,14 @@ def _agreement(a: PartialDate, b: PartialDate) -> DateAgreement:
     return DateAgreement.MISMATCH
 
 
-def _parsed(values: Iterable[str]) -> list[tuple[str, PartialDate]]:
+def _parsed(values: Iterable[str]) -> tuple[tuple[str, PartialDate], ...]:
+    """The readable dates among `values`, each once, with the value as written."""
+    return _parsed_tuple(values if isinstance(values, tuple) else tuple(values))
+
+
+@lru_cache(maxsize=65536)
+def _parsed_tuple(values: tuple[str, ...]) -> tuple[tuple[str, PartialDate], ...]:
+    # Cached: a query's dates meet every candidate's, and a record's dates recur with it.
     found: list[tuple[str, PartialDate]] = []
     seen: set[PartialDate] = set()
     for raw in values:
@@ -229,7 +236,7 @@ def _parsed(values: Iterable[str]) -> list[tuple[str, PartialDate]]:
         if date is not None and date not in seen:
             seen.add(date)
             found.append((raw, date))
-    return found
+    return tuple(found)
 
 
 def compare_dates(

@@ -29,6 +29,7 @@ __all__ = [
     "FEATURES",
     "Feature",
     "MatchResult",
+    "Prepared",
     "Subject",
     "Weights",
     "algorithms",
@@ -37,6 +38,7 @@ __all__ = [
     "score",
     "screen",
     "subject_of",
+    "upper_bound",
 ]
 
 #: The default algorithm: its name is part of every result.
@@ -446,15 +448,70 @@ def best_possible(query: Subject, candidate: Subject, weights: Weights) -> float
     """The highest score the candidate could have, its names aside (they are taken to agree
     as well as names can): the test that turns a candidate away before its names are read
     or compared (`candidate.names` is not read)."""
-    logit = weights.bias
-    for name, feature in FEATURES.items():
-        weight = weights.weights.get(name, 0.0)
-        if name in NAME_FEATURES:
-            low, high = NAME_FEATURES[name]
-            logit += max(weight * low, weight * high)
-        elif weight:
+    return upper_bound(query, weights)(candidate)
+
+
+#: Features that are 0 for every candidate when the query lacks what they read (a query
+#: without identifiers shares none, one without a birth date asks for no confirmation of
+#: it): `upper_bound` leaves them out for such a query.
+NEEDS: Mapping[str, Callable[[Subject], object]] = {
+    "identifier_match": lambda q: q.identifiers,
+    "identifier_near": lambda q: q.identifiers,
+    "identifier_conflict": lambda q: q.identifiers,
+    "birth_date": lambda q: q.birth_dates,
+    "birth_date_unconfirmed": lambda q: q.birth_dates,
+    "address_similarity": lambda q: q.address_words,
+    "country_mismatch": lambda q: q.countries,
+    "gender_mismatch": lambda q: q.gender,
+}
+
+
+class Prepared:
+    """One query's scoring, prepared once for its candidates (a query meets hundreds): the
+    bias and the features' weights looked up, and the features the query gives nothing to
+    read (`NEEDS`) left out, for a bound (`bound`) and a score without its explanation
+    (`value`). Each sums in the order `score` adds, and a feature left out adds exactly 0,
+    so both are the very numbers `best_possible` and `score(...).score` give."""
+
+    __slots__ = ("_all", "_base", "_read", "query", "weights")
+
+    def __init__(self, query: Subject, weights: Weights) -> None:
+        self.query = query
+        self.weights = weights
+        #: The bias plus what the names can add at best (`bound`).
+        self._base = weights.bias
+        #: The features read without the names (`bound`), and with them (`value`), in order.
+        self._read: list[tuple[float, Callable[[Subject, Subject], tuple[float, str]]]] = []
+        self._all: list[tuple[float, Callable[[Subject, Subject], tuple[float, str]]]] = []
+        for name, feature in FEATURES.items():
+            weight = weights.weights.get(name, 0.0)
+            if name in NAME_FEATURES:
+                low, high = NAME_FEATURES[name]
+                self._base += max(weight * low, weight * high)
+                if weight:
+                    self._all.append((weight, feature))
+            elif weight and (name not in NEEDS or NEEDS[name](query)):
+                self._read.append((weight, feature))
+                self._all.append((weight, feature))
+
+    def bound(self, candidate: Subject) -> float:
+        """`best_possible(query, candidate, weights)`: names are not read."""
+        query, logit = self.query, self._base
+        for weight, feature in self._read:
             logit += weight * feature(query, candidate)[0]
-    return _probability(logit + 1e-9)
+        return _probability(logit + 1e-9)
+
+    def value(self, candidate: Subject) -> float:
+        """`score(query, candidate, weights).score`, without building the explanation."""
+        query, logit = self.query, self.weights.bias
+        for weight, feature in self._all:
+            logit += weight * feature(query, candidate)[0]
+        return _probability(logit)
+
+
+def upper_bound(query: Subject, weights: Weights) -> Callable[[Subject], float]:
+    """`best_possible` for one query, prepared once (`Prepared.bound`)."""
+    return Prepared(query, weights).bound
 
 
 def _probability(logit: float) -> float:

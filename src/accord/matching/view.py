@@ -3,9 +3,13 @@ analysed, birth dates, countries, gender, identifiers normalised, address words 
 once when the record is written, so that a match reads it back instead of analysing the
 candidate's names again (romanising a name costs a hundred times more than reading it).
 
-The encoding is compact JSON with a version (`VIEW_VERSION`): a view written by another
-version of the analysis is not read (`decode_view` answers None) and the candidate is read
-from its properties, as before the view existed; `accord reindex` rewrites every view.
+The encoding is two lines of compact JSON: first what every candidate is screened on (birth
+dates, countries, gender, identifiers, address words) with a version (`VIEW_VERSION`), then
+the analysed names, read only for a candidate the screen lets through (most of a view's
+bytes are its names' spellings, sounds and skeletons). A view written by another version of
+the analysis is not read (`decode_view` answers None) and the candidate is read from its
+properties, as before the view existed; `accord reindex` rewrites every view. A view in
+the earlier one-line layout (the same content, names inside) is read as well.
 """
 
 from __future__ import annotations
@@ -66,8 +70,10 @@ def _name_text(name: PersonName) -> str:
 
 
 def encode_view(subject: Subject) -> str:
-    """The view of `subject` as text."""
-    rest = {
+    """The view of `subject` as text: the screened fields, a newline, the names (JSON
+    escapes every newline inside a string, so the first one splits the two)."""
+    head = {
+        "v": VIEW_VERSION,
         "d": list(subject.birth_dates),
         "c": sorted(subject.countries),
         "g": subject.gender,
@@ -75,8 +81,7 @@ def encode_view(subject: Subject) -> str:
         "a": sorted(subject.address_words),
     }
     names = ",".join(_name_text(n) for n in subject.names)
-    tail = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
-    return f'{{"v":{VIEW_VERSION},"n":[{names}],{tail[1:]}'
+    return f"{json.dumps(head, ensure_ascii=False, separators=(',', ':'))}\n[{names}]"
 
 
 def _name(original: str, parts: list[list[Any]], splits: list[list[int]]) -> PersonName:
@@ -96,8 +101,9 @@ def _name(original: str, parts: list[list[Any]], splits: list[list[int]]) -> Per
     return PersonName(original, tuple(tuple(read[i] for i in split) for split in splits))
 
 
-#: Names read back, by their text in a view: a common name is read once per process.
-_read_names: dict[str, PersonName] = {}
+#: Names read back, by their text in a view: the names a record shares with others (a
+#: common name, or the same person in several records) are read once per process.
+_read_names: dict[str, tuple[PersonName, ...]] = {}
 _READ_NAMES_MAX = 65536
 
 
@@ -107,27 +113,30 @@ class StoredView:
     (`subject`): a candidate the other features turn away never has its names read."""
 
     light: Subject
-    raw_names: list[Any]
+    #: The names as stored: their JSON text, or (a view of the one-line layout) read already.
+    raw_names: str | list[Any]
 
     def subject(self) -> Subject:
         """The whole Subject, names included."""
-        names: list[PersonName] = []
-        for original, parts, splits in self.raw_names:
-            name = _read_names.get(original)
-            if name is None:
-                name = _name(original, parts, splits)
-                if len(_read_names) >= _READ_NAMES_MAX:
-                    _read_names.clear()
-                _read_names[original] = name
-            names.append(name)
-        return replace(self.light, names=tuple(names))
+        raw = self.raw_names
+        if not isinstance(raw, str):
+            return replace(self.light, names=tuple(_name(*n) for n in raw))
+        names = _read_names.get(raw)
+        if names is None:
+            names = tuple(_name(*n) for n in json.loads(raw))
+            if len(_read_names) >= _READ_NAMES_MAX:
+                _read_names.clear()
+            _read_names[raw] = names
+        return replace(self.light, names=names)
 
 
 def read_view(schema: str, text: str) -> StoredView | None:
     """A stored view, or None when it was written by another version."""
-    body = json.loads(text)
+    head, split, names = text.partition("\n")
+    body = json.loads(head)
     if not isinstance(body, dict) or body.get("v") != VIEW_VERSION:
         return None
+    found = body["i"]
     light = Subject(
         schema=schema,
         names=(),
@@ -135,12 +144,13 @@ def read_view(schema: str, text: str) -> StoredView | None:
         countries=frozenset(body["c"]),
         gender=body["g"],
         identifiers=frozenset(
-            Identifier(IdKind(kind), value, country, valid)
-            for kind, value, country, valid in body["i"]
-        ),
+            Identifier(IdKind(kind), value, country, valid) for kind, value, country, valid in found
+        )
+        if found
+        else frozenset(),
         address_words=frozenset(body["a"]),
     )
-    return StoredView(light, body["n"])
+    return StoredView(light, names if split else body["n"])
 
 
 def decode_view(schema: str, text: str) -> Subject | None:

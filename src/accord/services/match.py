@@ -23,10 +23,10 @@ from accord.matching.keys import KIND_MATCH_ID, KIND_MATCH_NAME, match_keys
 from accord.matching.score import (
     ALGORITHM,
     MatchResult,
+    Prepared,
     Subject,
     Weights,
     algorithms,
-    best_possible,
     load_weights,
     score,
     screen,
@@ -148,21 +148,28 @@ def screen_candidates(
     its stored matching view (names already analysed); one without a view (written by
     another version, or before views existed) from its properties."""
     views = store.get_views(conn, pks)
+    prepared = Prepared(subject, weights)
+    #: Candidates read from views, kept by their score alone: each is explained at the end,
+    #: only if it is still among the best (`score` gives the same number, with features).
+    valued: dict[int, tuple[float, Subject]] = {}
     kept: dict[int, MatchResult] = {}
-    worst: list[tuple[float, int]] = []  # the kept results as (score, -pk), worst first
+    worst: list[tuple[float, int]] = []  # the kept scores as (score, -pk), worst first
 
-    def keep(pk: int, result: MatchResult) -> None:
+    def keep(pk: int, value: float) -> bool:
+        """Keep the candidate if it is among the `limit` best so far (dropping the worst)."""
         if limit is None or len(worst) < limit:
-            kept[pk] = result
             if limit is not None:
-                heapq.heappush(worst, (result.score, -pk))
-        elif (result.score, -pk) > worst[0]:
-            _, out = heapq.heapreplace(worst, (result.score, -pk))
-            del kept[-out]
-            kept[pk] = result
+                heapq.heappush(worst, (value, -pk))
+            return True
+        if (value, -pk) > worst[0]:
+            _, out = heapq.heapreplace(worst, (value, -pk))
+            valued.pop(-out, None)
+            kept.pop(-out, None)
+            return True
+        return False
 
     def could_keep(pk: int, view: StoredView) -> bool:
-        best = best_possible(subject, view.light, weights)
+        best = prepared.bound(view.light)
         if best < threshold:
             return False
         # With `limit` kept already, it must beat the worst of them (ties: the smaller key).
@@ -175,14 +182,17 @@ def screen_candidates(
         if view is None:
             unread.append(pk)
         elif could_keep(pk, view):
-            scored = score(subject, view.subject(), weights)
-            if scored.score >= threshold:
-                keep(pk, scored)
+            candidate = view.subject()
+            value = prepared.value(candidate)
+            if value >= threshold and keep(pk, value):
+                valued[pk] = (value, candidate)
     for pk, schema, properties in store.get_properties(conn, unread):
         if schema in PERSON_SCHEMATA:
             result = screen(subject, schema, properties, weights, threshold)
-            if result is not None:
-                keep(pk, result)
+            if result is not None and keep(pk, result.score):
+                kept[pk] = result
+    for pk, (_, candidate) in valued.items():
+        kept[pk] = score(subject, candidate, weights)  # the same score, explained
     return kept
 
 

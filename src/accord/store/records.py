@@ -11,28 +11,27 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Connection,
     Dialect,
-    Float,
     Row,
-    String,
     and_,
-    column,
     delete,
     func,
     insert,
     literal,
     or_,
     select,
+    text,
     union_all,
     update,
-    values,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.elements import TextClause
 
 from accord.model import (
     TLP,
@@ -587,13 +586,29 @@ POSTINGS_FACTOR = 60
 _IDF_SIZE = 1_000_000
 
 
-def _weighted_keys(keys: Sequence[tuple[str, str]], weights: Sequence[float]) -> Any:
-    """The keys and their weights as a VALUES table `q(kind, value, w)`, joined to the index
-    key by key (SQLite and PostgreSQL both read each key's postings from the covering index,
-    where a CASE per posting would cost a comparison per key per row)."""
-    cols = (column("kind", String), column("value", String), column("w", Float))
-    rows = [(kind, value, w) for (kind, value), w in zip(keys, weights, strict=True)]
-    return values(*cols, name="q").data(rows).cte("q")
+@lru_cache(maxsize=512)
+def _weighted_keys_sql(n: int, dialect: str) -> TextClause:
+    """The candidate statement for `n` keys: the keys and their weights as a VALUES table
+    `q(kind, value, w)` of bound parameters, joined to the index key by key (SQLite and
+    PostgreSQL both read each key's postings from the covering index, where a CASE per
+    posting would cost a comparison per key per row), summed per record, best first. Written
+    once per number of keys: a VALUES table of literal rows is compiled again for every
+    query, which cost a query more than reading its candidates' views."""
+    cast = (
+        ("CAST({} AS VARCHAR)", "CAST({} AS VARCHAR)", "CAST({} AS FLOAT)")
+        if dialect == "postgresql"
+        else ("{}", "{}", "{}")
+    )
+    rows = ", ".join(
+        f"({cast[0].format(f':k{i}')}, {cast[1].format(f':v{i}')}, {cast[2].format(f':w{i}')})"
+        for i in range(n)
+    )
+    return text(
+        f"WITH q(kind, value, w) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)
+        "SELECT record_keys.record_pk, sum(q.w) AS weight FROM q JOIN record_keys "
+        "ON record_keys.kind = q.kind AND record_keys.value = q.value "
+        "GROUP BY record_keys.record_pk ORDER BY weight DESC, record_keys.record_pk LIMIT :cap"
+    )
 
 
 #: Keys counted in one statement (SQLite allows 500 terms in a compound SELECT).
@@ -660,7 +675,6 @@ def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int)
     wanted = sorted(set(keys))
     if not wanted or cap < 1:
         return []
-    k = record_keys.c
     counts = _posting_counts(conn, wanted, COMMON_KEY_FACTOR * cap + 1)
     if not counts:
         return []
@@ -677,16 +691,12 @@ def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int)
         # Every key is too common to tell records apart (a common name alone): the three
         # rarest, each read only so far.
         return _first_holders(conn, sorted(counts, key=lambda key: (counts[key], key))[:3], cap)
-    w = _weighted_keys(used, [math.log1p(_IDF_SIZE / counts[key]) for key in used])
-    weight = func.sum(w.c.w).label("weight")
-    stmt = (
-        select(k.record_pk, weight)
-        .select_from(w.join(record_keys, and_(k.kind == w.c.kind, k.value == w.c.value)))
-        .group_by(k.record_pk)
-        .order_by(weight.desc(), k.record_pk)
-        .limit(cap)
-    )
-    return [r[0] for r in conn.execute(stmt)]
+    params: dict[str, Any] = {"cap": cap}
+    for i, key in enumerate(used):
+        params[f"k{i}"], params[f"v{i}"] = key
+        params[f"w{i}"] = math.log1p(_IDF_SIZE / counts[key])
+    stmt = _weighted_keys_sql(len(used), conn.dialect.name)
+    return [r[0] for r in conn.execute(stmt, params)]
 
 
 def _first_holders(conn: Connection, keys: Sequence[tuple[str, str]], cap: int) -> list[int]:
@@ -739,21 +749,22 @@ def find_by_name_tokens(
     return [(r[0], r[1]) for r in conn.execute(stmt)]
 
 
+#: Holders of a name token counted at most (to pick the rarest token of a query).
+_TOKEN_COUNT_MOST = 100_000
+
+
 def _with_all_tokens(conn: Connection, tokens: list[str], limit: int) -> list[tuple[int, int]]:
     """Start from the rarest token and keep the records that hold every other one: common
     tokens ("ltd", "trading", "anna") are never scanned in full."""
     k = record_keys.c
-    counts: dict[str, int] = {
-        r[0]: r[1]
-        for r in conn.execute(
-            select(k.value, func.count())
-            .where(k.kind == "name", k.value.in_(tokens))
-            .group_by(k.value)
-        )
-    }
+    # Counted as candidate keys are (common ones remembered a while, and not past
+    # `_TOKEN_COUNT_MOST`): a query's common tokens ("ltd", "trading") recur from query to
+    # query, and counting their every holder was most of a search's cost.
+    held = _posting_counts(conn, [("name", t) for t in tokens], _TOKEN_COUNT_MOST)
+    counts = {value: n for (_, value), n in held.items()}
     if len(counts) < len(tokens):
         return []  # some token is in no record at all
-    rarest = min(tokens, key=lambda t: counts[t])
+    rarest = min(tokens, key=lambda t: (counts[t], t))
     candidates = select(k.record_pk).where(k.kind == "name", k.value == rarest)
     matched = func.count(func.distinct(k.value)).label("matched")
     stmt = (
