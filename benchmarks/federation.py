@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from accord.api.server import settle_process
 from accord.cli.cluster import LocalNode, build_federation, start_nodes, stop_nodes
 from accord.model import EnvelopeDefaults
 from accord.policy import load_directory
@@ -366,6 +367,8 @@ def measure(
         ]
         warm_run = run_searches(node, warm, "warm-up", pids=pids)
         print(f"  warm-up: {len(warm)} searches", flush=True)
+        # This process is DE-BKA's API process: set up as `accord serve` sets up its own.
+        settle_process()
         load_before = os.getloadavg()
         runs = [run_searches(node, batches[0], "sequential", pids=pids)]
         print(f"  sequential: {summary(runs[0])['p95_ms']} ms p95", flush=True)

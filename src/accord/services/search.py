@@ -143,7 +143,16 @@ def find_hits(
             add(SearchHit(stored.record, "name", result.score, stored.caption, result))
     if tokens:
         unique = len(set(tokens))
-        ranked = store.find_by_name_tokens(conn, tokens, limit + len(best), require_all=partner)
+        # Persons are the matcher's; a token hit is shown for one only to a local user
+        # whose query the matcher ran (below), so other searches do not read them at all.
+        local_persons = not partner and persons and subject is not None
+        ranked = store.find_by_name_tokens(
+            conn,
+            tokens,
+            limit + len(best),
+            require_all=partner,
+            skip_schemata=frozenset() if local_persons else PERSON_SCHEMATA,
+        )
         by_pk = {s.pk: s for s in store.get_records(conn, [pk for pk, _ in ranked])}
         for pk, matched in ranked:
             found = by_pk.get(pk)

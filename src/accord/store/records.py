@@ -21,6 +21,7 @@ from sqlalchemy import (
     Row,
     and_,
     delete,
+    exists,
     func,
     insert,
     literal,
@@ -726,15 +727,21 @@ def _first_holders(conn: Connection, keys: Sequence[tuple[str, str]], cap: int) 
 
 
 def find_by_name_tokens(
-    conn: Connection, tokens: Sequence[str], limit: int, *, require_all: bool = False
+    conn: Connection,
+    tokens: Sequence[str],
+    limit: int,
+    *,
+    require_all: bool = False,
+    skip_schemata: frozenset[str] = frozenset(),
 ) -> list[tuple[int, int]]:
     """Records whose name tokens include all query tokens, or failing that (unless
-    `require_all`) at least half of them: (pk, tokens matched), best first."""
+    `require_all`) at least half of them: (pk, tokens matched), best first. Records of
+    `skip_schemata` are not answered (with `require_all`: persons, which the matcher ranks)."""
     unique = sorted(set(tokens))
     if not unique:
         return []
     if require_all:
-        return _with_all_tokens(conn, unique, limit)
+        return _with_all_tokens(conn, unique, limit, skip_schemata)
     k = record_keys.c
     matched = func.count(func.distinct(k.value)).label("matched")
     need = max(1, (len(unique) + 1) // 2)
@@ -746,17 +753,27 @@ def find_by_name_tokens(
         .order_by(matched.desc(), k.record_pk)
         .limit(limit)
     )
+    if skip_schemata:
+        stmt = stmt.where(_not_of(k.record_pk, skip_schemata))
     return [(r[0], r[1]) for r in conn.execute(stmt)]
+
+
+def _not_of(pk: Any, schemata: frozenset[str]) -> Any:
+    """The record `pk` is of none of `schemata`."""
+    return exists().where(records.c.pk == pk, records.c.schema.notin_(sorted(schemata)))
 
 
 #: Holders of a name token counted at most (to pick the rarest token of a query).
 _TOKEN_COUNT_MOST = 100_000
 
 
-def _with_all_tokens(conn: Connection, tokens: list[str], limit: int) -> list[tuple[int, int]]:
-    """Start from the rarest token and keep the records that hold every other one: common
-    tokens ("ltd", "trading", "anna") are never scanned in full."""
-    k = record_keys.c
+def _with_all_tokens(
+    conn: Connection, tokens: list[str], limit: int, skip_schemata: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Walk the holders of the rarest token in key order and keep those that hold every
+    other one (a lookup each in the covering index), until `limit` are found: common tokens
+    ("ltd", "trading", "anna") are never scanned, and a query whose holders abound stops
+    early."""
     # Counted as candidate keys are (common ones remembered a while, and not past
     # `_TOKEN_COUNT_MOST`): a query's common tokens ("ltd", "trading") recur from query to
     # query, and counting their every holder was most of a search's cost.
@@ -765,17 +782,19 @@ def _with_all_tokens(conn: Connection, tokens: list[str], limit: int) -> list[tu
     if len(counts) < len(tokens):
         return []  # some token is in no record at all
     rarest = min(tokens, key=lambda t: (counts[t], t))
-    candidates = select(k.record_pk).where(k.kind == "name", k.value == rarest)
-    matched = func.count(func.distinct(k.value)).label("matched")
-    stmt = (
-        select(k.record_pk, matched)
-        .where(k.record_pk.in_(candidates), k.kind == "name", k.value.in_(tokens))
-        .group_by(k.record_pk)
-        .having(matched == len(tokens))
-        .order_by(k.record_pk)
-        .limit(limit)
-    )
-    return [(r[0], r[1]) for r in conn.execute(stmt)]
+    first = record_keys.alias("first")
+    stmt = select(first.c.record_pk).where(first.c.kind == "name", first.c.value == rarest)
+    for other in sorted(set(tokens) - {rarest}, key=lambda t: (counts[t], t)):
+        also = record_keys.alias()
+        stmt = stmt.where(
+            exists().where(
+                also.c.kind == "name", also.c.value == other, also.c.record_pk == first.c.record_pk
+            )
+        )
+    if skip_schemata:
+        stmt = stmt.where(_not_of(first.c.record_pk, skip_schemata))
+    stmt = stmt.order_by(first.c.record_pk).limit(limit)
+    return [(r[0], len(tokens)) for r in conn.execute(stmt)]
 
 
 def history(conn: Connection, pk: int) -> list[dict[str, Any]]:
