@@ -146,6 +146,7 @@ def api_latency(home: Path, queries: Sequence[dict[str, list[str]]]) -> dict[str
 
 def _worker(args: tuple[str, list[dict[str, list[str]]]]) -> tuple[int, float]:
     home, queries = args
+    from accord.api.server import settle_process
     from accord.matching.score import ALGORITHM
     from accord.model import Principal, PrincipalKind
     from accord.services.match import MatchQuery, match_records
@@ -154,6 +155,7 @@ def _worker(args: tuple[str, list[dict[str, list[str]]]]) -> tuple[int, float]:
     from accord.settings import Settings
 
     node = open_node(Settings(home=Path(home)))
+    settle_process()  # each worker stands for a server process
     who = Principal("speed", "DE-BKA", PrincipalKind.TOKEN, frozenset({"analyst"}))
     purpose = parse_purpose("investigation", "speed benchmark", "thb")
     asked = [MatchQuery("Person", q) for q in queries]

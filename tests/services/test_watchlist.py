@@ -156,3 +156,23 @@ def test_only_active_notices_are_in_the_key_index(node: Node) -> None:
     cancel_notice(node, node.operator(), row.notice_id)
     with node.engine.connect() as conn:
         assert not store.has_keys(conn)
+
+
+def test_a_notice_published_by_another_process_is_matched_from_the_next_look_up(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Postings read once are kept while the watchlist's version stays the same; a notice
+    # published meanwhile, here or in another process, changes the version.
+    who = node.operator()
+    published(node, who)
+    ingest_people(node, {"id": "p1", "name": "Olga Sydorenko", "birthDate": "1990-01-01"})
+    assert alerts(node) == []  # Olga's keys were looked up (and held by no notice)
+    written = store._written
+    with node.engine.connect() as conn:
+        before = store.watchlist_version(conn)
+    published(node, who, red("Olga Sydorenko", "1990-01-01"))
+    with node.engine.connect() as conn:
+        assert store.watchlist_version(conn) > before
+    monkeypatch.setattr(store, "_written", written)  # as if another process had written it
+    ingest_people(node, {"id": "p2", "name": "Olga Sydorenko", "birthDate": "1990-01-01"})
+    assert "p2" in [a["record"]["id"] for a in alerts(node)]  # type: ignore[index]

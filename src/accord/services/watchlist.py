@@ -165,14 +165,21 @@ def _weights(counts: Mapping[tuple[str, str], int]) -> dict[tuple[str, str], flo
 
 
 def _score(
-    notice: NoticeRow, cand: Candidate, identified: bool, subjects: dict[int, Any]
+    notice: NoticeRow,
+    cand: Candidate,
+    identified: bool,
+    subjects: dict[int, Any],
+    threshold: float,
 ) -> tuple[float, dict[str, Any]] | None:
-    """A person against a person: the matcher's score. Otherwise a hit needs an identifier
-    the two share (`identified`), and scores 1. `subjects` keeps each notice's subject as the
-    matcher reads it, for the other records of the batch."""
+    """A person against a person: the matcher's score, when it reaches `threshold` (None
+    otherwise). Otherwise a hit needs an identifier the two share (`identified`), and scores
+    1. `subjects` keeps each notice's subject as the matcher reads it, for the other records
+    of the batch. A record whose other features (a birth date, a nationality) already keep it
+    below the threshold is turned away before its names are analysed (`screen`): most records
+    that share name keys with a notice are namesakes."""
     schema = cand.source.schema
     if notice.subject_schema in MATCHED_SCHEMATA and schema in MATCHED_SCHEMATA:
-        from accord.matching.score import load_weights, score, subject_of
+        from accord.matching.score import load_weights, screen, subject_of
 
         subject = subjects.get(notice.pk)
         if subject is None:
@@ -180,7 +187,9 @@ def _score(
                 notice.subject_schema, notice.subject["properties"], notice.documents
             )
             subject = subjects[notice.pk] = subject_of(notice.subject_schema, props)
-        result = score(subject, subject_of(schema, cand.source.properties), load_weights())
+        result = screen(subject, schema, cand.source.properties, load_weights(), threshold)
+        if result is None:
+            return None
         features = result.explain()
         return result.score, {"match": "name", "algorithm": result.algorithm, "features": features}
     if identified:
@@ -225,7 +234,7 @@ def find_hits(
     if not candidates or not store.has_keys(conn):
         return out
     wanted = {key for c in candidates for key in c.keys}
-    posted = store.rare_postings(conn, wanted, COMMON_KEY_NOTICES)
+    posted = store.watched_postings(conn, wanted, COMMON_KEY_NOTICES)
     if not posted:
         return out
     weights = _weights({key: len(posts) for key, posts in posted.items()})
@@ -265,7 +274,7 @@ def find_hits(
             if not _alive(notice, now):
                 continue
             assert notice is not None
-            found = _score(notice, candidates[at], identified, subjects)
+            found = _score(notice, candidates[at], identified, subjects, threshold)
             if found is not None and found[0] >= threshold:
                 out[at].append((notice, found[0], found[1]))
     return out
@@ -325,7 +334,7 @@ def check_notice(conn: Connection, node: Node, notice: NoticeRow, now: datetime)
         record = stored.record
         persons = record.schema in MATCHED_SCHEMATA and notice.subject_schema in MATCHED_SCHEMATA
         identified = not persons and bool(ids & record_keys(record.schema, record.properties))
-        found = _score(notice, Candidate(record, frozenset()), identified, subjects)
+        found = _score(notice, Candidate(record, frozenset()), identified, subjects, threshold)
         if found is not None and found[0] >= threshold:
             hits.append(Hit(notice, record, found[0], found[1]))
     if hits:

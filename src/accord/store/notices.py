@@ -22,6 +22,7 @@ from accord.store.tables import (
     notice_recipients,
     notice_transitions,
     notices,
+    watchlist_state,
 )
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
     "rare_postings",
     "recipients",
     "transitions",
+    "watched_postings",
+    "watchlist_version",
 ]
 
 _CHUNK = 500
@@ -241,6 +244,28 @@ def put_keys(conn: Connection, notice_pk: int, keys: Iterable[tuple[str, str]]) 
 
 def drop_keys(conn: Connection, notice_pk: int) -> None:
     conn.execute(delete(notice_keys).where(notice_keys.c.notice_pk == notice_pk))
+    _bump(conn)
+
+
+#: Notice-key changes this process has written (committed or not): what `watched_postings`
+#: remembers is dropped after any, so a change rolled back cannot leave its keys behind.
+_written = 0
+
+
+def _bump(conn: Connection) -> None:
+    """The watchlist changed in this transaction (`watchlist_version`)."""
+    global _written
+    _written += 1
+    s = watchlist_state.c
+    done = conn.execute(update(watchlist_state).where(s.id == 1).values(version=s.version + 1))
+    if not done.rowcount:
+        conn.execute(insert(watchlist_state).values(id=1, version=1))
+
+
+def watchlist_version(conn: Connection) -> int:
+    """The watchlist's version: it changes with every committed change of notice keys."""
+    s = watchlist_state.c
+    return int(conn.execute(select(s.version).where(s.id == 1)).scalar_one_or_none() or 0)
 
 
 def has_keys(conn: Connection) -> bool:
@@ -310,6 +335,39 @@ def rare_postings(
     finally:
         cursor.close()
     return found
+
+
+#: Postings `watched_postings` read, by key (None: no active notice holds the key, or too
+#: many do), while the watchlist stays at `_postings_mark`.
+_postings: dict[tuple[str, str], list[int] | None] = {}
+_postings_mark: tuple[str, int, int, int | None] | None = None
+_POSTINGS_MAX = 200_000
+
+
+def watched_postings(
+    conn: Connection, keys: Iterable[tuple[str, str]], most: int | None
+) -> dict[tuple[str, str], list[int]]:
+    """`rare_postings`, remembered while the watchlist's version stays the same: an ingest
+    looks up the same common name keys chunk after chunk, and reading their postings again
+    was most of what the watchlist cost a record. The version is read first, so postings
+    read while a change commits are dropped at the next look-up."""
+    global _postings_mark
+    mark = (
+        conn.engine.url.render_as_string(hide_password=True),
+        watchlist_version(conn),
+        _written,
+        most,
+    )
+    if mark != _postings_mark or len(_postings) > _POSTINGS_MAX:
+        _postings.clear()
+        _postings_mark = mark
+    wanted = set(keys)
+    unknown = [key for key in wanted if key not in _postings]
+    if unknown:
+        found = rare_postings(conn, unknown, most)
+        for key in unknown:
+            _postings[key] = found.get(key)
+    return {key: posts for key in wanted if (posts := _postings[key])}
 
 
 # --- recipients -------------------------------------------------------------------------------

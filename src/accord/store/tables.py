@@ -684,6 +684,17 @@ notice_keys = Table(
     Index(None, "notice_pk"),
 )
 
+#: The watchlist's version: one row, bumped in every transaction that changes `notice_keys`,
+#: so a process may keep the postings it read while the version stays the same (an ingest's
+#: workers read the same common keys chunk after chunk). An update of one row, unlike a
+#: sequence, changes in the order the transactions commit.
+watchlist_state = Table(
+    "watchlist_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", _BIG, nullable=False),
+)
+
 #: The partners a notice issued here was sent to (and in which mode), so that its suspension,
 #: cancellation and republication reach exactly them.
 notice_recipients = Table(
