@@ -84,9 +84,20 @@ def encode_view(subject: Subject) -> str:
     return f"{json.dumps(head, ensure_ascii=False, separators=(',', ':'))}\n[{names}]"
 
 
-def _name(original: str, parts: list[list[Any]], splits: list[list[int]]) -> PersonName:
-    read = [
-        NamePart(
+#: Name parts read back, one object per distinct part: a given name or surname recurs in
+#: thousands of records, and the comparison cache (`compare_parts`) finds a part it holds
+#: by identity before comparing every field of an equal one.
+_read_parts: dict[tuple[str, tuple[str, ...], int], NamePart] = {}
+_READ_PARTS_MAX = 262144
+
+
+def _read_part(part: list[Any]) -> NamePart:
+    part_original, forms, symbols, phonetic, skeletons, flags = part
+    # A part's other fields follow from its spelling, its forms and its flags.
+    key = (part_original, tuple(forms), flags)
+    found = _read_parts.get(key)
+    if found is None:
+        found = NamePart(
             original=part_original,
             forms=frozenset(forms),
             symbols=frozenset(symbols),
@@ -96,8 +107,14 @@ def _name(original: str, parts: list[list[Any]], splits: list[list[int]]) -> Per
             initial=bool(flags & _INITIAL),
             exact_only=bool(flags & _EXACT_ONLY),
         )
-        for part_original, forms, symbols, phonetic, skeletons, flags in parts
-    ]
+        if len(_read_parts) >= _READ_PARTS_MAX:
+            _read_parts.clear()
+        _read_parts[key] = found
+    return found
+
+
+def _name(original: str, parts: list[list[Any]], splits: list[list[int]]) -> PersonName:
+    read = [_read_part(part) for part in parts]
     return PersonName(original, tuple(tuple(read[i] for i in split) for split in splits))
 
 
