@@ -36,7 +36,12 @@ class Member:
         return f"https://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        """Serve (again) on this member's port; the outbox worker is left to the tests."""
+        """Serve (again) on this member's port; the outbox worker is left to the tests. The
+        name tables are loaded first, as a served node loads them (`settle_process`): a
+        partner's first answer does not wait for them on a loaded machine."""
+        from accord.matching.names import warm_up
+
+        warm_up()
         self.server = NodeServer(
             self.node, "127.0.0.1", self.port, outbox=False, shutdown_grace=0.2
         ).start()
