@@ -149,3 +149,55 @@ def test_the_api_knows_every_type_and_action_of_the_rules() -> None:
     assert set(get_args(router._Type)) == set(rules().types)
     assert set(get_args(router._Action)) == set(rules().actions)
     assert set(get_args(router._Status)) == set(rules().statuses)
+
+
+def _ledger_size(node: Node) -> int:
+    from accord.store.ledger import ledger_size
+
+    with node.engine.connect() as conn:
+        return ledger_size(conn)
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "extra", "status", "field"),
+    [
+        ("nobody", {"number": "C01X00T47", "country": "D"}, {}, 401, None),
+        ("auditor", {"number": "C01X00T47", "country": "D"}, {}, 403, None),
+        ("border", "x" * (10 * 1024 * 1024 + 1), {}, 413, None),
+        ("border", "{not json", {"Content-Type": "application/json"}, 422, "body"),
+        ("border", {"country": "D"}, {}, 422, "number"),
+    ],
+)
+def test_the_single_check_is_guarded_as_every_route(
+    api: Any, node: Node, who: str, body: Any, extra: dict[str, str], status: int, field: Any
+) -> None:
+    """The check is served ahead of the framework's stack (`accord.api.app.NodeAPI`): the
+    same caller, access and body limits, the same errors naming the field, and nothing
+    written for a refused check."""
+    client, _, border = api
+    headers = {
+        "nobody": {},
+        "auditor": bearer(node, "auditor", "auditor"),
+        "border": border,
+    }[who] | extra
+    before = _ledger_size(node)
+    if isinstance(body, str):
+        res = client.post("/api/v1/documents/check", content=body, headers=headers)
+    else:
+        res = client.post("/api/v1/documents/check", json=body, headers=headers)
+    assert res.status_code == status, res.text
+    assert "Traceback" not in res.text and res.json()["code"]
+    if field is not None:
+        assert field in {e["field"] for e in res.json()["errors"]}
+    assert _ledger_size(node) == before
+
+
+def test_a_check_through_the_fast_dispatch_goes_to_the_ledger(api: Any, node: Node) -> None:
+    client, _, border = api
+    before = _ledger_size(node)
+    res = client.post(
+        "/api/v1/documents/check", json={"number": "C01X00T47", "country": "D"}, headers=border
+    )
+    assert res.status_code == 200 and res.json() == {"hit": False, "action": None}
+    assert res.headers["content-type"] == "application/json"
+    assert _ledger_size(node) == before + 1
