@@ -53,6 +53,12 @@ class Member:
             self.server = None
 
 
+# Seconds a test node waits for a partner. The node's default (3 s) is for a served node; in a
+# loaded suite on a shared machine a partner's answer has taken longer, and a test that means a
+# partner to answer must not see it as unavailable. A test of the timeout itself lowers it.
+PATIENCE = 20.0
+
+
 @dataclass
 class Federation:
     root: Path
@@ -67,6 +73,7 @@ class Federation:
 
     def add(self, agency: str, name: str, **settings: Any) -> Member:
         home = self.root / agency.lower()
+        settings.setdefault("federation_timeout", PATIENCE)
         node = enrol_node(
             self.ca, Settings(home=home, **settings), agency, name, sorted(EXAMPLES.glob("*.yaml"))
         )

@@ -41,7 +41,6 @@ def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     root: Path = tmp_path_factory.mktemp("witness")
     federation = Federation(root)
     fast = {
-        "federation_timeout": 3.0,
         "outbox_base_delay": 0.05,
         "outbox_max_delay": 0.2,
         "witness_head_interval": 0.0,

@@ -18,7 +18,7 @@ from tests.federation.cluster import Federation, add_person
 def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     root: Path = tmp_path_factory.mktemp("federation")
     fed = Federation(root)
-    fast = {"federation_timeout": 4.0, "outbox_base_delay": 0.05, "outbox_max_delay": 0.2}
+    fast = {"outbox_base_delay": 0.05, "outbox_max_delay": 0.2}
     fed.add("DE-BKA", "Bundeskriminalamt", **fast)
     fed.add("NL-POLITIE", "Politie", **fast)
     fed.add("UA-NPU", "National Police of Ukraine", **fast)

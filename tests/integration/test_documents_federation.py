@@ -30,8 +30,7 @@ from tests.federation.cluster import Federation, ledger, three_agencies
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     root: Path = tmp_path_factory.mktemp("documents")
-    fast = {"federation_timeout": 4.0}
-    federation = three_agencies(root, **fast)
+    federation = three_agencies(root)
     ua = federation["UA-NPU"].node
     for number in ("FU100001", "FU100002", "FU100003"):
         report_document(

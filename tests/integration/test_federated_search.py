@@ -135,8 +135,9 @@ def silent_partner(federation: Federation) -> Iterator[str]:
 
 
 def test_a_partner_that_does_not_answer_in_time_is_unavailable(
-    federation: Federation, silent_partner: str
+    federation: Federation, silent_partner: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(federation["DE-BKA"].node.settings, "federation_timeout", 3.0)
     started = time.monotonic()
     result = search(federation, "Ivan Petrenko", partners=[silent_partner, "nl-politie"])
     elapsed = time.monotonic() - started

@@ -129,7 +129,6 @@ def _federation(
     root: Path = tmp_path_factory.mktemp("messaging")
     federation = Federation(root)
     fast: dict[str, Any] = {
-        "federation_timeout": 4.0,
         "outbox_base_delay": 0.05,
         "outbox_max_delay": 0.2,
     }

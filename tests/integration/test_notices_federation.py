@@ -30,7 +30,7 @@ from tests.services.notices_factories import published, red
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     root: Path = tmp_path_factory.mktemp("notices")
-    fast = {"federation_timeout": 4.0, "outbox_base_delay": 0.05, "outbox_max_delay": 0.2}
+    fast = {"outbox_base_delay": 0.05, "outbox_max_delay": 0.2}
     federation = three_agencies(root, **fast)
     yield federation
     federation.close()

@@ -31,7 +31,7 @@ FRAUD = parse_purpose("investigation", "stix correlation test", "fraud")
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     root: Path = tmp_path_factory.mktemp("stix-federation")
-    fast = {"federation_timeout": 3.0, "outbox_base_delay": 0.05, "outbox_max_delay": 0.2}
+    fast = {"outbox_base_delay": 0.05, "outbox_max_delay": 0.2}
     federation = three_agencies(root, **fast)
     yield federation
     federation.close()

@@ -514,8 +514,8 @@ def test_metrics_count_federation_calls_by_partner_and_outcome(tmp_path: Path) -
     from tests.federation.cluster import Federation
 
     fed = Federation(tmp_path)
-    de = fed.add("DE-BKA", "Bundeskriminalamt", federation_timeout=4.0).node
-    fed.add("NL-POLITIE", "Politie", federation_timeout=4.0)
+    de = fed.add("DE-BKA", "Bundeskriminalamt").node
+    fed.add("NL-POLITIE", "Politie")
     fed.publish_directory()
     fed.start()
     try:

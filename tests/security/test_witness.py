@@ -39,7 +39,7 @@ THB = parse_purpose("investigation", "witness attack test", "thb")
 def fed(tmp_path: Path) -> Iterator[Federation]:
     """DE-BKA (the witness) and NL-POLITIE (the partner that will cheat), each test afresh."""
     federation = Federation(tmp_path)
-    fast = {"federation_timeout": 3.0, "witness_head_interval": 0.0}
+    fast = {"witness_head_interval": 0.0}
     federation.add("DE-BKA", "Bundeskriminalamt", **fast)
     federation.add("NL-POLITIE", "Politie", **fast)
     federation.publish_directory()
