@@ -11,7 +11,10 @@
    over the processes in turn, as a load balancer in front of them would (each process also
    listens on a port of its own): the kernel's hashing of a few connections between
    processes sharing one port (SO_REUSEPORT) often gives one process all of them and leaves
-   the other idle. The mix holds `--hit-share` reported documents.
+   the other idle. The mix holds `--hit-share` reported documents. Then 16 connections
+   offering `--rates` checks/s between them on a fixed schedule (2,000 and 2,500): latency
+   from when each check was due, at the load a border authority would offer rather than at
+   as many as 16 connections waiting on one another can push.
 3. Batch checks: POST /api/v1/documents/check-batch of 10,000 items each, one client per
    server process at once, spread the same way: documents/s (target >= 100,000).
 
@@ -304,6 +307,62 @@ async def single_checks(
     }
 
 
+async def paced_checks(
+    bases: list[str],
+    token: str,
+    bodies: list[dict[str, Any]],
+    clients: int,
+    seconds: float,
+    rate: float,
+) -> dict[str, Any]:
+    """`clients` keep-alive connections sending `rate` checks a second between them on a fixed
+    schedule (connection k sends at k/rate, then every clients/rate seconds): the load a
+    border authority's systems offer, not as much as the server can take. Latency counts from
+    the time a check was due, so a check that waits for the one before it on its connection,
+    or for this client, counts that wait too (no coordinated omission)."""
+    latencies: list[float] = []
+    hits = 0
+    encoded = [json.dumps(b).encode() for b in bodies]
+    conns = [KeepAlive(*host_port(bases[k % len(bases)]), token) for k in range(clients)]
+    for conn in conns:
+        await conn.open()
+    period = clients / rate
+    count = int(seconds * rate / clients)
+
+    async def one(conn: KeepAlive, offset: int, start: float) -> None:
+        nonlocal hits
+        for n in range(count):
+            due = start + offset / rate + n * period
+            wait = due - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            status, answer = await conn.post(encoded[(offset + n * clients) % len(encoded)])
+            latencies.append(time.perf_counter() - due)
+            assert status == 200, answer
+            hits += json.loads(answer)["hit"]
+
+    try:
+        for conn in conns:
+            await conn.post(encoded[0])
+        start = time.perf_counter() + 0.05
+        await asyncio.gather(*(one(conn, k, start) for k, conn in enumerate(conns)))
+        wall = time.perf_counter() - start
+    finally:
+        for conn in conns:
+            conn.close()
+    ms = sorted(v * 1000 for v in latencies)
+    return {
+        "clients": clients,
+        "offered_per_s": rate,
+        "checks": len(ms),
+        "hits": hits,
+        "checks_per_s": round(len(ms) / wall),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p99_ms": round(ms[min(len(ms) - 1, int(0.99 * len(ms)))], 2),
+        "max_ms": round(ms[-1], 2),
+    }
+
+
 def single_run(
     procs: list[subprocess.Popen[bytes]],
     bases: list[str],
@@ -311,12 +370,17 @@ def single_run(
     bodies: list[dict[str, Any]],
     clients: int,
     seconds: float,
+    rate: float | None = None,
 ) -> dict[str, Any]:
-    """One run of single checks, with the CPU each check cost the server's processes and
-    this client (both on the same two cores): figures apart from the machine's load."""
+    """One run of single checks, as fast as answers come or at `rate` a second, with the CPU
+    each check cost the server's processes and this client (both on the same two cores):
+    figures apart from the machine's load."""
     server_before = sum(cpu_seconds(p.pid) for p in procs)
     client_before = time.process_time()
-    run = asyncio.run(single_checks(bases, token, bodies, clients, seconds))
+    if rate is None:
+        run = asyncio.run(single_checks(bases, token, bodies, clients, seconds))
+    else:
+        run = asyncio.run(paced_checks(bases, token, bodies, clients, seconds, rate))
     server = sum(cpu_seconds(p.pid) for p in procs) - server_before
     return {
         "workers": len(procs),
@@ -388,6 +452,12 @@ def main() -> None:
         default=[2, 1],
         help="Server processes, one run each: 2,1 (the first also runs the batches).",
     )
+    parser.add_argument(
+        "--rates",
+        type=lambda text: [float(r) for r in text.split(",") if r],
+        default=[2000.0, 2500.0],
+        help="Checks/s offered on a fixed schedule by 16 connections, one run each (2000,2500).",
+    )
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--hit-share", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=9303)
@@ -430,12 +500,16 @@ def main() -> None:
             bodies.append({"number": number(rnd), "country": "D"})
 
     single: list[dict[str, Any]] = []
+    paced: list[dict[str, Any]] = []
     for workers in args.workers:
         procs, _shared, bases = start_server(home, workers)
         try:
             for clients in (4, 16):
                 single.append(single_run(procs, bases, token, bodies, clients, args.seconds))
                 print(json.dumps(single[-1]), flush=True)
+            for rate in args.rates:
+                paced.append(single_run(procs, bases, token, bodies, 16, args.seconds, rate=rate))
+                print(json.dumps(paced[-1]), flush=True)
             if workers == args.workers[0]:
                 server_before = sum(cpu_seconds(p.pid) for p in procs)
                 batch = batch_checks(bases, token, bodies, args.batches, clients=workers)
@@ -466,11 +540,13 @@ def main() -> None:
             "workers": args.workers,
             "seconds_per_run": args.seconds,
             "hit_share": args.hit_share,
+            "paced_rates": args.rates,
             "backend": "sqlite",
         },
         "targets": TARGETS,
         "load": loaded,
         "single_checks": single,
+        "paced_checks": paced,
         "batch_checks": batch,
         "server_rss_mib": server_rss,
         "db_size_mib_after": db_size_mib(home),
