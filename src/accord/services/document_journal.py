@@ -32,6 +32,7 @@ from accord.services.audit import Event, record_events
 from accord.services.events import publish_events
 from accord.services.node import Node
 from accord.store import documents as store
+from accord.store.db import write_turn
 from accord.store.documents import Hit
 
 __all__ = [
@@ -221,7 +222,7 @@ class CheckJournal:
             (Event.DOCUMENT_CHECK, actor, _details(location, parts))
             for (actor, location), parts in entries.items()
         ]
-        with self.node.engine.begin() as conn:
+        with write_turn(self.node.engine), self.node.engine.begin() as conn:
             first = record_events(conn, items)
             for offset, parts in enumerate(entries.values()):
                 hits = [h for part in parts for h in part.hits]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +26,7 @@ __all__ = [
     "head_revision",
     "migrate",
     "placeholder",
+    "write_turn",
 ]
 
 
@@ -39,6 +44,58 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # (decision 0037: a third off random document look-ups in a registry of millions).
     cur.execute("PRAGMA mmap_size=2147483648")
     cur.close()
+
+
+class _Turn:
+    """One SQLite file's writers' turn in this process: a thread lock, then an exclusive
+    `flock` on an open file beside the database."""
+
+    def __init__(self, path: str) -> None:
+        self.threads = threading.Lock()
+        self.fd = os.open(path + "-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
+_TURNS: dict[str, _Turn] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+def _forget_turns_in_child() -> None:
+    """A forked child starts with no turn: the inherited descriptors share the parent's
+    `flock` (the lock belongs to the open file, not the process) and a thread lock may have
+    been held by a parent's thread at the fork. The parent's hold is not affected."""
+    global _TURNS_LOCK
+    for turn in _TURNS.values():
+        os.close(turn.fd)
+    _TURNS.clear()
+    _TURNS_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_turns_in_child)
+
+
+@contextmanager
+def write_turn(engine: Engine) -> Iterator[None]:
+    """Hold the writers' turn of a SQLite database file for a write transaction made often
+    from several processes (the document checks' ledger entries, one journal per server
+    process). SQLite's busy handler retries a held write lock after sleeping 1, 2, 5, 10, 15,
+    20, 25 … 100 ms, so two processes writing a few hundred times a second keep one another
+    waiting tens of milliseconds; an `flock` is handed to the next waiter as soon as it is
+    released. Writers that do not take the turn still get SQLite's busy timeout. A no-op on
+    PostgreSQL and on in-memory databases."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        yield
+        return
+    with _TURNS_LOCK:
+        turn = _TURNS.get(path)
+        if turn is None:
+            turn = _TURNS[path] = _Turn(path)
+    with turn.threads:
+        fcntl.flock(turn.fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(turn.fd, fcntl.LOCK_UN)
 
 
 def create_db_engine(url: str) -> Engine:
