@@ -261,27 +261,43 @@ def host_port(base: str) -> tuple[str, int]:
 
 
 async def single_checks(
-    bases: list[str], token: str, bodies: list[dict[str, Any]], clients: int, seconds: float
+    bases: list[str],
+    token: str,
+    bodies: list[dict[str, Any]],
+    clients: int,
+    seconds: float,
+    rate: float | None = None,
 ) -> dict[str, Any]:
     """`clients` keep-alive connections (spread over `bases` in turn) checking one document
-    after another for `seconds`."""
+    after another for `seconds`: as fast as answers come, or, with `rate`, that many checks a
+    second between them on a fixed schedule (connection k sends at k/rate, then every
+    clients/rate seconds), the load a border authority's systems offer rather than as much as
+    the server can take. Paced, latency counts from the time a check was due, so a check that
+    waits for the one before it on its connection, or for this client, counts that wait too
+    (no coordinated omission)."""
     latencies: list[float] = []
     hits = 0
     encoded = [json.dumps(b).encode() for b in bodies]
     conns = [KeepAlive(*host_port(bases[k % len(bases)]), token) for k in range(clients)]
     for conn in conns:
         await conn.open()
-    stop = time.perf_counter() + seconds
+    count = int(seconds * rate / clients) if rate else 0
 
-    async def one(conn: KeepAlive, offset: int) -> None:
+    async def one(conn: KeepAlive, offset: int, start: float) -> None:
         nonlocal hits
-        i = offset
-        while time.perf_counter() < stop:
-            body = encoded[i % len(encoded)]
-            i += clients
-            started = time.perf_counter()
+        n = 0
+        while (n < count) if rate else (time.perf_counter() < start + seconds):
+            body = encoded[(offset + n * clients) % len(encoded)]
+            if rate:
+                due = start + (offset + n * clients) / rate
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            else:
+                due = time.perf_counter()
+            n += 1
             status, answer = await conn.post(body)
-            latencies.append(time.perf_counter() - started)
+            latencies.append(time.perf_counter() - due)
             assert status == 200, answer
             hits += json.loads(answer)["hit"]
 
@@ -289,71 +305,17 @@ async def single_checks(
         # Warm up every connection first.
         for conn in conns:
             await conn.post(encoded[0])
-        started = time.perf_counter()
-        await asyncio.gather(*(one(conn, k) for k, conn in enumerate(conns)))
-        wall = time.perf_counter() - started
-    finally:
-        for conn in conns:
-            conn.close()
-    ms = sorted(v * 1000 for v in latencies)
-    return {
-        "clients": clients,
-        "checks": len(ms),
-        "hits": hits,
-        "checks_per_s": round(len(ms) / wall),
-        "p50_ms": round(statistics.median(ms), 2),
-        "p99_ms": round(ms[min(len(ms) - 1, int(0.99 * len(ms)))], 2),
-        "max_ms": round(ms[-1], 2),
-    }
-
-
-async def paced_checks(
-    bases: list[str],
-    token: str,
-    bodies: list[dict[str, Any]],
-    clients: int,
-    seconds: float,
-    rate: float,
-) -> dict[str, Any]:
-    """`clients` keep-alive connections sending `rate` checks a second between them on a fixed
-    schedule (connection k sends at k/rate, then every clients/rate seconds): the load a
-    border authority's systems offer, not as much as the server can take. Latency counts from
-    the time a check was due, so a check that waits for the one before it on its connection,
-    or for this client, counts that wait too (no coordinated omission)."""
-    latencies: list[float] = []
-    hits = 0
-    encoded = [json.dumps(b).encode() for b in bodies]
-    conns = [KeepAlive(*host_port(bases[k % len(bases)]), token) for k in range(clients)]
-    for conn in conns:
-        await conn.open()
-    period = clients / rate
-    count = int(seconds * rate / clients)
-
-    async def one(conn: KeepAlive, offset: int, start: float) -> None:
-        nonlocal hits
-        for n in range(count):
-            due = start + offset / rate + n * period
-            wait = due - time.perf_counter()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            status, answer = await conn.post(encoded[(offset + n * clients) % len(encoded)])
-            latencies.append(time.perf_counter() - due)
-            assert status == 200, answer
-            hits += json.loads(answer)["hit"]
-
-    try:
-        for conn in conns:
-            await conn.post(encoded[0])
-        start = time.perf_counter() + 0.05
+        start = time.perf_counter() + (0.05 if rate else 0.0)
         await asyncio.gather(*(one(conn, k, start) for k, conn in enumerate(conns)))
         wall = time.perf_counter() - start
     finally:
         for conn in conns:
             conn.close()
     ms = sorted(v * 1000 for v in latencies)
+    offered = {"offered_per_s": rate} if rate else {}
     return {
         "clients": clients,
-        "offered_per_s": rate,
+        **offered,
         "checks": len(ms),
         "hits": hits,
         "checks_per_s": round(len(ms) / wall),
@@ -377,10 +339,7 @@ def single_run(
     figures apart from the machine's load."""
     server_before = sum(cpu_seconds(p.pid) for p in procs)
     client_before = time.process_time()
-    if rate is None:
-        run = asyncio.run(single_checks(bases, token, bodies, clients, seconds))
-    else:
-        run = asyncio.run(paced_checks(bases, token, bodies, clients, seconds, rate))
+    run = asyncio.run(single_checks(bases, token, bodies, clients, seconds, rate))
     server = sum(cpu_seconds(p.pid) for p in procs) - server_before
     return {
         "workers": len(procs),
