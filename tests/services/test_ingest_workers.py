@@ -4,8 +4,10 @@ later of two lines with one id winning, re-runs unchanged, watchlist hits raised
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from accord.errors import ValidationError
 from accord.model import EnvelopeDefaults
 from accord.services import ingest
 from accord.services.alerts import list_alerts
@@ -171,3 +174,61 @@ def test_a_large_file_is_prepared_by_workers_from_its_first_line_a_stream_only_w
     # The same lines from a stream of unknown size, fewer than POOL_FROM: no workers.
     run(node, items, workers=2)
     assert started == [2]
+
+
+def test_an_ingest_collects_young_objects_less_often_and_restores_the_collector(
+    node: Node,
+) -> None:
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    report = ingest.ingest_stream(
+        node,
+        node.operator(),
+        lines(world()),
+        defaults=DEFAULTS,
+        now=NOW,
+        workers=0,
+        on_error=lambda _e: seen.append(gc.get_threshold()),
+    )
+    assert report.rejected == 3 and seen
+    assert all(t == (ingest.BULK_YOUNG_COLLECTION, *before[1:]) for t in seen)
+    assert gc.get_threshold() == before
+    # A failed ingest restores it too.
+    with pytest.raises(ValidationError):
+        ingest.ingest_stream(node, node.operator(), io.BytesIO(b""), defaults=DEFAULTS)
+    assert gc.get_threshold() == before
+
+
+def test_overlapping_ingests_restore_the_collector_when_the_last_one_ends() -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(200, *before[1:])
+        first, second = ingest._bulk_collections(), ingest._bulk_collections()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert gc.get_threshold()[0] == ingest.BULK_YOUNG_COLLECTION
+        second.__exit__(None, None, None)
+        assert gc.get_threshold() == (200, *before[1:])
+        # A process that already collects less often than an ingest would keeps its own.
+        gc.set_threshold(10 * ingest.BULK_YOUNG_COLLECTION, *before[1:])
+        with ingest._bulk_collections():
+            assert gc.get_threshold()[0] == 10 * ingest.BULK_YOUNG_COLLECTION
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_a_worker_process_collects_young_objects_less_often(node: Node) -> None:
+    before, handler = gc.get_threshold(), signal.getsignal(signal.SIGINT)
+    lines_ = ingest._Lines(
+        {}, {}, "DE-BKA", NOW, ("sqlite", "pysqlite"), node.settings.resolved_database_url
+    )
+    try:
+        ingest._start_worker(lines_)
+        assert gc.get_threshold() == (ingest.BULK_YOUNG_COLLECTION, *before[1:])
+    finally:
+        assert ingest._worker is not None
+        ingest._worker[2].dispose()
+        ingest._worker = None
+        gc.set_threshold(*before)
+        signal.signal(signal.SIGINT, handler)
