@@ -1,5 +1,7 @@
 """The storage contract, run on every backend (SQLite always, PostgreSQL when configured)."""
 
+from datetime import timedelta, timezone
+
 import pytest
 from sqlalchemy import Connection, select
 
@@ -175,3 +177,44 @@ def test_new_records_go_in_at_once_with_keys_and_views_and_existing_ones_are_nam
 
 def _pks(conn: Connection) -> list[int]:
     return [r[0] for r in conn.execute(select(records.c.pk))]
+
+
+def test_envelope_values_that_repeat_and_change_between_rows_are_each_written_as_they_are(
+    node: Node,
+) -> None:
+    """A bulk insert binds a value that repeats from row to row once (`RowBinder`): each
+    row must still hold its own value, whether it repeats, changes or comes back."""
+    first = person("Anna Schmidt", "p1", accord={"crime_areas": ["thb"]}).envelope
+    created = first.created_at
+    envelopes = [
+        first,
+        first,
+        first.evolve(created_at=created + timedelta(seconds=1), crime_areas=("fraud",)),
+        first.evolve(review_by=first.review_by + timedelta(days=1)),
+        # The same instant in another zone is the same stored time.
+        first.evolve(created_at=created.astimezone(timezone(timedelta(hours=2)))),
+        first.evolve(crime_areas=("fraud", "thb")),
+        first,
+    ]
+    recs = [
+        Record(f"p{i}", "Person", {"name": [f"Anna Schmidt {i}"]}, env)
+        for i, env in enumerate(envelopes)
+    ]
+    with node.engine.begin() as conn:
+        assert store.insert_new_records(conn, [(r, r.caption, set()) for r in recs]) == set()
+    with node.engine.connect() as conn:
+        stored = {s.record.id: s.record for s in store.get_records(conn, _pks(conn))}
+    for rec in recs:
+        got = stored[rec.id].envelope
+        assert got.created_at == rec.envelope.created_at
+        assert got.review_by == rec.envelope.review_by
+        assert got.crime_areas == rec.envelope.crime_areas
+
+
+def test_a_naive_time_is_refused_even_after_an_equal_aware_one() -> None:
+    binder = store.RowBinder.for_dialect("sqlite", "pysqlite")
+    rec = person("Anna Schmidt", "p1")
+    binder.row(rec, rec.caption)
+    naive = rec.envelope.evolve(created_at=rec.envelope.created_at.replace(tzinfo=None))
+    with pytest.raises(ValueError, match="naive"):
+        binder.row(Record(rec.id, rec.schema, rec.properties, naive), rec.caption)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -231,6 +231,26 @@ class NewRow:
         return str(self.values[_CAPTION_AT])
 
 
+class _Repeated:
+    """A bind processor that keeps the value it bound last, and binds a value equal to it
+    (of the same type) no second time. Binding a timestamp as SQLite's text cost more than
+    this check."""
+
+    __slots__ = ("_bind", "_bound", "_last")
+
+    def __init__(self, bind: Callable[[Any], Any]) -> None:
+        self._bind = bind
+        self._last: Any = _Repeated
+        self._bound: Any = None
+
+    def __call__(self, value: Any) -> Any:
+        last = self._last
+        if type(value) is not type(last) or value != last:
+            self._bound = self._bind(value)
+            self._last = value
+        return self._bound
+
+
 class RowBinder:
     """Turns a record into its row of the records table, each value bound as the dialect's
     own INSERT would bind it (a date as SQLite's text, JSON serialised), so that the row can
@@ -247,7 +267,13 @@ class RowBinder:
                 # unnest's arrays carry JSON as text; the driver adapts JSON only on its own.
                 binders.append(serialise)
             else:
-                binders.append(col.type.dialect_impl(dialect).bind_processor(dialect))
+                bind = col.type.dialect_impl(dialect).bind_processor(dialect)
+                # Envelope values repeat from record to record (one ingest's time, its crime
+                # areas, its review date): each bound once while it repeats.
+                if bind is not None and col.name != "properties":
+                    binders.append(_Repeated(bind))
+                else:
+                    binders.append(bind)
         self._binders = binders
 
     @classmethod
