@@ -82,3 +82,30 @@ def test_records_observables_are_keys_as_stix_objects_write_them() -> None:
         ("ip", "198.51.100.0/24"),
         ("url", "http://evil.example"),
     }
+
+
+def test_match_key_groups_hold_each_name_part_once_the_dates_once_and_each_identifier() -> None:
+    from accord.matching.keys import match_key_groups, match_keys
+
+    props = {
+        "name": ["Oleksandr Kovalenko", "Олександр Коваленко"],
+        "birthDate": ["1981-03-02"],  # also 1981-02-03, day and month swapped
+        "passportNumber": ["FX123456"],
+        "idNumber": ["1234567890"],
+    }
+    groups = match_key_groups("Person", props)
+    assert set(groups) == match_keys("Person", props)
+
+    def group_of(kind: str, value: str) -> int:
+        return groups[(kind, value)]
+
+    # Every spelling and sound of one part, in either script, is one piece of evidence.
+    given = {g for (kind, value), g in groups.items() if kind == "mname" and "oleks" in value}
+    family = {g for (kind, value), g in groups.items() if kind == "mname" and "kovalen" in value}
+    assert len(given) == 1 and len(family) == 1 and given != family
+    assert len({g for (kind, _), g in groups.items() if kind == "mname"}) == 2
+    assert group_of("mdate", "d19810302") == group_of("mdate", "d19810203")
+    identifiers = [g for (kind, _), g in groups.items() if kind == "mid"]
+    assert len(identifiers) == len(set(identifiers)) >= 2
+    assert not set(identifiers) & {*given, *family, group_of("mdate", "d19810302")}
+    assert match_key_groups("Company", {"name": ["Kovalenko Trading"]}) == {}

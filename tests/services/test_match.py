@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -247,3 +248,20 @@ def test_screening_for_the_best_few_keeps_what_ranking_all_would(node: Node) -> 
             for limit in (1, 2, 5, 50):
                 few = screen_candidates(conn, subject, pks, weights, 0.3, limit)
                 assert best_of(few, limit) == best_of(everything, limit), (props, limit)
+
+
+def test_namesakes_spelling_common_parts_alike_do_not_crowd_out_the_person(node: Node) -> None:
+    """The cap keeps a handful of candidates; six records written in the query's script share
+    its three common parts in every spelling, the person's own record (another agency's Latin
+    spelling) shares all four parts by sound and the birth date: it must be among them."""
+    node = replace(node, settings=node.settings.model_copy(update={"match_candidates": 3}))
+    namesakes = [
+        entity("Person", f"eg-{i}", name=f"نادية بلال عبد الرحمن {surname}",
+               birthDate=f"19{60 + i}-0{i + 1}-1{i}", nationality="eg", gender="female")
+        for i, surname in enumerate(["حسن", "سالم", "منصور", "عثمان", "يوسف", "قاسم"])
+    ]  # fmt: skip
+    person = entity("Person", "nl-1", name="EL ABBADY Nadia Belal Abdelrahman",
+                    birthDate="1982-04-28", nationality="eg", gender="female")  # fmt: skip
+    load(node, *namesakes, person)
+    found = ask(node, name="نادية بلال عبد الرحمن العبادي", birthDate="1982-04-28")
+    assert found[:1] == ["nl-1"]

@@ -84,3 +84,24 @@ def test_no_keys_or_no_holders_give_no_candidates(node: Node) -> None:
         assert store.find_candidates(conn, [], cap=5) == []
         assert store.find_candidates(conn, [RARE], cap=5) == []
         assert store.find_candidates(conn, [RARE], cap=0) == []
+
+
+def test_keys_of_one_evidence_group_count_once_by_the_heaviest_shared(node: Node) -> None:
+    pks = _records(node, 6)
+    # One part's spellings and sounds: held together by the namesakes (pks 0-3), written
+    # so by many; the true record (pk 5) shares one sound of that part and the birth day.
+    spelling, sound, skeleton = ("mname", "n:abd"), ("mname", "p:apt"), ("mname", "k:bd")
+    day = ("mdate", "d19820428")
+    for key in (spelling, sound, skeleton):
+        _hold(node, key, pks[0:4])
+    _hold(node, sound, pks[5:6])
+    _hold(node, day, pks[4:6])
+    keys = [spelling, sound, skeleton, day]
+    groups = {spelling: 0, sound: 0, skeleton: 0, day: 1}
+    with node.engine.connect() as conn:
+        # Summed key by key, three keys of one common part outweigh the day and the part.
+        assert pks[5] not in store.find_candidates(conn, keys, cap=3)
+        # Counted once per group, the record sharing both pieces of evidence comes first.
+        assert store.find_candidates(conn, keys, cap=3, groups=groups)[0] == pks[5]
+        # A key the groups leave out is a group of its own.
+        assert store.find_candidates(conn, keys, cap=3, groups={day: 1})[:1] != [pks[5]]

@@ -34,6 +34,7 @@ __all__ = [
     "domain_key",
     "identifier_key",
     "ip_key",
+    "match_key_groups",
     "match_keys",
     "name_tokens",
     "query_keys",
@@ -140,6 +141,59 @@ def match_keys(schema: str, properties: Mapping[str, Iterable[str]]) -> set[tupl
     found = identifier_keys(i for i in idents if i is not None)
     keys.update((KIND_MATCH_ID, k[:_MAX_KEY]) for k in found)
     return keys
+
+
+def match_key_groups(
+    schema: str, properties: Mapping[str, Iterable[str]]
+) -> dict[tuple[str, str], int]:
+    """Each of `match_keys` by the piece of evidence it stands for, numbered: a name part
+    (all its spellings, equivalence groups, sounds and skeletons, and those of any other part
+    or name of the query sharing one of them), the birth dates, each identifier. Candidates
+    are ranked by the rarest key they share in each group, summed over the groups
+    (`store.records.find_candidates`): a part that many records spell exactly as the query
+    does then weighs as one part, not once per spelling and sound, and cannot outweigh a
+    rare surname met in another script together with the birth date."""
+    if schema not in MATCHED_SCHEMATA:
+        return {}
+    from accord.matching.score import name_values
+
+    merged: list[set[tuple[str, str]]] = []
+    for value in name_values(properties):
+        for part in _name_key_parts(value):
+            joined = set(part)
+            rest = []
+            for group in merged:
+                if group.isdisjoint(joined):
+                    rest.append(group)
+                else:
+                    joined |= group
+            rest.append(joined)
+            merged = rest
+    groups = {key: i for i, group in enumerate(merged) for key in group}
+    following = len(merged)
+    dates = following
+    for key in sorted(match_keys(schema, properties)):
+        if key in groups:
+            continue
+        if key[0] == KIND_MATCH_DATE:
+            groups[key] = dates
+        else:
+            following += 1
+            groups[key] = following
+    return groups
+
+
+@lru_cache(maxsize=65536)
+def _name_key_parts(value: str) -> tuple[frozenset[tuple[str, str]], ...]:
+    """The candidate keys of one name as written, part by part (`names.name_key_parts`)."""
+    from accord.matching.names import analyze_person_name, name_key_parts
+
+    name = analyze_person_name(value)
+    if name is None:
+        return ()
+    return tuple(
+        frozenset((KIND_MATCH_NAME, k[:_MAX_KEY]) for k in part) for part in name_key_parts(name)
+    )
 
 
 @lru_cache(maxsize=65536)

@@ -49,6 +49,7 @@ __all__ = [
     "compare_names",
     "compare_parts",
     "equivalence_groups",
+    "name_key_parts",
     "name_keys",
     "names_of",
 ]
@@ -398,15 +399,26 @@ def name_keys(name: PersonName) -> set[str]:
     share a key when any one required part agrees in any of these ways; initials, particles
     and patronymics give no keys (a shared "al" or "Petrovych" makes no candidate)."""
     keys: set[str] = set()
+    for part_keys in name_key_parts(name):
+        keys.update(part_keys)
+    return keys
+
+
+def name_key_parts(name: PersonName) -> list[frozenset[str]]:
+    """`name_keys`, part by part: the keys each required part gives, in every tokenization
+    (a part's keys are one piece of evidence, however many spellings and sounds it has)."""
+    out: list[frozenset[str]] = []
     for parts in name.tokenizations:
         for part in parts:
             if part.initial or part.optional:
                 continue
-            keys.update(f"n:{f}" for f in part.forms if len(f) > 1)
+            keys = {f"n:{f}" for f in part.forms if len(f) > 1}
             keys.update(f"s:{s}" for s in part.symbols)
             keys.update(f"p:{p}" for p in part.phonetic if len(p) > 1)
             keys.update(f"k:{k}" for k in part.skeletons if len(k) >= 3)
-    return {k[:200] for k in keys}
+            if keys:
+                out.append(frozenset(k[:200] for k in keys))
+    return out
 
 
 def names_of(values: Iterable[str]) -> list[PersonName]:

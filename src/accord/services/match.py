@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from accord.errors import FieldError, ValidationError
-from accord.matching.keys import KIND_MATCH_ID, KIND_MATCH_NAME, match_keys
+from accord.matching.keys import KIND_MATCH_ID, KIND_MATCH_NAME, match_key_groups, match_keys
 from accord.matching.score import (
     ALGORITHM,
     MatchResult,
@@ -233,8 +233,8 @@ def match_records(
     with node.engine.connect() as conn:
         for name, query in queries.items():
             subject = subject_of(query.schema, query.properties)
-            keys = sorted(match_keys(query.schema, query.properties))
-            pks = store.find_candidates(conn, keys, cap)
+            groups = match_key_groups(query.schema, query.properties)
+            pks = store.find_candidates(conn, sorted(groups), cap, groups)
             kept = screen_candidates(conn, subject, pks, weights, used, limit)
             shown = best_of(kept, limit)
             hits = [

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from accord.errors import FieldError, ValidationError
 from accord.matching import query_keys
-from accord.matching.keys import match_keys
+from accord.matching.keys import match_key_groups
 from accord.matching.score import (
     MatchResult,
     Subject,
@@ -133,9 +133,8 @@ def find_hits(
     if persons and names:
         query = {"name": names, **{k: list(v) for k, v in (properties or {}).items()}}
         subject = subject_of("Person", query)
-        pks = store.find_candidates(
-            conn, sorted(match_keys("Person", query)), node.settings.match_candidates
-        )
+        groups = match_key_groups("Person", query)
+        pks = store.find_candidates(conn, sorted(groups), node.settings.match_candidates, groups)
         passed = screen_candidates(conn, subject, pks, weights, threshold, limit)
         scored.update(passed)
         for stored in store.get_records(conn, best_of(passed, limit)):

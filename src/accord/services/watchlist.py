@@ -30,7 +30,13 @@ from sqlalchemy import Connection, and_, or_, select
 from accord.federation.protocol import ALERTS_PATH, AnswerItem, MatchScore, NoticeAlert, encode
 from accord.federation.protocol import new_id as new_message_id
 from accord.matching import KIND_ID, identifier_key
-from accord.matching.keys import KIND_MATCH_ID, KIND_MATCH_NAME, MATCHED_SCHEMATA, match_keys
+from accord.matching.keys import (
+    KIND_MATCH_ID,
+    KIND_MATCH_NAME,
+    MATCHED_SCHEMATA,
+    match_key_groups,
+    match_keys,
+)
 from accord.model import Record, parse_envelope
 from accord.model.notices import ACTIVE
 from accord.node import Node
@@ -319,10 +325,12 @@ def check_notice(conn: Connection, node: Node, notice: NoticeRow, now: datetime)
     """Match a notice just published (or received) against the records already held."""
     from accord.store import records as record_store
 
-    keys = sorted(
-        notice_watch_keys(notice.subject_schema, notice.subject["properties"], notice.documents)
-    )
-    pks = record_store.find_candidates(conn, keys, node.settings.match_candidates)
+    subject = notice.subject["properties"]
+    keys = sorted(notice_watch_keys(notice.subject_schema, subject, notice.documents))
+    # A person's name parts count once each however many spellings they have (as in /match).
+    props = matching_properties(notice.subject_schema, subject, notice.documents)
+    groups = match_key_groups(notice.subject_schema, props)
+    pks = record_store.find_candidates(conn, keys, node.settings.match_candidates, groups)
     # Identifier keys of other entities are held under `id`: find_candidates reads them too.
     from accord.matching import record_keys
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -615,26 +615,30 @@ _IDF_SIZE = 1_000_000
 
 @lru_cache(maxsize=512)
 def _weighted_keys_sql(n: int, dialect: str) -> TextClause:
-    """The candidate statement for `n` keys: the keys and their weights as a VALUES table
-    `q(kind, value, w)` of bound parameters, joined to the index key by key (SQLite and
-    PostgreSQL both read each key's postings from the covering index, where a CASE per
-    posting would cost a comparison per key per row), summed per record, best first. Written
-    once per number of keys: a VALUES table of literal rows is compiled again for every
-    query, which cost a query more than reading its candidates' views."""
+    """The candidate statement for `n` keys: the keys, their weights and evidence groups as
+    a VALUES table `q(kind, value, w, g)` of bound parameters, joined to the index key by key
+    (SQLite and PostgreSQL both read each key's postings from the covering index, where a
+    CASE per posting would cost a comparison per key per row); per record the heaviest key
+    of each group, summed over groups, best first. Written once per number of keys: a VALUES
+    table of literal rows is compiled again for every query, which cost a query more than
+    reading its candidates' views."""
     cast = (
-        ("CAST({} AS VARCHAR)", "CAST({} AS VARCHAR)", "CAST({} AS FLOAT)")
+        ("CAST({} AS VARCHAR)", "CAST({} AS VARCHAR)", "CAST({} AS FLOAT)", "CAST({} AS INTEGER)")
         if dialect == "postgresql"
-        else ("{}", "{}", "{}")
+        else ("{}", "{}", "{}", "{}")
     )
     rows = ", ".join(
-        f"({cast[0].format(f':k{i}')}, {cast[1].format(f':v{i}')}, {cast[2].format(f':w{i}')})"
+        f"({cast[0].format(f':k{i}')}, {cast[1].format(f':v{i}')}, "
+        f"{cast[2].format(f':w{i}')}, {cast[3].format(f':g{i}')})"
         for i in range(n)
     )
     return text(
-        f"WITH q(kind, value, w) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)
-        "SELECT record_keys.record_pk, sum(q.w) AS weight FROM q JOIN record_keys "
+        f"WITH q(kind, value, w, g) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)
+        "SELECT held.record_pk, sum(held.w) AS weight FROM ("
+        "SELECT record_keys.record_pk AS record_pk, max(q.w) AS w FROM q JOIN record_keys "
         "ON record_keys.kind = q.kind AND record_keys.value = q.value "
-        "GROUP BY record_keys.record_pk ORDER BY weight DESC, record_keys.record_pk LIMIT :cap"
+        "GROUP BY record_keys.record_pk, q.g) AS held "
+        "GROUP BY held.record_pk ORDER BY weight DESC, held.record_pk LIMIT :cap"
     )
 
 
@@ -692,13 +696,21 @@ def _posting_counts(
     return counts
 
 
-def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int) -> list[int]:
+def find_candidates(
+    conn: Connection,
+    keys: Sequence[tuple[str, str]],
+    cap: int,
+    groups: Mapping[tuple[str, str], int] | None = None,
+) -> list[int]:
     """Matching candidates: the records whose shared keys weigh most, at most `cap` of them
     (ties by primary key, so the answer is stable). A key weighs by how rare it is
     (log(1 + N / records holding it)): sharing a rare surname's spelling says more than
-    sharing a common given name's sound. Keys far too common to tell records apart are not
-    read while rarer ones remain (`COMMON_KEY_FACTOR`), and the postings read are bounded
-    (`POSTINGS_FACTOR`), so the cap bounds the work of one query however common its keys."""
+    sharing a common given name's sound. Keys of one evidence group (`groups`, a number per
+    key: one name part's spellings and sounds, `matching.keys.match_key_groups`) count once
+    per record, by the heaviest the record shares; a key without a group is one of its own.
+    Keys far too common to tell records apart are not read while rarer ones remain
+    (`COMMON_KEY_FACTOR`), and the postings read are bounded (`POSTINGS_FACTOR`), so the cap
+    bounds the work of one query however common its keys."""
     wanted = sorted(set(keys))
     if not wanted or cap < 1:
         return []
@@ -719,9 +731,12 @@ def find_candidates(conn: Connection, keys: Sequence[tuple[str, str]], cap: int)
         # rarest, each read only so far.
         return _first_holders(conn, sorted(counts, key=lambda key: (counts[key], key))[:3], cap)
     params: dict[str, Any] = {"cap": cap}
+    own = 1 + max((groups or {}).values(), default=0)
     for i, key in enumerate(used):
         params[f"k{i}"], params[f"v{i}"] = key
         params[f"w{i}"] = math.log1p(_IDF_SIZE / counts[key])
+        group = None if groups is None else groups.get(key)
+        params[f"g{i}"] = own + i if group is None else group
     stmt = _weighted_keys_sql(len(used), conn.dialect.name)
     return [r[0] for r in conn.execute(stmt, params)]
 
