@@ -69,7 +69,7 @@ from typing import Any
 from sqlalchemy import select
 
 from accord.errors import ValidationError
-from accord.matching.keys import match_keys
+from accord.matching.keys import match_key_groups
 from accord.matching.score import ALGORITHM, MatchResult, Subject, load_weights, score, subject_of
 from accord.model import EnvelopeDefaults, Principal, PrincipalKind, Record
 from accord.scenario import ScenarioOptions, agency_file, write_scenario
@@ -403,9 +403,8 @@ def run_queries(
             _, hits = match_records(node, principal, {"q": parsed}, purpose, limit=limit)["q"]
             out.latencies.append(time.perf_counter() - start)
             start = time.perf_counter()
-            wide = store.find_candidates(
-                conn, sorted(match_keys(parsed.schema, parsed.properties)), LARGE_CAP
-            )
+            groups = match_key_groups(parsed.schema, parsed.properties)
+            wide = store.find_candidates(conn, sorted(groups), LARGE_CAP, groups)
             candidates_seconds += time.perf_counter() - start
             # The index orders candidates by keys shared, then by primary key, so the default
             # cap's candidates are the first `cap` of the larger list.

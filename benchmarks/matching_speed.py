@@ -193,7 +193,7 @@ def same_candidates(home: Path, queries: Sequence[dict[str, list[str]]]) -> dict
     from followthemoney import model
     from nomenklatura.matching import get_algorithm
 
-    from accord.matching.keys import match_keys
+    from accord.matching.keys import match_key_groups
     from accord.matching.score import load_weights, score, subject_of
     from accord.services.node import open_node
     from accord.settings import Settings
@@ -204,8 +204,9 @@ def same_candidates(home: Path, queries: Sequence[dict[str, list[str]]]) -> dict
     prepared: list[tuple[dict[str, list[str]], list[Any]]] = []
     with node.engine.connect() as conn:
         for props in queries:
-            keys = sorted(match_keys("Person", props))
-            pks = store.find_candidates(conn, keys, node.settings.match_candidates)
+            groups = match_key_groups("Person", props)
+            cap = node.settings.match_candidates
+            pks = store.find_candidates(conn, sorted(groups), cap, groups)
             prepared.append((props, [s.record for s in store.get_records(conn, pks)]))
     pairs = sum(len(c) for _, c in prepared)
 

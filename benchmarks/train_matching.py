@@ -41,7 +41,7 @@ THRESHOLD = 0.7
 
 def pairs(seed: int, persons: int, queries: int, work: Path) -> tuple[list[list[float]], list[int]]:
     """Feature values and labels of every (query, candidate) pair."""
-    from accord.matching.keys import match_keys
+    from accord.matching.keys import match_key_groups
     from accord.matching.score import FEATURES, subject_of
     from accord.model import EnvelopeDefaults, Principal, PrincipalKind
     from accord.scenario import ScenarioOptions, write_scenario
@@ -83,8 +83,9 @@ def pairs(seed: int, persons: int, queries: int, work: Path) -> tuple[list[list[
     with node.engine.connect() as conn:
         for owner, entity_id, props in sent[:queries]:
             query = subject_of("Person", props)
-            keys = sorted(match_keys("Person", props))
-            pks = store.find_candidates(conn, keys, node.settings.match_candidates)
+            groups = match_key_groups("Person", props)
+            cap = node.settings.match_candidates
+            pks = store.find_candidates(conn, sorted(groups), cap, groups)
             for stored in store.get_records(conn, pks):
                 rec = stored.record
                 if (rec.owner, rec.id) == (owner, entity_id):
