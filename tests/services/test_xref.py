@@ -5,6 +5,7 @@ writes nothing. Every storage backend, the accord and DuckDB engines."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -359,3 +360,26 @@ def test_the_spark_engine_links_as_duckdb_does(node: Node) -> None:
     assert set(found["spark"]) == set(found["duckdb"]) == {("de-1", "nl-1"), ("de-1", "ua-1")}
     for pair, probability in found["spark"].items():
         assert probability == pytest.approx(found["duckdb"][pair], abs=1e-3)
+
+
+def test_namesakes_spelling_common_parts_alike_do_not_crowd_out_the_person(node: Node) -> None:
+    """The accord engine keeps a few candidates a record, ranked as `/match` ranks them
+    (decision 0042): six partner records written in the own record's script share its three
+    common parts in every spelling; the person's record at another partner (a Latin
+    spelling) shares all four parts by sound and the birth date, and must be among them."""
+    node = replace(node, settings=node.settings.model_copy(update={"xref_candidates": 3}))
+    namesakes = [
+        person(f"نادية بلال عبد الرحمن {surname}", f"eg-{i}", "EG-MOI",
+               dob=f"19{60 + i}-0{i + 1}-1{i}", country="eg", gender="female")
+        for i, surname in enumerate(["حسن", "سالم", "منصور", "عثمان", "يوسف", "قاسم"])
+    ]  # fmt: skip
+    hold(
+        node,
+        person("نادية بلال عبد الرحمن العبادي", "de-1", dob="1982-04-28", country="eg",
+               gender="female"),
+        *namesakes,
+        person("EL ABBADY Nadia Belal Abdelrahman", "nl-1", "NL-POLITIE", dob="1982-04-28",
+               country="eg", gender="female"),
+    )  # fmt: skip
+    run_xref(node, ANALYST, engine="accord")
+    assert ("de-1", "nl-1") in pairs(node)

@@ -31,6 +31,7 @@ from sqlalchemy import Connection
 from accord.errors import FieldError, ValidationError
 from accord.linkage.prepare import ARRAY_COLUMNS, COLUMNS, PreparedRecord, columns, prepare_chunk
 from accord.linkage.spec import Spec, em_rules, prior, splink_settings
+from accord.matching.keys import match_key_groups
 from accord.store import xref as store
 from accord.store.xref import PersonRow, Side
 
@@ -85,9 +86,10 @@ def accord_candidates(
     index; a pair found from both of its records is one candidate."""
     found: dict[tuple[int, int], Candidate] = {}
     progress("candidates", 0, len(queries))
-    keys = store.match_keys_of(conn, [row.pk for row, _ in queries])
     for done, (row, opposite) in enumerate(queries, start=1):
-        for pk in store.find_side_candidates(conn, sorted(keys[row.pk]), opposite, cap):
+        # The record's keys by evidence group, as a match query's (decision 0042).
+        groups = match_key_groups("Person", row.properties)
+        for pk in store.find_side_candidates(conn, sorted(groups), opposite, cap, groups):
             if pk != row.pk:
                 found.setdefault((min(row.pk, pk), max(row.pk, pk)), Candidate(row.pk, pk))
         if done % 100 == 0 or done == len(queries):

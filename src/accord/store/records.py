@@ -50,6 +50,7 @@ from accord.store.tables import match_views, record_history, record_keys, record
 __all__ = [
     "MAX_OFFSET",
     "Existing",
+    "KeyPlan",
     "NewRow",
     "RowBinder",
     "StaleRecord",
@@ -70,6 +71,7 @@ __all__ = [
     "lock_record",
     "lookup_existing",
     "mark_deleted",
+    "plan_candidate_keys",
     "replace_keys",
     "replace_record",
     "replace_views",
@@ -711,34 +713,65 @@ def find_candidates(
     Keys far too common to tell records apart are not read while rarer ones remain
     (`COMMON_KEY_FACTOR`), and the postings read are bounded (`POSTINGS_FACTOR`), so the cap
     bounds the work of one query however common its keys."""
+    plan = plan_candidate_keys(conn, keys, cap, groups)
+    if not plan.keys:
+        return []
+    if plan.all_common:
+        # Every key is too common to tell records apart (a common name alone): the three
+        # rarest, each read only so far.
+        return _first_holders(conn, [key for key, _, _ in plan.keys], cap)
+    params: dict[str, Any] = {"cap": cap}
+    for i, ((kind, value), weight, group) in enumerate(plan.keys):
+        params[f"k{i}"], params[f"v{i}"], params[f"w{i}"], params[f"g{i}"] = (
+            kind, value, weight, group,
+        )  # fmt: skip
+    stmt = _weighted_keys_sql(len(plan.keys), conn.dialect.name)
+    return [r[0] for r in conn.execute(stmt, params)]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPlan:
+    """The keys a candidate search reads, each with its weight and evidence group; with
+    `all_common`, every key the query has was too common and these are the three rarest."""
+
+    keys: list[tuple[tuple[str, str], float, int]]
+    all_common: bool = False
+
+
+def plan_candidate_keys(
+    conn: Connection,
+    keys: Sequence[tuple[str, str]],
+    cap: int,
+    groups: Mapping[tuple[str, str], int] | None = None,
+) -> KeyPlan:
+    """Which of `keys` a search for `cap` candidates reads, rarest first, and what each
+    weighs (`find_candidates`): keys no record holds are left out, keys far too common are
+    not read while rarer ones remain, and the postings read stay within the budget."""
     wanted = sorted(set(keys))
     if not wanted or cap < 1:
-        return []
+        return KeyPlan([])
     counts = _posting_counts(conn, wanted, COMMON_KEY_FACTOR * cap + 1)
     if not counts:
-        return []
+        return KeyPlan([])
     common = COMMON_KEY_FACTOR * cap
+    ordered = sorted(counts, key=lambda key: (counts[key], key))
     used: list[tuple[str, str]] = []
     read = 0
-    for key in sorted(counts, key=lambda key: (counts[key], key)):
+    for key in ordered:
         n = counts[key]
         if n > common or (used and read + n > POSTINGS_FACTOR * cap):
             break
         used.append(key)
         read += n
-    if not used:
-        # Every key is too common to tell records apart (a common name alone): the three
-        # rarest, each read only so far.
-        return _first_holders(conn, sorted(counts, key=lambda key: (counts[key], key))[:3], cap)
-    params: dict[str, Any] = {"cap": cap}
     own = 1 + max((groups or {}).values(), default=0)
-    for i, key in enumerate(used):
-        params[f"k{i}"], params[f"v{i}"] = key
-        params[f"w{i}"] = math.log1p(_IDF_SIZE / counts[key])
+
+    def weighed(i: int, key: tuple[str, str]) -> tuple[tuple[str, str], float, int]:
         group = None if groups is None else groups.get(key)
-        params[f"g{i}"] = own + i if group is None else group
-    stmt = _weighted_keys_sql(len(used), conn.dialect.name)
-    return [r[0] for r in conn.execute(stmt, params)]
+        return key, math.log1p(_IDF_SIZE / counts[key]), own + i if group is None else group
+
+    if not used:
+        return KeyPlan([weighed(i, key) for i, key in enumerate(ordered[:3])], all_common=True)
+    return KeyPlan([weighed(i, key) for i, key in enumerate(used)])
 
 
 def _first_holders(conn: Connection, keys: Sequence[tuple[str, str]], cap: int) -> list[int]:

@@ -7,25 +7,31 @@ transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Float,
+    Integer,
     Select,
+    String,
     and_,
+    column,
     exists,
     func,
     insert,
     or_,
     select,
     update,
+    values,
 )
 from sqlalchemy.orm import aliased
 
 from accord.store.db import dialect_insert
+from accord.store.records import plan_candidate_keys
 from accord.store.tables import record_keys, records, xref_judgements, xref_links, xref_runs
 
 __all__ = [
@@ -44,7 +50,6 @@ __all__ = [
     "insert_run",
     "judgements_of",
     "list_links",
-    "match_keys_of",
     "person_batch",
     "same_pairs",
     "set_run_counts",
@@ -116,36 +121,42 @@ def person_batch(conn: Connection, side: Side, after_pk: int, size: int) -> list
     ]
 
 
-def match_keys_of(conn: Connection, pks: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
-    """The stored matching keys (`mname`, `mid`) of these records."""
-    k = record_keys.c
-    out: dict[int, list[tuple[str, str]]] = {pk: [] for pk in pks}
-    for start in range(0, len(pks), _CHUNK):
-        chunk = list(pks[start : start + _CHUNK])
-        stmt = select(k.record_pk, k.kind, k.value).where(
-            k.record_pk.in_(chunk), k.kind.in_(MATCH_KINDS)
-        )
-        for row in conn.execute(stmt):
-            out[row.record_pk].append((row.kind, row.value))
-    return out
-
-
 def find_side_candidates(
-    conn: Connection, keys: Sequence[tuple[str, str]], side: Side, cap: int
+    conn: Connection,
+    keys: Sequence[tuple[str, str]],
+    side: Side,
+    cap: int,
+    groups: Mapping[tuple[str, str], int] | None = None,
 ) -> list[int]:
-    """The person records of `side` sharing the most of these matching keys, at most `cap`
-    (ties by primary key): `records.find_candidates`, restricted to one side of a run."""
-    if not keys or cap < 1:
+    """The person records of `side` whose shared matching keys weigh most, at most `cap`
+    (ties by primary key): `records.find_candidates` restricted to one side of a run, with
+    the same keys read, the same weights and the same evidence groups (`groups`), so that a
+    run ranks a record's candidates as `/match` ranks a query's."""
+    plan = plan_candidate_keys(conn, keys, cap, groups)
+    if not plan.keys:
         return []
     k = record_keys.c
-    shared = func.count().label("shared")
-    stmt = (
-        select(k.record_pk, shared)
+    shape = (column("kind", String), column("value", String), column("w", Float))
+    # A common table expression: SQLite has no column list on a VALUES table in FROM.
+    q = (
+        values(*shape, column("g", Integer), name="q")
+        .data([(kind, value, weight, group) for (kind, value), weight, group in plan.keys])
+        .cte("q")
+    )
+    held = (
+        select(k.record_pk.label("record_pk"), func.max(q.c.w).label("w"))
+        .select_from(q)
+        .join(record_keys, and_(k.kind == q.c.kind, k.value == q.c.value))
         .join(records, records.c.pk == k.record_pk)
-        .where(or_(*(and_(k.kind == kind, k.value == value) for kind, value in keys)))
         .where(_live_persons(), side.where())
-        .group_by(k.record_pk)
-        .order_by(shared.desc(), k.record_pk)
+        .group_by(k.record_pk, q.c.g)
+        .subquery()
+    )
+    weight = func.sum(held.c.w).label("weight")
+    stmt = (
+        select(held.c.record_pk, weight)
+        .group_by(held.c.record_pk)
+        .order_by(weight.desc(), held.c.record_pk)
         .limit(cap)
     )
     return [r[0] for r in conn.execute(stmt)]
